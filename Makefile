@@ -1,0 +1,55 @@
+# Thin wrappers; README explains them. Everything a fresh machine needs is installed here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test test-postgres lint bench seed migrate static clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.env:
+	$(PYTHON) scripts/make_env.py > .env
+
+setup: $(VENV)/.installed node_modules/.installed .env
+	mkdir -p var
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+static: setup
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: migrate static
+	$(PY) manage.py seed --if-empty
+	$(PY) manage.py demo_logins
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+seed: migrate
+	$(PY) manage.py seed
+
+test: setup static
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup static
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/dangjian $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: migrate static
+	$(PY) bench/member_list.py
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,102 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """One role per account, so 三员分立 (admin / auditor / security officer) holds by construction."""
+
+    COMMITTEE_ADMIN = "committee_admin", _("工委管理员")
+    SECRETARY = "secretary", _("党组织书记/党务干部")
+    MEMBER = "member", _("党员")
+    AUDITOR = "auditor", _("审计员")
+    SECURITY_OFFICER = "security_officer", _("安全员")
+
+
+# Roles that work with party data; auditor and security officer never read it.
+PARTY_DATA_ROLES = frozenset({Role.COMMITTEE_ADMIN, Role.SECRETARY, Role.MEMBER})
+
+
+class User(AbstractUser):
+    """账号: a person's login, with exactly one role and, for a secretary, the organisation
+    whose subtree they work in."""
+
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.MEMBER)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("所在党组织"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        help_text=_("书记/党务干部的工作范围：该党组织及其下级。"),
+    )
+    member = models.OneToOneField(
+        "organisations.Member",
+        verbose_name=_("党员档案"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
+    )
+    phone = models.CharField(_("手机号码"), max_length=20, unique=True, null=True, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_committee_admin(self) -> bool:
+        return self.role == Role.COMMITTEE_ADMIN
+
+    @property
+    def is_secretary(self) -> bool:
+        return self.role == Role.SECRETARY
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == Role.AUDITOR
+
+    @property
+    def is_security_officer(self) -> bool:
+        return self.role == Role.SECURITY_OFFICER
+
+    @property
+    def reads_party_data(self) -> bool:
+        return self.role in PARTY_DATA_ROLES
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """站内通知: a message to one account, shown on the home page until read."""
+
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+    def __str__(self) -> str:
+        return self.title

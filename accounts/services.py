@@ -1,0 +1,151 @@
+"""Account administration (security officer) and login events. Every step is audited."""
+
+import secrets
+import string
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit import services as audit
+from audit.models import Action
+
+from .models import Role, User
+
+ACCOUNT_FIELDS = ("username", "role", "organisation", "member", "phone", "display_name", "is_active")
+
+
+def generate_initial_password() -> str:
+    """A random password meeting every policy class; the user must change it at first login."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{core}{secrets.choice(string.ascii_uppercase)}{secrets.choice('!@#%+=')}{secrets.randbelow(10)}"
+
+
+def _check_role(user: User) -> None:
+    errors = {}
+    if user.role == Role.SECRETARY and not user.organisation_id:
+        errors["organisation"] = _("书记/党务干部账号须指定所在党组织。")
+    if user.role == Role.MEMBER and not user.member_id:
+        errors["member"] = _("党员账号须关联党员档案。")
+    if user.role in (Role.COMMITTEE_ADMIN, Role.AUDITOR, Role.SECURITY_OFFICER) and (
+        user.organisation_id
+    ):
+        errors["organisation"] = _("该角色不限定党组织，请留空。")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def account_create(
+    *, actor, username: str, role: str, request=None, password: str | None = None, **fields
+) -> tuple[User, str]:
+    """A new account with an initial password (returned once, to hand over)."""
+    user = User(username=username.strip(), role=role, must_change_password=True, **fields)
+    if not user.phone:
+        user.phone = None
+    _check_role(user)
+    password = password or generate_initial_password()
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        target=user,
+        organisation=user.organisation_id,
+        changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)),
+        request=request,
+    )
+    return user, password
+
+
+@transaction.atomic
+def account_update(*, actor, user: User, request=None, **fields) -> User:
+    before = audit.snapshot(user, ACCOUNT_FIELDS)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if not user.phone:
+        user.phone = None
+    _check_role(user)
+    user.full_clean(exclude=["password"])
+    changes = audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
+    if changes:
+        user.save(update_fields=list(fields))
+        audit.record(
+            actor=actor, action=Action.UPDATE, target=user, changes=changes, request=request
+        )
+    return user
+
+
+@transaction.atomic
+def account_reset_password(*, actor, user: User, request=None) -> str:
+    password = generate_initial_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=user,
+        changes={"password": ["***", "*** (reset)"]},
+        request=request,
+    )
+    return password
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str, request=None) -> None:
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(actor=user, action=Action.PASSWORD_CHANGE, target=user, request=request)
+
+
+@transaction.atomic
+def account_unlock(*, actor, username: str = "", ip_address: str = "", request=None) -> int:
+    """Lift a lockout early (安全员)."""
+    from axes.utils import reset
+
+    if username:
+        count = reset(username=username)
+    else:
+        count = reset(ip=ip_address)
+    audit.record(
+        actor=actor,
+        action=Action.UNLOCK,
+        target_repr=username or ip_address,
+        changes={"username": username, "ip_address": ip_address, "attempts_cleared": count},
+        request=request,
+    )
+    return count
+
+
+def login_recorded(*, user: User, request) -> None:
+    audit.record(actor=user, action=Action.LOGIN, target=user, request=request)
+
+
+def login_failed_recorded(*, username: str, request) -> None:
+    audit.record(
+        actor=None,
+        actor_name=username[:150],
+        action=Action.LOGIN_FAILED,
+        target_repr=username,
+        request=request,
+    )
+
+
+def lockout_recorded(*, username: str, request) -> None:
+    audit.record(
+        actor=None,
+        actor_name=username[:150],
+        action=Action.LOCKOUT,
+        target_repr=username,
+        request=request,
+    )
+
+
+def logout_recorded(*, user: User, request) -> None:
+    audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)

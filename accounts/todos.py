@@ -1,0 +1,26 @@
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.todos import TodoItem, register
+
+from .models import Role
+
+
+@register
+def security_todos(user):
+    if user.role != Role.SECURITY_OFFICER:
+        return []
+    locked = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).count()
+    if not locked:
+        return []
+    return [
+        TodoItem(
+            title=_("%(n)d 个账号或地址被锁定") % {"n": locked},
+            url=reverse("accounts:lockouts"),
+            level="warning",
+        )
+    ]

@@ -1,0 +1,172 @@
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.permissions import role_required
+
+from . import services
+from .forms import AccountForm, LoginForm, PasswordChangeForm, UnlockForm
+from .models import Role, User
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        auth_login(self.request, user)
+        services.login_recorded(user=user, request=self.request)
+        return redirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        services.login_failed_recorded(
+            username=self.request.POST.get("username", ""), request=self.request
+        )
+        return super().form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timed_out"] = "timeout" in self.request.GET
+        return context
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes calls this when an account or address is locked out."""
+    username = (credentials or {}).get("username", "") or request.POST.get("username", "")
+    services.lockout_recorded(username=username, request=request)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes},
+        status=429,
+    )
+
+
+@require_POST
+def logout(request):
+    if request.user.is_authenticated:
+        services.logout_recorded(user=request.user, request=request)
+    auth_logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                user=request.user, new_password=form.cleaned_data["new_password"], request=request
+            )
+        except ValidationError as exc:
+            form.add_error("new_password", exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("core:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk):
+    notification = get_object_or_404(request.user.notifications.unread(), pk=pk)
+    notification.read_at = timezone.now()
+    notification.save(update_fields=["read_at"])
+    return redirect(notification.link or "core:home")
+
+
+@role_required(Role.SECURITY_OFFICER)
+def account_list(request):
+    accounts = User.objects.select_related("organisation").order_by("role", "username")
+    role = request.GET.get("role", "")
+    if role in Role.values:
+        accounts = accounts.filter(role=role)
+    query = request.GET.get("q", "").strip()
+    if query:
+        accounts = accounts.filter(username__icontains=query) | accounts.filter(
+            display_name__icontains=query
+        )
+    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    locked = set(
+        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
+    )
+    return render(
+        request,
+        "accounts/account_list.html",
+        {"page": page, "roles": Role.choices, "role": role, "q": query, "locked": locked},
+    )
+
+
+def _account_form(request, user=None):
+    form = AccountForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "username"}
+        try:
+            if user is None:
+                created, password = services.account_create(
+                    actor=request.user,
+                    username=form.cleaned_data["username"],
+                    request=request,
+                    **data,
+                )
+                return render(
+                    request,
+                    "accounts/initial_password.html",
+                    {"account": created, "password": password},
+                )
+            services.account_update(actor=request.user, user=user, request=request, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("账号已保存。"))
+            return redirect("accounts:account_list")
+    return render(request, "accounts/account_form.html", {"form": form, "account": user})
+
+
+@role_required(Role.SECURITY_OFFICER)
+def account_create(request):
+    return _account_form(request)
+
+
+@role_required(Role.SECURITY_OFFICER)
+def account_update(request, pk):
+    return _account_form(request, get_object_or_404(User, pk=pk))
+
+
+@role_required(Role.SECURITY_OFFICER)
+@require_POST
+def account_reset_password(request, pk):
+    user = get_object_or_404(User, pk=pk)
+    password = services.account_reset_password(actor=request.user, user=user, request=request)
+    return render(request, "accounts/initial_password.html", {"account": user, "password": password})
+
+
+@role_required(Role.SECURITY_OFFICER)
+def lockout_list(request):
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        count = services.account_unlock(actor=request.user, request=request, **form.cleaned_data)
+        messages.success(request, _("已解除锁定（清除 %(n)d 条失败记录）。") % {"n": count})
+        return redirect("accounts:lockouts")
+    attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {"attempts": attempts, "form": form, "limit": settings.AXES_FAILURE_LIMIT},
+    )

@@ -1,0 +1,16 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("members", views.MemberViewSet, basename="member")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

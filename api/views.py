@@ -1,0 +1,112 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from organisations import selectors, services
+from organisations.filters import MemberFilter
+from organisations.models import Member, Organisation
+
+from .serializers import (
+    MemberInputSerializer,
+    MemberSerializer,
+    MemberUpdateSerializer,
+    OrganisationInputSerializer,
+    OrganisationSerializer,
+)
+
+
+class ReadsPartyData(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.reads_party_data)
+
+
+def _service_call(func, **kwargs):
+    """Run a service; its Django errors become the API's 400 and 404."""
+    try:
+        return func(**kwargs)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    except DjangoPermissionDenied:
+        raise NotFound
+
+
+class OrganisationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organisations visible to the caller, in tree order."""
+
+    serializer_class = OrganisationSerializer
+    permission_classes = [ReadsPartyData]
+
+    def get_queryset(self):
+        return Organisation.objects.visible_to(self.request.user).order_by("path")
+
+    @extend_schema(request=OrganisationInputSerializer, responses=OrganisationSerializer)
+    def create(self, request, *args, **kwargs):
+        data = OrganisationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        parent = get_object_or_404(
+            Organisation.objects.editable_by(request.user), pk=fields.pop("parent")
+        )
+        organisation = _service_call(
+            services.organisation_create, actor=request.user, parent=parent, request=request,
+            **fields,
+        )
+        return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
+
+
+class MemberViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):
+    """Members visible to the caller, with the member list's filters (`q`, `organisation`, ...).
+
+    ID numbers and phones are always masked here."""
+
+    serializer_class = MemberSerializer
+    permission_classes = [ReadsPartyData]
+    filter_backends: list = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        queryset = selectors.member_list(self.request.user).order_by("name_pinyin", "id")
+        if self.action == "list":
+            member_filter = MemberFilter(self.request.query_params, user=self.request.user)
+            if not member_filter.is_valid():
+                raise ValidationError(member_filter.errors)
+            queryset = member_filter.filter_queryset(queryset)
+        return queryset
+
+    def _organisation(self, pk):
+        return get_object_or_404(Organisation.objects.editable_by(self.request.user), pk=pk)
+
+    @extend_schema(request=MemberInputSerializer, responses=MemberSerializer)
+    def create(self, request, *args, **kwargs):
+        data = MemberInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields["organisation"] = self._organisation(fields["organisation"])
+        member = _service_call(services.member_create, actor=request.user, request=request,
+                               **fields)
+        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberUpdateSerializer, responses=MemberSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        member = get_object_or_404(Member.objects.editable_by(request.user), pk=kwargs["pk"])
+        data = MemberUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "organisation" in fields:
+            fields["organisation"] = self._organisation(fields["organisation"])
+        member = _service_call(services.member_update, actor=request.user, member=member,
+                               request=request, **fields)
+        return Response(MemberSerializer(member).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)

@@ -1,0 +1,92 @@
+"""Writing the audit log. Services call `record` inside their own transaction."""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import Action, AuditEvent
+
+# Fields whose values never go into the log in clear.
+MASKED_FIELDS = {"id_number", "password"}
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, date | datetime | Decimal):
+        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
+    """The current values of `fields`, JSON-ready, for a before/after comparison."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if field.is_relation:
+            values[name] = getattr(instance, field.attname)
+        else:
+            values[name] = _plain(getattr(instance, name))
+    return values
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [before, after]} for every field whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    *,
+    actor,
+    action: Action | str,
+    target: models.Model | None = None,
+    organisation=None,
+    changes: dict | None = None,
+    reason: str = "",
+    request=None,
+    target_repr: str = "",
+    batch: str = "",
+    actor_name: str = "",
+) -> AuditEvent:
+    """Append one audit event. Called by services within their transaction."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=actor_obj,
+        actor_name=actor_obj.get_username() if actor_obj else actor_name,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None and target.pk is not None else "",
+        target_repr=(target_repr or str(target or ""))[:200],
+        organisation_id=getattr(organisation, "pk", organisation),
+        changes=changes or {},
+        reason=reason[:300],
+        ip_address=client_ip(request),
+        batch=batch,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+@transaction.atomic
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Delete events older than the retention period (never shorter than 180 days)."""
+    days = max(settings.AUDIT_RETENTION_DAYS, 180)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    # Bypass the append-only queryset on purpose: retention is the one permitted deletion.
+    deleted, _ = models.QuerySet(AuditEvent).filter(occurred_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("", include("accounts.urls")),
+    path("", include("organisations.urls")),
+    path("", include("audit.urls")),
+    path("api/", include("api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DJANGO_ADMIN_ENABLED:
+    urlpatterns.append(path("django-admin/", admin.site.urls))

@@ -1,0 +1,32 @@
+"""Small template helpers for Bootstrap forms and lists."""
+
+from django import forms, template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def bs(field):
+    """Render a bound field's widget with Bootstrap's class and its error state."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css, **({"aria-invalid": "true"} if field.errors else {})})
+
+
+@register.filter
+def is_checkbox(field) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.simple_tag
+def page_url(query: str, number: int) -> str:
+    joined = f"{query}&" if query else ""
+    return f"?{joined}{urlencode({'page': number})}"

@@ -1,0 +1,1 @@
+from core.tests.personas import world  # noqa: F401

@@ -1,0 +1,237 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from core import crypto
+
+from . import policy
+from .id_numbers import mask_id_number, mask_phone
+from .reference_data import Education, Ethnicity
+
+
+class OrganisationKind(models.TextChoices):
+    COMMITTEE = "committee", _("机关工委")
+    PARTY_COMMITTEE = "party_committee", _("党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    GROUP = "group", _("党小组")
+
+
+# A committee's term in years by kind (DESIGN §5): base-level committee 5, others 3.
+TERM_YEARS = {
+    OrganisationKind.COMMITTEE: 5,
+    OrganisationKind.PARTY_COMMITTEE: 5,
+    OrganisationKind.GENERAL_BRANCH: 3,
+    OrganisationKind.BRANCH: 3,
+    OrganisationKind.GROUP: 3,
+}
+
+
+class OrganisationQuerySet(MP_NodeQuerySet):
+    def visible_to(self, user):
+        return self.filter(policy.organisation_q(policy.scope_for(user)))
+
+    def editable_by(self, user):
+        return self.filter(policy.organisation_q(policy.scope_for(user, write=True)))
+
+    def subtree_of(self, organisation):
+        return self.filter(path__startswith=organisation.path)
+
+
+class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
+    def get_queryset(self):
+        # treebeard's manager builds its own queryset class; keep ours (and its tree order).
+        return OrganisationQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Organisation(MP_Node):
+    """党组织: a node of the tree 机关工委 → 党委 / 党总支 / 党支部 → 党小组.
+
+    The materialised `path` (treebeard) makes a subtree one indexed prefix query."""
+
+    node_order_by = ["code"]
+
+    name = models.CharField(_("名称"), max_length=120)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=OrganisationKind.choices)
+    code = models.CharField(_("组织代码"), max_length=32, unique=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    organ = models.CharField(_("所在机关单位"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    objects = OrganisationManager()
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberCategory(models.TextChoices):
+    FULL = "full", _("正式党员")
+    PROBATIONARY = "probationary", _("预备党员")
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
+    DECEASED = "deceased", _("已故")
+    LAPSED = "lapsed", _("自行脱党")
+    WITHDRAWN = "withdrawn", _("退党")
+    EXPELLED = "expelled", _("开除党籍")
+
+
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(policy.member_q(policy.scope_for(user)))
+
+    def editable_by(self, user):
+        return self.filter(policy.member_q(policy.scope_for(user, write=True)))
+
+    def in_subtree(self, organisation):
+        return self.filter(organisation__path__startswith=organisation.path)
+
+    def with_id_number(self, id_number: str):
+        return self.filter(id_number_digest=crypto.digest(id_number))
+
+
+class Member(models.Model):
+    """党员: one row of the 花名册 (roster), kept once and reused by every app."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=Ethnicity.choices)
+    birth_date = models.DateField(_("出生日期"))
+    # 身份证号: Fernet token; never stored in clear. Lookups go through the keyed digest.
+    id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
+    id_number_digest = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
+    id_last4 = models.CharField(max_length=4, db_index=True, editable=False)
+    education = models.CharField(_("学历"), max_length=32, choices=Education.choices, blank=True)
+    joined_on = models.DateField(_("入党日期"))
+    full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    category = models.CharField(
+        _("人员类别"), max_length=16, choices=MemberCategory.choices, default=MemberCategory.FULL
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
+    )
+    unit = models.CharField(_("工作单位"), max_length=120, blank=True)
+    post = models.CharField(_("职务"), max_length=120, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    status = models.CharField(
+        _("党籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    # Search keys derived from the name by the service: full pinyin and initials (扎西·次仁 → zxcr).
+    name_pinyin = models.CharField(max_length=200, editable=False, db_index=True)
+    name_initials = models.CharField(max_length=32, editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "name_pinyin"]),
+            models.Index(fields=["status", "name_pinyin", "id"]),
+            models.Index(fields=["joined_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(category="probationary") | Q(full_member_on__isnull=True),
+                name="probationary_has_no_full_member_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        """The clear ID number. Callers show it only through the audited reveal service."""
+        return crypto.decrypt(self.id_number_encrypted)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    def set_id_number(self, number: str) -> None:
+        self.id_number_encrypted = crypto.encrypt(number)
+        self.id_number_digest = crypto.digest(number)
+        self.id_number_masked = mask_id_number(number)
+        self.id_last4 = number[-4:]
+
+
+class MembershipPeriod(models.Model):
+    """组织关系记录: which organisation a member belonged to, from when to when."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("党组织")
+    )
+    started_on = models.DateField(_("起始日期"))
+    ended_on = models.DateField(_("截止日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name = _("组织关系记录")
+        verbose_name_plural = _("组织关系记录")
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.organisation}"
+
+
+class PositionTitle(models.TextChoices):
+    SECRETARY = "secretary", _("书记")
+    DEPUTY = "deputy", _("副书记")
+    COMMITTEE_MEMBER = "committee_member", _("委员")
+
+
+class PositionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(policy.organisation_q(policy.scope_for(user), prefix="organisation__"))
+
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Position(models.Model):
+    """班子成员职务: a member's seat on an organisation's committee, for one term."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="positions", verbose_name=_("党组织")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="positions", verbose_name=_("党员")
+    )
+    title = models.CharField(_("职务"), max_length=20, choices=PositionTitle.choices)
+    term_start = models.DateField(_("任期开始"))
+    term_end = models.DateField(_("任期届满"))
+    ended_on = models.DateField(_("离任日期"), null=True, blank=True)
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "title", "term_start"]
+        verbose_name = _("班子成员")
+        verbose_name_plural = _("班子成员")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("term_start")), name="term_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.get_title_display()} {self.member}"

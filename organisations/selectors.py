@@ -1,0 +1,81 @@
+"""Reads of the organisation tree and member registry, always starting from scoped querysets."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Member, MemberCategory, MemberStatus, Organisation, Position
+
+# Warn this many days before a committee's term ends (换届提醒).
+TERM_WARNING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """Active members of an organisation's subtree, by category."""
+
+    full: int
+    probationary: int
+
+    @property
+    def total(self) -> int:
+        return self.full + self.probationary
+
+
+def organisation_tree(user):
+    """Visible organisations in tree order, each with its direct active member count."""
+    return (
+        Organisation.objects.visible_to(user)
+        .annotate(
+            member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+        )
+        .order_by("path")
+    )
+
+
+def category_counts(organisation: Organisation) -> CategoryCounts:
+    counts = (
+        Member.objects.in_subtree(organisation)
+        .filter(status=MemberStatus.ACTIVE)
+        .aggregate(
+            full=Count("pk", filter=Q(category=MemberCategory.FULL)),
+            probationary=Count("pk", filter=Q(category=MemberCategory.PROBATIONARY)),
+        )
+    )
+    return CategoryCounts(full=counts["full"], probationary=counts["probationary"])
+
+
+def current_positions(organisation: Organisation):
+    return (
+        Position.objects.current()
+        .filter(organisation=organisation)
+        .select_related("member")
+        .order_by("title", "term_start")
+    )
+
+
+def positions_ending(user, *, today: date | None = None, within_days: int = TERM_WARNING_DAYS):
+    """Current positions whose term ends within `within_days` (or has already ended)."""
+    today = today or timezone.localdate()
+    return (
+        Position.objects.visible_to(user)
+        .current()
+        .filter(term_end__lte=today + timedelta(days=within_days))
+        .select_related("organisation", "member")
+        .order_by("term_end")
+    )
+
+
+def member_list(user):
+    """The base of the member list: visible members with what a row shows, no N+1."""
+    return Member.objects.visible_to(user).select_related("organisation")
+
+
+def member_detail_queryset(user):
+    return Member.objects.visible_to(user).select_related("organisation")
+
+
+def membership_history(member: Member):
+    return member.periods.select_related("organisation")

@@ -1,0 +1,297 @@
+"""Writes to the organisation tree and the member registry. Every write is audited."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from audit import services as audit
+from audit.models import Action
+
+from .id_numbers import normalise_id_number, parse_id_number
+from .models import (
+    TERM_YEARS,
+    Member,
+    MembershipPeriod,
+    Organisation,
+    Position,
+)
+
+MEMBER_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "joined_on",
+    "full_member_on",
+    "category",
+    "organisation",
+    "unit",
+    "post",
+    "phone",
+    "status",
+)
+ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
+
+
+def name_search_keys(name: str) -> tuple[str, str]:
+    """Full pinyin and initials of a name, ignoring the middle dot and spaces."""
+    chinese = "".join(ch for ch in name if "\u4e00" <= ch <= "\u9fff")
+    syllables = lazy_pinyin(chinese, style=Style.NORMAL, errors="ignore")
+    return "".join(syllables)[:200], "".join(s[0] for s in syllables if s)[:32]
+
+
+def normalise_name(name: str) -> str:
+    """Names lose inner spaces ("王  芳" → 王芳) and every middle-dot variant becomes "·"."""
+    cleaned = "".join(name.split())
+    for dot in "•‧・･.．":
+        cleaned = cleaned.replace(dot, "·")
+    return cleaned
+
+
+def _check_member(member: Member, id_number: str) -> None:
+    """Field-named errors for what the model's own validation cannot see."""
+    errors: dict[str, list] = {}
+    try:
+        info = parse_id_number(id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.error_list
+    else:
+        if member.sex and member.sex != info.sex:
+            errors["sex"] = [ValidationError(_("性别与身份证号码不符。"), code="id_mismatch")]
+        if member.birth_date and member.birth_date != info.birth_date:
+            errors["birth_date"] = [
+                ValidationError(
+                    _("出生日期与身份证号码不符（号码显示为 %(date)s）。"),
+                    code="id_mismatch",
+                    params={"date": info.birth_date.isoformat()},
+                )
+            ]
+        clash = Member.objects.with_id_number(info.number).exclude(pk=member.pk).exists()
+        if clash:
+            errors.setdefault("id_number", []).append(
+                ValidationError(_("该身份证号码已登记在册。"), code="duplicate")
+            )
+    if member.full_member_on and member.joined_on and member.full_member_on < member.joined_on:
+        errors.setdefault("full_member_on", []).append(
+            ValidationError(_("转正日期不能早于入党日期。"))
+        )
+    if member.joined_on and member.birth_date and member.joined_on <= member.birth_date:
+        errors.setdefault("joined_on", []).append(ValidationError(_("入党日期不能早于出生日期。")))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_editable(actor, organisation: Organisation) -> None:
+    if not Organisation.objects.editable_by(actor).filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def member_create(*, actor, id_number: str, request=None, batch: str = "", **fields) -> Member:
+    organisation = fields["organisation"]
+    _require_editable(actor, organisation)
+    member = Member(**fields)
+    member.name = normalise_name(member.name)
+    number = normalise_id_number(id_number)
+    _check_member(member, number)
+    member.set_id_number(number)
+    member.name_pinyin, member.name_initials = name_search_keys(member.name)
+    member.full_clean(exclude=["id_number_digest"])
+    member.save()
+    MembershipPeriod.objects.create(
+        member=member, organisation=organisation, started_on=member.joined_on
+    )
+    after = audit.snapshot(member, MEMBER_FIELDS)
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        target=member,
+        organisation=organisation,
+        changes=audit.diff({}, {**after, "id_number": member.id_number_masked}),
+        request=request,
+        batch=batch,
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(
+    *, actor, member: Member, id_number: str | None = None, request=None, batch: str = "", **fields
+) -> Member:
+    _require_editable(actor, member.organisation)
+    before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
+    old_organisation = member.organisation
+    for name, value in fields.items():
+        setattr(member, name, value)
+    if "organisation" in fields:
+        _require_editable(actor, member.organisation)
+    member.name = normalise_name(member.name)
+    number = normalise_id_number(id_number) if id_number else member.id_number
+    _check_member(member, number)
+    member.set_id_number(number)
+    member.name_pinyin, member.name_initials = name_search_keys(member.name)
+    member.full_clean(exclude=["id_number_digest"])
+    after = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
+    changes = audit.diff(before, after)
+    if not changes:
+        return member
+    member.save()
+    if member.organisation_id != old_organisation.pk:
+        today = timezone.localdate()
+        MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=today)
+        MembershipPeriod.objects.create(
+            member=member, organisation=member.organisation, started_on=today
+        )
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=member,
+        organisation=member.organisation,
+        changes=changes,
+        request=request,
+        batch=batch,
+    )
+    return member
+
+
+@transaction.atomic
+def member_reveal_id_number(*, actor, member: Member, reason: str, request=None) -> str:
+    """The clear ID number, for someone who may edit the member and says why. Audited."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("请填写查看身份证号码的事由。")})
+    _require_editable(actor, member.organisation)
+    audit.record(
+        actor=actor,
+        action=Action.REVEAL,
+        target=member,
+        organisation=member.organisation,
+        changes={"field": "id_number"},
+        reason=reason,
+        request=request,
+    )
+    return member.id_number
+
+
+def member_export_recorded(*, actor, organisation, count: int, filters: dict, request=None) -> None:
+    """An export of personal data is itself an audited event."""
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=organisation,
+        changes={"rows": count, "filters": filters},
+        target_repr=_("党员名册导出"),
+        request=request,
+    )
+
+
+@transaction.atomic
+def organisation_create(*, actor, parent: Organisation | None, request=None, **fields) -> Organisation:
+    if parent is None:
+        if not actor.is_committee_admin:
+            raise PermissionDenied
+        organisation = Organisation(**fields)
+        organisation.full_clean(exclude=["path", "depth", "numchild"])
+        organisation = Organisation.objects.add_root(instance=organisation)
+    else:
+        _require_editable(actor, parent)
+        organisation = Organisation(**fields)
+        organisation.full_clean(exclude=["path", "depth", "numchild"])
+        organisation = Organisation.objects.add_child(parent, instance=organisation)
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        target=organisation,
+        organisation=organisation,
+        changes=audit.diff({}, audit.snapshot(organisation, ORGANISATION_FIELDS)),
+        request=request,
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation: Organisation, request=None, **fields) -> Organisation:
+    _require_editable(actor, organisation)
+    before = audit.snapshot(organisation, ORGANISATION_FIELDS)
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    organisation.full_clean(exclude=["path", "depth", "numchild"])
+    changes = audit.diff(before, audit.snapshot(organisation, ORGANISATION_FIELDS))
+    if changes:
+        organisation.save(update_fields=list(fields))
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=organisation,
+            organisation=organisation,
+            changes=changes,
+            request=request,
+        )
+    return organisation
+
+
+def default_term_end(organisation: Organisation, term_start: date) -> date:
+    years = TERM_YEARS[organisation.kind]
+    try:
+        return term_start.replace(year=term_start.year + years)
+    except ValueError:  # 29 February
+        return term_start.replace(year=term_start.year + years, day=28)
+
+
+@transaction.atomic
+def position_create(
+    *,
+    actor,
+    organisation: Organisation,
+    member: Member,
+    title: str,
+    term_start: date,
+    term_end: date | None = None,
+    request=None,
+) -> Position:
+    _require_editable(actor, organisation)
+    position = Position(
+        organisation=organisation,
+        member=member,
+        title=title,
+        term_start=term_start,
+        term_end=term_end or default_term_end(organisation, term_start),
+    )
+    position.full_clean()
+    if not Member.objects.visible_to(actor).filter(pk=member.pk).exists():
+        raise ValidationError({"member": _("只能任命本组织范围内的党员。")})
+    position.save()
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        target=position,
+        organisation=organisation,
+        changes=audit.diff(
+            {}, audit.snapshot(position, ("member", "title", "term_start", "term_end"))
+        ),
+        request=request,
+    )
+    return position
+
+
+@transaction.atomic
+def position_end(*, actor, position: Position, ended_on: date, request=None) -> Position:
+    _require_editable(actor, position.organisation)
+    if ended_on < position.term_start:
+        raise ValidationError({"ended_on": _("离任日期不能早于任期开始。")})
+    position.ended_on = ended_on
+    position.save(update_fields=["ended_on"])
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=position,
+        organisation=position.organisation,
+        changes={"ended_on": [None, ended_on.isoformat()]},
+        request=request,
+    )
+    return position

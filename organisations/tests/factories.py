@@ -1,0 +1,70 @@
+import random
+from datetime import date
+
+import factory
+
+from organisations.id_numbers import generate_id_number
+from organisations.models import Member, Organisation, OrganisationKind, Position, PositionTitle
+from organisations.services import name_search_keys
+
+_rng = random.Random(7)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """Builds through treebeard: a root unless `parent` is given."""
+
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"中共测试单位{n}支部委员会")
+    kind = OrganisationKind.BRANCH
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    organ = factory.Sequence(lambda n: f"测试单位{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        if parent is None:
+            return model_class.objects.add_root(kwargs)
+        parent.refresh_from_db()
+        return model_class.objects.add_child(parent, kwargs)
+
+
+def id_number_for(birth_date: date = date(1985, 3, 12), sex: str = "male") -> str:
+    return generate_id_number(_rng, region_code="533401", birth_date=birth_date, sex=sex)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A valid active full member; the ID number agrees with sex and birth date."""
+
+    class Meta:
+        model = Member
+
+    name = factory.Sequence(lambda n: f"测试{n}")
+    sex = "male"
+    ethnicity = "01"
+    birth_date = date(1985, 3, 12)
+    joined_on = date(2010, 7, 1)
+    full_member_on = date(2011, 7, 1)
+    category = "full"
+    organisation = factory.SubFactory(OrganisationFactory)
+    status = "active"
+    phone = "13887654321"
+
+    @classmethod
+    def _create(cls, model_class, *args, id_number=None, **kwargs):
+        member = model_class(**kwargs)
+        member.set_id_number(id_number or id_number_for(member.birth_date, member.sex))
+        member.name_pinyin, member.name_initials = name_search_keys(member.name)
+        member.save()
+        return member
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Position
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    member = factory.SubFactory(MemberFactory)
+    title = PositionTitle.SECRETARY
+    term_start = date(2024, 1, 1)
+    term_end = date(2027, 1, 1)

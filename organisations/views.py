@@ -1,0 +1,271 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.permissions import party_data_required
+
+from . import selectors, services
+from .exports import write_roster
+from .filters import MemberFilter
+from .forms import MemberForm, OrganisationForm, PositionForm, RevealForm
+from .models import Member, Organisation, Position
+from .policy import can_reveal_personal_data
+
+PAGE_SIZE = 50
+
+
+def _saved(request, url):
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@party_data_required
+def organisation_tree(request):
+    """党组织树: every visible organisation, indented by depth."""
+    organisations = list(selectors.organisation_tree(request.user))
+    top_depth = min((o.depth for o in organisations), default=1)
+    return render(
+        request,
+        "organisations/organisation_tree.html",
+        {"organisations": organisations, "top_depth": top_depth},
+    )
+
+
+@party_data_required
+def organisation_detail(request, pk):
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
+    children = Organisation.objects.visible_to(request.user).filter(
+        path__startswith=organisation.path, depth=organisation.depth + 1
+    )
+    editable = Organisation.objects.editable_by(request.user).filter(pk=pk).exists()
+    today = timezone.localdate()
+    return render(
+        request,
+        "organisations/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "parent": Organisation.objects.get_parent(organisation) if organisation.depth > 1 else None,
+            "children": children,
+            "counts": selectors.category_counts(organisation),
+            "positions": selectors.current_positions(organisation),
+            "editable": editable,
+            "today": today,
+            "warn_after": today + timezone.timedelta(days=selectors.TERM_WARNING_DAYS),
+        },
+    )
+
+
+@party_data_required
+def organisation_create(request, parent_pk):
+    parent = get_object_or_404(Organisation.objects.editable_by(request.user), pk=parent_pk)
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(
+                actor=request.user, parent=parent, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("党组织已创建。"))
+            return _saved(request, organisation_url(organisation))
+    return render(
+        request, "organisations/organisation_form.html", {"form": form, "parent": parent}
+    )
+
+
+@party_data_required
+def organisation_update(request, pk):
+    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The form has already copied its values onto the instance; the service diffs
+            # against the stored row, so compare with a fresh copy.
+            stored = Organisation.objects.get(pk=pk)
+            services.organisation_update(
+                actor=request.user, organisation=stored, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return _saved(request, organisation_url(organisation))
+    return render(
+        request,
+        "organisations/organisation_form.html",
+        {"form": form, "organisation": organisation},
+    )
+
+
+def organisation_url(organisation):
+    return reverse("organisations:organisation_detail", args=[organisation.pk])
+
+
+@party_data_required
+def position_create(request, pk):
+    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+    form = PositionForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.position_create(
+                actor=request.user, organisation=organisation, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("班子成员已添加。"))
+            return _saved(request, organisation_url(organisation))
+    return render(
+        request,
+        "organisations/position_form.html",
+        {"form": form, "organisation": organisation},
+    )
+
+
+@party_data_required
+@require_POST
+def position_end(request, pk):
+    position = get_object_or_404(
+        Position.objects.filter(organisation__in=Organisation.objects.editable_by(request.user)),
+        pk=pk,
+    )
+    services.position_end(
+        actor=request.user, position=position, ended_on=timezone.localdate(), request=request
+    )
+    messages.success(request, _("已离任。"))
+    return _saved(request, organisation_url(position.organisation))
+
+
+def _filtered_members(request):
+    member_filter = MemberFilter(request.GET, user=request.user)
+    queryset = selectors.member_list(request.user).order_by("name_pinyin", "id")
+    if member_filter.is_valid():
+        queryset = member_filter.filter_queryset(queryset)
+    else:
+        queryset = queryset.none()  # the form shows which filter is wrong
+    return member_filter, queryset
+
+
+@party_data_required
+def member_list(request):
+    """党员名册: search, filter, sort, paginate; the table is also an HTMX partial."""
+    member_filter, queryset = _filtered_members(request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "organisations/member_list.html"
+    if request.htmx and request.htmx.target == "member-table":
+        template += "#member-table"
+    return render(
+        request,
+        template,
+        {
+            "filter": member_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": can_reveal_personal_data(request.user),
+        },
+    )
+
+
+@party_data_required
+def member_export(request):
+    member_filter, queryset = _filtered_members(request)
+    scope_org = (
+        member_filter.form.cleaned_data.get("organisation") if member_filter.is_valid() else None
+    )
+    unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
+    unit_name = unit.name if unit else ""
+    output, count = write_roster(queryset.iterator(chunk_size=2000), unit_name=unit_name)
+    services.member_export_recorded(
+        actor=request.user,
+        organisation=unit,
+        count=count,
+        filters={k: v for k, v in request.GET.items() if v},
+        request=request,
+    )
+    filename = f"党员花名册-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(output, as_attachment=True, filename=filename)
+
+
+@party_data_required
+def member_detail(request, pk):
+    member = get_object_or_404(selectors.member_detail_queryset(request.user), pk=pk)
+    can_edit = Member.objects.editable_by(request.user).filter(pk=pk).exists()
+    return render(
+        request,
+        "organisations/member_detail.html",
+        {
+            "member": member,
+            "periods": selectors.membership_history(member),
+            "positions": member.positions.select_related("organisation"),
+            "can_edit": can_edit,
+            "reveal_form": RevealForm() if can_edit else None,
+        },
+    )
+
+
+@party_data_required
+def member_reveal(request, pk):
+    """Show the clear ID number after the user gives a reason; the reveal is audited."""
+    member = get_object_or_404(Member.objects.editable_by(request.user), pk=pk)
+    form = RevealForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            revealed = services.member_reveal_id_number(
+                actor=request.user,
+                member=member,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    template = "organisations/member_reveal.html"
+    if request.htmx:
+        template += "#reveal"
+    return render(request, template, {"member": member, "form": form, "revealed": revealed})
+
+
+def _member_form(request, member=None):
+    initial = {}
+    if member is None and request.GET.get("organisation"):
+        initial["organisation"] = request.GET["organisation"]
+    form = MemberForm(request.POST or None, instance=member, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if member is None:
+                saved = services.member_create(
+                    actor=request.user, request=request, **form.service_kwargs()
+                )
+            else:
+                stored = Member.objects.get(pk=member.pk)
+                saved = services.member_update(
+                    actor=request.user, member=stored, request=request, **form.service_kwargs()
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("党员信息已保存。"))
+            return _saved(request, reverse("organisations:member_detail", args=[saved.pk]))
+    return render(request, "organisations/member_form.html", {"form": form, "member": member})
+
+
+@party_data_required
+def member_create(request):
+    if not can_reveal_personal_data(request.user):
+        raise Http404
+    return _member_form(request)
+
+
+@party_data_required
+def member_update(request, pk):
+    member = get_object_or_404(Member.objects.editable_by(request.user), pk=pk)
+    return _member_form(request, member)
