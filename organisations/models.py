@@ -89,6 +89,13 @@ class MemberStatus(models.TextChoices):
     EXPELLED = "expelled", _("开除党籍")
 
 
+class DatePrecision(models.TextChoices):
+    """How much of a date is known: old rosters often give only the month (1985.03)."""
+
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+
+
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(policy.member_q(policy.scope_for(user)))
@@ -118,6 +125,13 @@ class Member(models.Model):
     education = models.CharField(_("学历"), max_length=32, choices=Education.choices, blank=True)
     joined_on = models.DateField(_("入党日期"))
     full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    # Month-only dates are stored as the 1st of the month, flagged so they show as 1985-03.
+    joined_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    full_member_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
     category = models.CharField(
         _("人员类别"), max_length=16, choices=MemberCategory.choices, default=MemberCategory.FULL
     )

@@ -30,3 +30,11 @@ def is_checkbox(field) -> bool:
 def page_url(query: str, number: int) -> str:
     joined = f"{query}&" if query else ""
     return f"?{joined}{urlencode({'page': number})}"
+
+
+@register.filter
+def precise_date(value, precision="day"):
+    """A date as 2010-07-01, or 2010-07 when only the month is known."""
+    if not value:
+        return "—"
+    return value.strftime("%Y-%m" if precision == "month" else "%Y-%m-%d")
