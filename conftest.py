@@ -1,14 +1,89 @@
-"""Suite-wide pytest settings. Fixtures live beside the tests that use them."""
+"""Suite-wide pytest settings and the browser fixtures (Playwright driving Debian's Chromium)."""
+
+import os
+import re
+import shutil
+from pathlib import Path
 
 import pytest
 
+ARTIFACTS = Path(__file__).parent / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings):
     # Hashing with the production hasher would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AXES_ENABLED = True
+    # The live server speaks plain HTTP; secure-only cookies would never come back.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session. Without Debian's chromium the browser tests
+    fail (CI installs it); set SKIP_BROWSER_TESTS=1 to skip them on a machine without it."""
+    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
+        pytest.skip("SKIP_BROWSER_TESTS=1")
+    if CHROMIUM is None:
+        pytest.fail("Debian's chromium is not installed: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between page actions are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A fresh browser page on the live server. Any console error or failed page request
+    fails the test; a screenshot of the last state is kept in test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 500 else None,
+    )
+    page.base_url = live_server.url
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-final.png"), full_page=True)
+    context.close()
+    assert not problems, problems
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a named screenshot of the current page as a test artifact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, username: str, password: str) -> None:
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_load_state()
