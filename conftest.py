@@ -87,3 +87,6 @@ def login(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("form:has(input[name=password]) button[type=submit]")
     page.wait_for_load_state()
+
+
+from core.tests.personas import world  # noqa: E402,F401  (the personas, for every app's tests)

@@ -1,1 +1,0 @@
-from core.tests.personas import world  # noqa: F401

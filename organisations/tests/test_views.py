@@ -1,0 +1,226 @@
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from audit.models import Action, AuditEvent
+from organisations.models import Member
+from organisations.tests.factories import MemberFactory, OrganisationFactory, PositionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, world):
+    client.force_login(world.users["admin"])
+    return client
+
+
+def signed_in(client, user):
+    """Log in and make one request, so the idle-timeout stamp is already in the session."""
+    client.force_login(user)
+    client.get(reverse("core:home"))
+    return client
+
+
+def _names(response):
+    return [m.name for m in response.context["page"].object_list]
+
+
+def test_member_list_query_count_is_fixed(client, world, django_assert_num_queries):
+    signed_in(client, world.users["secretary_a"])
+    for n in range(5):
+        MemberFactory(organisation=world.branch_a, name=f"李明{n}")
+    # session, user, secretary's organisation, filter's organisation choices, count, page
+    with django_assert_num_queries(6):
+        response = client.get(reverse("organisations:member_list"))
+    assert len(_names(response)) == 6
+    for n in range(20):
+        MemberFactory(organisation=world.branch_a, name=f"王芳{n}")
+    with django_assert_num_queries(6):
+        client.get(reverse("organisations:member_list"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("zxcr", ["扎西·次仁"]), ("zhaxi", ["扎西·次仁"]), ("次仁", ["扎西·次仁"]), ("hlh", ["和丽华"])],
+)
+def test_search_by_pinyin_initials_full_pinyin_and_name(admin_client, query, expected):
+    response = admin_client.get(reverse("organisations:member_list"), {"q": query})
+    assert _names(response) == expected
+
+
+def test_search_by_last_four_of_id(admin_client, world):
+    last4 = world.member_b.id_number[-4:]
+    response = admin_client.get(reverse("organisations:member_list"), {"q": last4.lower()})
+    assert world.member_b.name in _names(response)
+
+
+def test_filter_by_organisation_includes_subtree(admin_client, world):
+    response = admin_client.get(
+        reverse("organisations:member_list"), {"organisation": world.org_a.pk}
+    )
+    assert _names(response) == ["扎西·次仁"]
+
+
+def test_filters_and_sort(admin_client, world):
+    MemberFactory(organisation=world.org_b, name="阿普", joined_on=date(2001, 7, 1), category="probationary", full_member_on=None)
+    url = reverse("organisations:member_list")
+    assert _names(admin_client.get(url, {"category": "probationary"})) == ["阿普"]
+    assert _names(admin_client.get(url, {"sex": "female"})) == ["和丽华"]
+    assert _names(admin_client.get(url, {"joined_year": 2001})) == ["阿普"]
+    assert _names(admin_client.get(url, {"order": "joined_on"}))[0] == "阿普"
+    assert _names(admin_client.get(url, {"order": "-joined_on"}))[-1] == "阿普"
+
+
+def test_bad_filter_shows_field_error_and_no_rows(admin_client):
+    response = admin_client.get(reverse("organisations:member_list"), {"joined_year": "abc"})
+    assert _names(response) == []
+    assert "入党年份" in response.content.decode()
+
+
+def test_list_partial_for_htmx(admin_client):
+    response = admin_client.get(
+        reverse("organisations:member_list"),
+        {"q": "zxcr"},
+        headers={"HX-Request": "true", "HX-Target": "member-table"},
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="member-table">')
+    assert "<html" not in body
+
+
+def test_phone_and_id_masked_in_list(admin_client, world):
+    body = admin_client.get(reverse("organisations:member_list")).content.decode()
+    assert world.member_a.id_number not in body
+    assert world.member_a.id_number_masked in body
+    assert "138****4321" in body
+    assert "13887654321" not in body
+
+
+def test_export_is_the_filtered_set_masked_and_audited(client, world):
+    client.force_login(world.users["secretary_a"])
+    response = client.get(reverse("organisations:member_export"), {"q": ""})
+    assert response["Content-Disposition"].startswith("attachment")
+    workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert "花名册" in rows[0][0]
+    header_index = next(i for i, row in enumerate(rows) if row[0] == "序号")
+    data = [row for row in rows[header_index + 1 :] if row[0]]
+    assert [row[1] for row in data] == ["扎西·次仁"]
+    assert world.member_a.id_number not in str(rows)
+    event = AuditEvent.objects.get(action=Action.EXPORT)
+    assert event.changes["rows"] == 1
+
+
+def test_member_detail_masks_and_reveal_via_htmx_is_audited(client, world):
+    client.force_login(world.users["secretary_a"])
+    detail = client.get(reverse("organisations:member_detail", args=[world.member_a.pk]))
+    assert world.member_a.id_number not in detail.content.decode()
+
+    url = reverse("organisations:member_reveal", args=[world.member_a.pk])
+    refused = client.post(url, {"reason": ""}, headers={"HX-Request": "true"})
+    assert "查看事由" in refused.content.decode()
+    assert world.member_a.id_number not in refused.content.decode()
+
+    shown = client.post(url, {"reason": "核对身份"}, headers={"HX-Request": "true"})
+    assert world.member_a.id_number in shown.content.decode()
+    assert AuditEvent.objects.filter(action=Action.REVEAL, reason="核对身份").count() == 1
+
+
+def test_member_cannot_reveal_own_id_in_clear(client, world):
+    client.force_login(world.users["member"])
+    url = reverse("organisations:member_reveal", args=[world.member_a.pk])
+    assert client.post(url, {"reason": "x"}).status_code == 404
+
+
+def test_member_form_errors_in_chinese_naming_the_field(admin_client, world):
+    response = admin_client.post(
+        reverse("organisations:member_create"),
+        {
+            "name": "王芳",
+            "id_number": "533401199001011230",
+            "sex": "female",
+            "ethnicity": "01",
+            "birth_date": "1990-01-01",
+            "joined_on": "2012-07-01",
+            "category": "full",
+            "organisation": world.org_b.pk,
+            "status": "active",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "身份证号码：" in body
+    assert "校验码" in body
+    assert not Member.objects.filter(name="王芳").exists()
+
+
+def test_member_form_creates_and_redirects(admin_client, world):
+    from organisations.tests.factories import id_number_for
+
+    number = id_number_for(date(1991, 2, 3), "male")
+    response = admin_client.post(
+        reverse("organisations:member_create"),
+        {
+            "name": "木 正军",
+            "id_number": number.lower(),
+            "sex": "male",
+            "ethnicity": "27",
+            "birth_date": "1991-02-03",
+            "joined_on": "2013-07-01",
+            "full_member_on": "2014-07-01",
+            "category": "full",
+            "organisation": world.org_b.pk,
+            "status": "active",
+        },
+    )
+    member = Member.objects.get(name="木正军")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organisations:member_detail", args=[member.pk])
+
+
+def test_member_edit_keeps_id_when_blank(admin_client, world):
+    url = reverse("organisations:member_update", args=[world.member_b.pk])
+    form = admin_client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "id"}
+    data.update({"post": "副局长", "id_number": "", "organisation": world.org_b.pk})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    world.member_b.refresh_from_db()
+    assert world.member_b.post == "副局长"
+
+
+def test_tree_lists_visible_organisations_with_counts(client, world, django_assert_num_queries):
+    signed_in(client, world.users["secretary_a"])
+    OrganisationFactory(parent=world.branch_a, name="甲局第一党小组", kind="group")
+    with django_assert_num_queries(4):
+        response = client.get(reverse("organisations:organisation_tree"))
+    names = [o.name for o in response.context["organisations"]]
+    assert names == ["中共甲局委员会", "中共甲局第一支部委员会", "甲局第一党小组"]
+
+
+def test_organisation_detail_counts_committee_and_term_warning(admin_client, world):
+    MemberFactory(organisation=world.branch_a, category="probationary", full_member_on=None)
+    soon = timezone.localdate() + timedelta(days=30)
+    PositionFactory(organisation=world.org_a, member=world.member_a, term_start=soon - timedelta(days=365 * 5), term_end=soon)
+    response = admin_client.get(reverse("organisations:organisation_detail", args=[world.org_a.pk]))
+    counts = response.context["counts"]
+    assert (counts.full, counts.probationary, counts.total) == (1, 1, 2)
+    body = response.content.decode()
+    assert "即将届满" in body
+    home = admin_client.get(reverse("core:home")).content.decode()
+    assert "中共甲局委员会 班子任期将于" in home
+
+
+def test_organisation_edit_is_audited(admin_client, world):
+    url = reverse("organisations:organisation_update", args=[world.org_b.pk])
+    response = admin_client.post(
+        url, {"name": "中共乙局机关支部委员会", "kind": "branch", "code": world.org_b.code, "organ": "乙局", "is_active": "on"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action=Action.UPDATE, target_id=str(world.org_b.pk))
+    assert event.changes["organ"][1] == "乙局"
