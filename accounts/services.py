@@ -149,3 +149,20 @@ def lockout_recorded(*, username: str, request) -> None:
 
 def logout_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
+
+
+@transaction.atomic
+def api_token_rotate(*, user: User, request=None) -> str:
+    """A new API token for `user`, replacing any old one; shown to the user once."""
+    from rest_framework.authtoken.models import Token
+
+    replaced = Token.objects.filter(user=user).delete()[0] > 0
+    token = Token.objects.create(user=user)
+    audit.record(
+        actor=user,
+        action=Action.UPDATE,
+        target=user,
+        changes={"api_token": ["***" if replaced else None, "*** (new)"]},
+        request=request,
+    )
+    return token.key

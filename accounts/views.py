@@ -8,10 +8,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from core.permissions import role_required
 
@@ -79,6 +81,18 @@ def password_change(request):
             messages.success(request, _("密码已修改。"))
             return redirect("core:home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def api_token(request):
+    """API 令牌: a token for scripts using REST API v1, with the same scope as the account."""
+    if not request.user.reads_party_data:
+        raise Http404
+    key = None
+    if request.method == "POST":
+        key = services.api_token_rotate(user=request.user, request=request)
+    has_token = key is not None or Token.objects.filter(user=request.user).exists()
+    return render(request, "accounts/api_token.html", {"key": key, "has_token": has_token})
 
 
 @login_required

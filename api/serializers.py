@@ -14,15 +14,12 @@ from organisations.reference_data import Education, Ethnicity
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    parent = serializers.SerializerMethodField()
+    """`path` is the materialised tree path: a node's ancestors are its path's prefixes."""
 
     class Meta:
         model = Organisation
         fields = ["id", "name", "short_name", "kind", "code", "founded_on", "organ", "is_active",
-                  "depth", "parent"]
-
-    def get_parent(self, obj) -> int | None:
-        return getattr(obj, "parent_id", None)
+                  "depth", "path"]
 
 
 class OrganisationInputSerializer(serializers.Serializer):

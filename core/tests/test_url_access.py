@@ -47,6 +47,7 @@ ROUTES = {
     "accounts:logout": ("post", lambda w: {}, {p: 302 for p in PERSONAS}),
     "accounts:password_change": ("get", lambda w: {}, {**{p: 200 for p in PERSONAS}, "anonymous": LOGIN}),
     "accounts:notification_read": ("post", lambda w: {"pk": 999999}, {**{p: 404 for p in PERSONAS}, "anonymous": LOGIN}),
+    "accounts:api_token": ("get", lambda w: {}, party()),
     "accounts:account_list": ("get", lambda w: {}, only("security")),
     "accounts:account_create": ("get", lambda w: {}, only("security")),
     "accounts:account_update": ("get", lambda w: {"pk": w.users["member"].pk}, only("security")),
