@@ -34,12 +34,21 @@ class MemberFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("姓名、拼音首字母或身份证后四位")}),
     )
     organisation = django_filters.ModelChoiceFilter(
-        label=_("党组织（含下级）"), queryset=Organisation.objects.none(), method="filter_subtree"
+        label=_("党组织（含下级）"),
+        queryset=Organisation.objects.none(),
+        method="filter_subtree",
+        empty_label=_("全部"),
     )
-    category = django_filters.ChoiceFilter(label=_("人员类别"), choices=MemberCategory.choices)
-    sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices)
-    ethnicity = django_filters.ChoiceFilter(label=_("民族"), choices=Ethnicity.choices)
-    education = django_filters.ChoiceFilter(label=_("学历"), choices=Education.choices)
+    category = django_filters.ChoiceFilter(
+        label=_("人员类别"), choices=MemberCategory.choices, empty_label=_("全部")
+    )
+    sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices, empty_label=_("全部"))
+    ethnicity = django_filters.ChoiceFilter(
+        label=_("民族"), choices=Ethnicity.choices, empty_label=_("全部")
+    )
+    education = django_filters.ChoiceFilter(
+        label=_("学历"), choices=Education.choices, empty_label=_("全部")
+    )
     joined_year = django_filters.NumberFilter(
         label=_("入党年份"), field_name="joined_on", lookup_expr="year"
     )
@@ -48,6 +57,7 @@ class MemberFilter(django_filters.FilterSet):
     )
     order = django_filters.OrderingFilter(
         label=_("排序"),
+        empty_label=_("按姓名拼音"),
         fields=(("name_pinyin", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date")),
         field_labels={"name_pinyin": _("姓名"), "joined_on": _("入党日期"), "birth_date": _("出生日期")},
     )
