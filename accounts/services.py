@@ -166,3 +166,28 @@ def api_token_rotate(*, user: User, request=None) -> str:
         request=request,
     )
     return token.key
+
+
+def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
+    """In-app notifications (站内通知), sent after the surrounding transaction commits."""
+    from .models import Notification
+
+    recipients = list(recipients)
+
+    def send():
+        Notification.objects.bulk_create(
+            [Notification(recipient=r, title=title[:200], body=body, link=link) for r in recipients]
+        )
+
+    transaction.on_commit(send)
+    return len(recipients)
+
+
+def secretaries_over(organisation) -> "list[User]":
+    """Active secretary accounts whose subtree contains `organisation`."""
+    prefixes = [organisation.path[:n] for n in range(4, len(organisation.path) + 1, 4)]
+    return list(
+        User.objects.filter(
+            role=Role.SECRETARY, is_active=True, organisation__path__in=prefixes
+        )
+    )

@@ -3,6 +3,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from organisations.selectors import scope_summary
+
 from . import todos
 
 
@@ -13,7 +15,11 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"todos": todos.todos_for(request.user), "notifications": notifications},
+        {
+            "todos": todos.todos_for(request.user),
+            "notifications": notifications,
+            "summary": scope_summary(request.user),
+        },
     )
 
 

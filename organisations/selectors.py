@@ -79,3 +79,28 @@ def member_detail_queryset(user):
 
 def membership_history(member: Member):
     return member.periods.select_related("organisation")
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    """The figures at the top of the home page for someone who manages a subtree."""
+
+    organisations: int
+    members: CategoryCounts
+
+
+def scope_summary(user) -> ScopeSummary | None:
+    if not Organisation.objects.editable_by(user).exists():
+        return None
+    counts = (
+        Member.objects.visible_to(user)
+        .filter(status=MemberStatus.ACTIVE)
+        .aggregate(
+            full=Count("pk", filter=Q(category=MemberCategory.FULL)),
+            probationary=Count("pk", filter=Q(category=MemberCategory.PROBATIONARY)),
+        )
+    )
+    return ScopeSummary(
+        organisations=Organisation.objects.visible_to(user).count(),
+        members=CategoryCounts(full=counts["full"], probationary=counts["probationary"]),
+    )

@@ -4,10 +4,12 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from accounts import services as accounts
 from audit import services as audit
 from audit.models import Action
 
@@ -146,6 +148,14 @@ def member_update(
         MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=today)
         MembershipPeriod.objects.create(
             member=member, organisation=member.organisation, started_on=today
+        )
+        accounts.notify(
+            recipients=[
+                u for u in accounts.secretaries_over(member.organisation) if u.pk != actor.pk
+            ],
+            title=_("%(name)s 已转入 %(org)s")
+            % {"name": member.name, "org": member.organisation.name},
+            link=reverse("organisations:member_detail", args=[member.pk]),
         )
     audit.record(
         actor=actor,

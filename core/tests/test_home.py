@@ -1,0 +1,55 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import Notification
+from core import todos
+from organisations import services
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    client.get(reverse("core:home"))
+    return client
+
+
+def test_home_summary_is_scoped(client, world):
+    response = signed_in(client, world.users["secretary_a"]).get(reverse("core:home"))
+    summary = response.context["summary"]
+    assert (summary.organisations, summary.members.total) == (2, 1)
+    response = signed_in(client, world.users["member"]).get(reverse("core:home"))
+    assert response.context["summary"] is None
+
+
+def test_home_has_fixed_query_count(client, world, django_assert_num_queries):
+    signed_in(client, world.users["admin"])
+    # session, user, notifications, term-end to-dos, summary (scope check, members, organisations)
+    with django_assert_num_queries(7):
+        client.get(reverse("core:home"))
+
+
+def test_apps_contribute_todos(world):
+    @todos.register
+    def provider(user):
+        return [todos.TodoItem(title="测试待办", level="danger")]
+
+    try:
+        assert todos.todos_for(world.users["admin"])[0].title == "测试待办"
+    finally:
+        todos._providers.remove(provider)
+
+
+def test_transfer_notifies_receiving_secretaries(client, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_update(actor=world.users["admin"], member=world.member_a, organisation=world.org_b)
+    note = Notification.objects.get()
+    assert note.recipient == world.users["secretary_b"]
+    assert "扎西·次仁" in note.title
+    client.force_login(world.users["secretary_b"])
+    home = client.get(reverse("core:home")).content.decode()
+    assert note.title in home
+    response = client.post(reverse("accounts:notification_read", args=[note.pk]))
+    assert response["Location"] == note.link
+    note.refresh_from_db()
+    assert note.read_at is not None
