@@ -173,7 +173,7 @@ def account_reset_password(request, pk):
 
 @role_required(Role.SECURITY_OFFICER)
 def lockout_list(request):
-    form = UnlockForm(request.POST or None)
+    form = UnlockForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         count = services.account_unlock(actor=request.user, request=request, **form.cleaned_data)
         messages.success(request, _("已解除锁定（清除 %(n)d 条失败记录）。") % {"n": count})

@@ -1,0 +1,53 @@
+import pytest
+from axes.models import AccessAttempt
+from django.urls import reverse
+
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    client.get(reverse("core:home"))
+    return client
+
+
+def test_account_list_fixed_queries(client, world, django_assert_num_queries):
+    signed_in(client, world.users["security"])
+    for n in range(5):
+        UserFactory(role=Role.SECRETARY, organisation=world.org_a, username=f"s{n}")
+    with django_assert_num_queries(5):  # session, user, count, page with organisation, locked names
+        response = client.get(reverse("accounts:account_list"))
+    assert len(response.context["page"].object_list) == 11
+    response = client.get(reverse("accounts:account_list"), {"role": "secretary", "q": "s1"})
+    assert [u.username for u in response.context["page"].object_list] == ["s1"]
+
+
+def test_lockout_list_marks_locked_and_unlocks(client, world):
+    AccessAttempt.objects.create(username="zhaxi", ip_address="10.0.0.1", failures_since_start=5,
+                                 user_agent="t", get_data="", post_data="", http_accept="", path_info="/login/")
+    signed_in(client, world.users["security"])
+    body = client.get(reverse("accounts:lockouts")).content.decode()
+    assert "zhaxi" in body and "table-danger" in body
+    home = client.get(reverse("core:home")).content.decode()
+    assert "被锁定" in home
+    response = client.post(reverse("accounts:lockouts"), {"username": "zhaxi"})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username="zhaxi").exists()
+
+
+def test_unlock_needs_a_name_or_address(client, world):
+    signed_in(client, world.users["security"])
+    response = client.post(reverse("accounts:lockouts"), {})
+    assert "请填写用户名或 IP 地址" in response.content.decode()
+
+
+def test_reset_password_forces_change(client, world):
+    signed_in(client, world.users["security"])
+    target = world.users["secretary_b"]
+    response = client.post(reverse("accounts:account_reset_password", args=[target.pk]))
+    target.refresh_from_db()
+    assert target.must_change_password
+    assert target.check_password(response.context["password"])
