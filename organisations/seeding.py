@@ -135,8 +135,8 @@ def build_tree(rng: random.Random) -> list[Organisation]:
         tree.add_child(
             branch,
             {
-                "name": f"{branch.name}第{number}党小组",
-                "short_name": f"第{number}党小组",
+                "name": f"{branch.name}第一党小组",
+                "short_name": "第一党小组",
                 "kind": OrganisationKind.GROUP,
                 "code": f"{branch.code}-G{number}",
                 "organ": branch.organ,

@@ -24,15 +24,30 @@ class CategoryCounts:
         return self.full + self.probationary
 
 
-def organisation_tree(user):
-    """Visible organisations in tree order, each with its direct active member count."""
-    return (
-        Organisation.objects.visible_to(user)
-        .annotate(
-            member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+def organisation_tree(user) -> list[Organisation]:
+    """Visible organisations in tree order, each with `member_count` (its own active members)
+    and `subtree_count` (with everything below it). Two queries, whatever the tree's size."""
+    organisations = list(Organisation.objects.visible_to(user).order_by("path"))
+    direct = dict(
+        Member.objects.filter(
+            status=MemberStatus.ACTIVE, organisation__in=[o.pk for o in organisations]
         )
-        .order_by("path")
-    )
+        .values_list("organisation")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ) if organisations else {}
+    by_path = {o.path: o for o in organisations}
+    for organisation in organisations:
+        organisation.member_count = direct.get(organisation.pk, 0)
+        organisation.subtree_count = 0
+    step = Organisation.steplen
+    for organisation in organisations:
+        # Add each organisation's own members to itself and every visible ancestor.
+        for end in range(step, len(organisation.path) + 1, step):
+            ancestor = by_path.get(organisation.path[:end])
+            if ancestor is not None:
+                ancestor.subtree_count += organisation.member_count
+    return organisations
 
 
 def category_counts(organisation: Organisation) -> CategoryCounts:

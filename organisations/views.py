@@ -50,7 +50,12 @@ def organisation_detail(request, pk):
         "organisations/organisation_detail.html",
         {
             "organisation": organisation,
-            "parent": Organisation.objects.get_parent(organisation) if organisation.depth > 1 else None,
+            # Only a parent the user may see: a secretary's view stops at their own root.
+            "parent": Organisation.objects.visible_to(request.user)
+            .filter(path=organisation.path[: -Organisation.steplen])
+            .first()
+            if organisation.depth > 1
+            else None,
             "children": children,
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),

@@ -197,10 +197,13 @@ def test_member_edit_keeps_id_when_blank(admin_client, world):
 def test_tree_lists_visible_organisations_with_counts(client, world, django_assert_num_queries):
     signed_in(client, world.users["secretary_a"])
     OrganisationFactory(parent=world.branch_a, name="甲局第一党小组", kind="group")
-    with django_assert_num_queries(4):
+    MemberFactory(organisation=world.org_a, name="李明")
+    # session, user, secretary's organisation, organisations, member counts
+    with django_assert_num_queries(5):
         response = client.get(reverse("organisations:organisation_tree"))
-    names = [o.name for o in response.context["organisations"]]
-    assert names == ["中共甲局委员会", "中共甲局第一支部委员会", "甲局第一党小组"]
+    organisations = response.context["organisations"]
+    assert [o.name for o in organisations] == ["中共甲局委员会", "中共甲局第一支部委员会", "甲局第一党小组"]
+    assert [(o.member_count, o.subtree_count) for o in organisations] == [(1, 2), (1, 1), (0, 0)]
 
 
 def test_organisation_detail_counts_committee_and_term_warning(admin_client, world):
@@ -212,6 +215,7 @@ def test_organisation_detail_counts_committee_and_term_warning(admin_client, wor
     assert (counts.full, counts.probationary, counts.total) == (1, 1, 2)
     body = response.content.decode()
     assert "即将届满" in body
+    assert response.context["parent"] == world.root
     home = admin_client.get(reverse("core:home")).content.decode()
     assert "中共甲局委员会 班子任期将于" in home
 
@@ -224,3 +228,10 @@ def test_organisation_edit_is_audited(admin_client, world):
     assert response.status_code == 302
     event = AuditEvent.objects.get(action=Action.UPDATE, target_id=str(world.org_b.pk))
     assert event.changes["organ"][1] == "乙局"
+
+
+def test_secretary_does_not_see_the_parent_above_their_root(client, world):
+    client.force_login(world.users["secretary_a"])
+    response = client.get(reverse("organisations:organisation_detail", args=[world.org_a.pk]))
+    assert response.context["parent"] is None
+    assert world.root.name not in response.content.decode()
