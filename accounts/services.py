@@ -76,6 +76,10 @@ def account_update(*, actor, user: User, request=None, **fields) -> User:
         audit.record(
             actor=actor, action=Action.UPDATE, target=user, changes=changes, request=request
         )
+        if "is_active" in changes and not user.is_active:
+            from .selectors import sessions_of
+
+            sessions_end(actor=actor, keys=sessions_of(user), request=request, target=user)
     return user
 
 
@@ -191,3 +195,22 @@ def secretaries_over(organisation) -> "list[User]":
             role=Role.SECRETARY, is_active=True, organisation__path__in=prefixes
         )
     )
+
+
+@transaction.atomic
+def sessions_end(*, actor, keys: list[str], request=None, target: User | None = None) -> int:
+    """Sign sessions out (安全员 or on deactivation); the actor's own session is kept."""
+    from django.contrib.sessions.models import Session
+
+    own = getattr(getattr(request, "session", None), "session_key", None)
+    deleted, _ = Session.objects.filter(session_key__in=[k for k in keys if k != own]).delete()
+    if deleted:
+        audit.record(
+            actor=actor,
+            action=Action.LOGOUT,
+            target=target,
+            target_repr=str(target or ""),
+            changes={"sessions_ended": deleted},
+            request=request,
+        )
+    return deleted

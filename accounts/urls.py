@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/<int:pk>/", views.account_update, name="account_update"),
     path("accounts/<int:pk>/reset/", views.account_reset_password, name="account_reset_password"),
     path("lockouts/", views.lockout_list, name="lockouts"),
+    path("sessions/", views.session_list, name="sessions"),
 ]

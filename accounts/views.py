@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from core.permissions import role_required
 
-from . import services
+from . import selectors, services
 from .forms import AccountForm, LoginForm, PasswordChangeForm, UnlockForm
 from .models import Role, User
 
@@ -169,6 +169,21 @@ def account_reset_password(request, pk):
     user = get_object_or_404(User, pk=pk)
     password = services.account_reset_password(actor=request.user, user=user, request=request)
     return render(request, "accounts/initial_password.html", {"account": user, "password": password})
+
+
+@role_required(Role.SECURITY_OFFICER)
+def session_list(request):
+    """在线会话: who is signed in now; the security officer can sign a session out."""
+    if request.method == "POST":
+        keys = request.POST.getlist("key")
+        count = services.sessions_end(actor=request.user, keys=keys, request=request)
+        messages.success(request, _("已结束 %(n)d 个会话。") % {"n": count})
+        return redirect("accounts:sessions")
+    return render(
+        request,
+        "accounts/sessions.html",
+        {"sessions": selectors.active_sessions(), "own": request.session.session_key},
+    )
 
 
 @role_required(Role.SECURITY_OFFICER)

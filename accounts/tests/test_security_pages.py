@@ -51,3 +51,26 @@ def test_reset_password_forces_change(client, world):
     target.refresh_from_db()
     assert target.must_change_password
     assert target.check_password(response.context["password"])
+
+
+def test_security_officer_ends_a_session(client, world):
+    from django.test import Client
+
+    other = Client()
+    signed_in(other, world.users["secretary_a"])
+    signed_in(client, world.users["security"])
+    sessions = client.get(reverse("accounts:sessions")).context["sessions"]
+    target = next(s for s in sessions if s.user == world.users["secretary_a"])
+    client.post(reverse("accounts:sessions"), {"key": [target.key]})
+    assert other.get(reverse("core:home")).status_code == 302  # signed out
+
+
+def test_deactivating_an_account_signs_it_out(client, world):
+    from django.test import Client
+
+    from accounts import services
+
+    other = Client()
+    signed_in(other, world.users["secretary_b"])
+    services.account_update(actor=world.users["security"], user=world.users["secretary_b"], is_active=False)
+    assert other.get(reverse("core:home")).status_code == 302

@@ -53,6 +53,7 @@ ROUTES = {
     "accounts:account_update": ("get", lambda w: {"pk": w.users["member"].pk}, only("security")),
     "accounts:account_reset_password": ("post", lambda w: {"pk": w.users["member"].pk}, only("security")),
     "accounts:lockouts": ("get", lambda w: {}, only("security")),
+    "accounts:sessions": ("get", lambda w: {}, only("security")),
     "organisations:organisation_tree": ("get", lambda w: {}, party()),
     "organisations:organisation_detail": ("get", lambda w: {"pk": w.branch_a.pk}, party(b=404, member=200)),
     "organisations:organisation_update": ("get", lambda w: {"pk": w.branch_a.pk}, party(b=404, member=404)),
