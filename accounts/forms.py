@@ -57,7 +57,15 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "display_name", "phone", "role", "organisation", "member", "is_active"]
+        fields = [
+            "username",
+            "display_name",
+            "phone",
+            "role",
+            "organisation",
+            "member",
+            "is_active",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

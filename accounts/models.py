@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """One role per account, so 三员分立 (admin / auditor / security officer) holds by construction."""
+    """One role per account, so 三员分立 (admin / auditor / security officer) holds by
+    construction."""
 
     COMMITTEE_ADMIN = "committee_admin", _("工委管理员")
     SECRETARY = "secretary", _("党组织书记/党务干部")

@@ -13,14 +13,27 @@ from audit.models import Action
 
 from .models import Role, User
 
-ACCOUNT_FIELDS = ("username", "role", "organisation", "member", "phone", "display_name", "is_active")
+ACCOUNT_FIELDS = (
+    "username",
+    "role",
+    "organisation",
+    "member",
+    "phone",
+    "display_name",
+    "is_active",
+)
 
 
 def generate_initial_password() -> str:
     """A random password meeting every policy class; the user must change it at first login."""
     alphabet = string.ascii_letters + string.digits
     core = "".join(secrets.choice(alphabet) for _ in range(10))
-    return f"{core}{secrets.choice(string.ascii_uppercase)}{secrets.choice('!@#%+=')}{secrets.randbelow(10)}"
+    upper, symbol, digit = (
+        secrets.choice(string.ascii_uppercase),
+        secrets.choice("!@#%+="),
+        secrets.randbelow(10),
+    )
+    return f"{core}{upper}{symbol}{digit}"
 
 
 def _check_role(user: User) -> None:
@@ -113,10 +126,7 @@ def account_unlock(*, actor, username: str = "", ip_address: str = "", request=N
     """Lift a lockout early (安全员)."""
     from axes.utils import reset
 
-    if username:
-        count = reset(username=username)
-    else:
-        count = reset(ip=ip_address)
+    count = reset(username=username) if username else reset(ip=ip_address)
     audit.record(
         actor=actor,
         action=Action.UNLOCK,
@@ -191,9 +201,7 @@ def secretaries_over(organisation) -> "list[User]":
     """Active secretary accounts whose subtree contains `organisation`."""
     prefixes = [organisation.path[:n] for n in range(4, len(organisation.path) + 1, 4)]
     return list(
-        User.objects.filter(
-            role=Role.SECRETARY, is_active=True, organisation__path__in=prefixes
-        )
+        User.objects.filter(role=Role.SECRETARY, is_active=True, organisation__path__in=prefixes)
     )
 
 

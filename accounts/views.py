@@ -117,8 +117,9 @@ def account_list(request):
         )
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     locked = set(
-        AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-        .values_list("username", flat=True)
+        AccessAttempt.objects.filter(
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).values_list("username", flat=True)
     )
     return render(
         request,
@@ -168,7 +169,9 @@ def account_update(request, pk):
 def account_reset_password(request, pk):
     user = get_object_or_404(User, pk=pk)
     password = services.account_reset_password(actor=request.user, user=user, request=request)
-    return render(request, "accounts/initial_password.html", {"account": user, "password": password})
+    return render(
+        request, "accounts/initial_password.html", {"account": user, "password": password}
+    )
 
 
 @role_required(Role.SECURITY_OFFICER)

@@ -18,8 +18,18 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "short_name", "kind", "code", "founded_on", "organ", "is_active",
-                  "depth", "path"]
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "kind",
+            "code",
+            "founded_on",
+            "organ",
+            "is_active",
+            "depth",
+            "path",
+        ]
 
 
 class OrganisationInputSerializer(serializers.Serializer):
@@ -39,9 +49,24 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["id", "name", "sex", "ethnicity", "birth_date", "id_number", "education",
-                  "joined_on", "full_member_on", "category", "organisation", "organisation_name",
-                  "unit", "post", "phone", "status"]
+        fields = [
+            "id",
+            "name",
+            "sex",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "education",
+            "joined_on",
+            "full_member_on",
+            "category",
+            "organisation",
+            "organisation_name",
+            "unit",
+            "post",
+            "phone",
+            "status",
+        ]
 
 
 class MemberInputSerializer(serializers.Serializer):

@@ -21,7 +21,9 @@ from .serializers import (
 
 class ReadsPartyData(permissions.BasePermission):
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.reads_party_data)
+        return bool(
+            request.user and request.user.is_authenticated and request.user.reads_party_data
+        )
 
 
 def _service_call(func, **kwargs):
@@ -29,13 +31,17 @@ def _service_call(func, **kwargs):
     try:
         return func(**kwargs)
     except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    except DjangoPermissionDenied:
-        raise NotFound
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        ) from exc
+    except DjangoPermissionDenied as exc:
+        raise NotFound from exc
 
 
 class OrganisationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Organisations visible to the caller, in tree order."""
@@ -55,15 +61,21 @@ class OrganisationViewSet(
             Organisation.objects.editable_by(request.user), pk=fields.pop("parent")
         )
         organisation = _service_call(
-            services.organisation_create, actor=request.user, parent=parent, request=request,
+            services.organisation_create,
+            actor=request.user,
+            parent=parent,
+            request=request,
             **fields,
         )
         return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
 
 
 class MemberViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Members visible to the caller, with the member list's filters (`q`, `organisation`, ...).
 
@@ -92,8 +104,9 @@ class MemberViewSet(
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields["organisation"] = self._organisation(fields["organisation"])
-        member = _service_call(services.member_create, actor=request.user, request=request,
-                               **fields)
+        member = _service_call(
+            services.member_create, actor=request.user, request=request, **fields
+        )
         return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateSerializer, responses=MemberSerializer)
@@ -104,8 +117,9 @@ class MemberViewSet(
         fields = dict(data.validated_data)
         if "organisation" in fields:
             fields["organisation"] = self._organisation(fields["organisation"])
-        member = _service_call(services.member_update, actor=request.user, member=member,
-                               request=request, **fields)
+        member = _service_call(
+            services.member_update, actor=request.user, member=member, request=request, **fields
+        )
         return Response(MemberSerializer(member).data)
 
     def update(self, request, *args, **kwargs):

@@ -75,14 +75,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
 
-    def change_rows(self):
-        """(field, before, after) for display; non-pair values show as the 'after'."""
-        for field, value in self.changes.items():
-            if isinstance(value, list) and len(value) == 2:
-                yield field, value[0], value[1]
-            else:
-                yield field, None, value
-
     def save(self, *args, **kwargs):
         # Append-only: a saved event is never written again.
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -91,3 +83,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events are append-only")
+
+    def change_rows(self):
+        """(field, before, after) for display; non-pair values show as the 'after'."""
+        for field, value in self.changes.items():
+            if isinstance(value, list) and len(value) == 2:
+                yield field, value[0], value[1]
+            else:
+                yield field, None, value

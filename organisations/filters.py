@@ -59,7 +59,11 @@ class MemberFilter(django_filters.FilterSet):
         label=_("排序"),
         empty_label=_("按姓名拼音"),
         fields=(("name_pinyin", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date")),
-        field_labels={"name_pinyin": _("姓名"), "joined_on": _("入党日期"), "birth_date": _("出生日期")},
+        field_labels={
+            "name_pinyin": _("姓名"),
+            "joined_on": _("入党日期"),
+            "birth_date": _("出生日期"),
+        },
     )
 
     class Meta:

@@ -73,7 +73,9 @@ class PositionForm(forms.ModelForm):
             "name_pinyin"
         )
         self.fields["term_end"].required = False
-        self.fields["term_end"].help_text = _("留空则按届期自动计算（党委 5 年，总支、支部 3 年）。")
+        self.fields["term_end"].help_text = _(
+            "留空则按届期自动计算（党委 5 年，总支、支部 3 年）。"
+        )
 
 
 class RevealForm(forms.Form):

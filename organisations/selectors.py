@@ -28,14 +28,18 @@ def organisation_tree(user) -> list[Organisation]:
     """Visible organisations in tree order, each with `member_count` (its own active members)
     and `subtree_count` (with everything below it). Two queries, whatever the tree's size."""
     organisations = list(Organisation.objects.visible_to(user).order_by("path"))
-    direct = dict(
-        Member.objects.filter(
-            status=MemberStatus.ACTIVE, organisation__in=[o.pk for o in organisations]
+    direct = (
+        dict(
+            Member.objects.filter(
+                status=MemberStatus.ACTIVE, organisation__in=[o.pk for o in organisations]
+            )
+            .values_list("organisation")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .values_list("organisation")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ) if organisations else {}
+        if organisations
+        else {}
+    )
     by_path = {o.path: o for o in organisations}
     for organisation in organisations:
         organisation.member_count = direct.get(organisation.pk, 0)

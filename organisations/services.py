@@ -201,7 +201,9 @@ def member_export_recorded(*, actor, organisation, count: int, filters: dict, re
 
 
 @transaction.atomic
-def organisation_create(*, actor, parent: Organisation | None, request=None, **fields) -> Organisation:
+def organisation_create(
+    *, actor, parent: Organisation | None, request=None, **fields
+) -> Organisation:
     if parent is None:
         if not actor.is_committee_admin:
             raise PermissionDenied
@@ -225,7 +227,9 @@ def organisation_create(*, actor, parent: Organisation | None, request=None, **f
 
 
 @transaction.atomic
-def organisation_update(*, actor, organisation: Organisation, request=None, **fields) -> Organisation:
+def organisation_update(
+    *, actor, organisation: Organisation, request=None, **fields
+) -> Organisation:
     _require_editable(actor, organisation)
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in fields.items():

@@ -22,7 +22,11 @@ def term_end_todos(user):
         overdue = position.term_end < today
         items.append(
             TodoItem(
-                title=(_("%(org)s 班子任期已届满，请及时换届") if overdue else _("%(org)s 班子任期将于 %(date)s 届满"))
+                title=(
+                    _("%(org)s 班子任期已届满，请及时换届")
+                    if overdue
+                    else _("%(org)s 班子任期将于 %(date)s 届满")
+                )
                 % {"org": position.organisation.name, "date": position.term_end.isoformat()},
                 url=reverse("organisations:organisation_detail", args=[position.organisation_id]),
                 level="danger" if overdue else "warning",

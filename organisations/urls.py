@@ -12,9 +12,7 @@ urlpatterns = [
         views.organisation_create,
         name="organisation_create",
     ),
-    path(
-        "organisations/<int:pk>/positions/new/", views.position_create, name="position_create"
-    ),
+    path("organisations/<int:pk>/positions/new/", views.position_create, name="position_create"),
     path("positions/<int:pk>/end/", views.position_end, name="position_end"),
     path("members/", views.member_list, name="member_list"),
     path("members/export/", views.member_export, name="member_export"),

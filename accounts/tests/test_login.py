@@ -75,7 +75,11 @@ def test_initial_password_must_be_changed_first(client):
     assert "至少" in response.content.decode() or "太短" in response.content.decode()
     response = client.post(
         reverse("accounts:password_change"),
-        {"old_password": PASSWORD, "new_password": "Gesang-2026x", "new_password_again": "Gesang-2026x"},
+        {
+            "old_password": PASSWORD,
+            "new_password": "Gesang-2026x",
+            "new_password_again": "Gesang-2026x",
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()
@@ -85,7 +89,13 @@ def test_initial_password_must_be_changed_first(client):
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("abcdefgh", False), ("abcdEFGH", False), ("yangjin-EF12", True), ("tsering12!@", True), ("aB1!", False)],
+    [
+        ("abcdefgh", False),
+        ("abcdEFGH", False),
+        ("yangjin-EF12", True),
+        ("tsering12!@", True),
+        ("aB1!", False),
+    ],
 )
 def test_password_policy_three_classes_eight_characters(password, ok):
     from django.contrib.auth.password_validation import validate_password
@@ -116,7 +126,9 @@ def test_account_roles_are_separate_and_need_their_scope(world):
         services.account_create(actor=officer, username="s1", role=Role.SECRETARY)
     assert "organisation" in excinfo.value.message_dict
     with pytest.raises(ValidationError):
-        services.account_create(actor=officer, username="a1", role=Role.AUDITOR, organisation=world.org_a)
+        services.account_create(
+            actor=officer, username="a1", role=Role.AUDITOR, organisation=world.org_a
+        )
     user, password = services.account_create(
         actor=officer, username="s2", role=Role.SECRETARY, organisation=world.org_a
     )
@@ -129,7 +141,13 @@ def test_security_officer_creates_account_and_sees_initial_password_once(client,
     client.force_login(world.users["security"])
     response = client.post(
         reverse("accounts:account_create"),
-        {"username": "gesang", "display_name": "格桑", "role": "secretary", "organisation": world.org_b.pk, "is_active": "on"},
+        {
+            "username": "gesang",
+            "display_name": "格桑",
+            "role": "secretary",
+            "organisation": world.org_b.pk,
+            "is_active": "on",
+        },
     )
     assert response.status_code == 200
     assert "初始密码" in response.content.decode()
@@ -139,5 +157,8 @@ def test_security_officer_creates_account_and_sees_initial_password_once(client,
 def test_auditor_and_security_officer_never_read_party_data(client, world):
     for persona in ("auditor", "security"):
         client.force_login(world.users[persona])
-        assert client.get(reverse("organisations:member_detail", args=[world.member_a.pk])).status_code == 404
+        assert (
+            client.get(reverse("organisations:member_detail", args=[world.member_a.pk])).status_code
+            == 404
+        )
         assert client.get(reverse("api:member-list")).status_code == 403

@@ -26,8 +26,16 @@ def test_account_list_fixed_queries(client, world, django_assert_num_queries):
 
 
 def test_lockout_list_marks_locked_and_unlocks(client, world):
-    AccessAttempt.objects.create(username="zhaxi", ip_address="10.0.0.1", failures_since_start=5,
-                                 user_agent="t", get_data="", post_data="", http_accept="", path_info="/login/")
+    AccessAttempt.objects.create(
+        username="zhaxi",
+        ip_address="10.0.0.1",
+        failures_since_start=5,
+        user_agent="t",
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/login/",
+    )
     signed_in(client, world.users["security"])
     body = client.get(reverse("accounts:lockouts")).content.decode()
     assert "zhaxi" in body and "table-danger" in body
@@ -72,5 +80,7 @@ def test_deactivating_an_account_signs_it_out(client, world):
 
     other = Client()
     signed_in(other, world.users["secretary_b"])
-    services.account_update(actor=world.users["security"], user=world.users["secretary_b"], is_active=False)
+    services.account_update(
+        actor=world.users["security"], user=world.users["secretary_b"], is_active=False
+    )
     assert other.get(reverse("core:home")).status_code == 302

@@ -74,8 +74,16 @@ def test_create_errors_name_the_field(world):
     client = token_client(world.users["secretary_a"])
     response = client.post(
         "/api/v1/members/",
-        {"name": "x", "id_number": "123", "sex": "female", "ethnicity": "04", "birth_date": "1993-08-08",
-         "joined_on": "2016-07-01", "category": "full", "organisation": world.branch_a.pk},
+        {
+            "name": "x",
+            "id_number": "123",
+            "sex": "female",
+            "ethnicity": "04",
+            "birth_date": "1993-08-08",
+            "joined_on": "2016-07-01",
+            "category": "full",
+            "organisation": world.branch_a.pk,
+        },
         format="json",
     )
     assert response.status_code == 400
@@ -86,9 +94,16 @@ def test_create_outside_scope_is_404(world):
     client = token_client(world.users["secretary_b"])
     response = client.post(
         "/api/v1/members/",
-        {"name": "x", "id_number": id_number_for(), "sex": "male", "ethnicity": "01",
-         "birth_date": "1985-03-12", "joined_on": "2010-07-01", "category": "full",
-         "organisation": world.branch_a.pk},
+        {
+            "name": "x",
+            "id_number": id_number_for(),
+            "sex": "male",
+            "ethnicity": "01",
+            "birth_date": "1985-03-12",
+            "joined_on": "2010-07-01",
+            "category": "full",
+            "organisation": world.branch_a.pk,
+        },
         format="json",
     )
     assert response.status_code == 404
@@ -96,11 +111,15 @@ def test_create_outside_scope_is_404(world):
 
 def test_patch_updates_through_service(world):
     client = token_client(world.users["admin"])
-    response = client.patch(f"/api/v1/members/{world.member_b.pk}/", {"post": "科长"}, format="json")
+    response = client.patch(
+        f"/api/v1/members/{world.member_b.pk}/", {"post": "科长"}, format="json"
+    )
     assert response.status_code == 200
     world.member_b.refresh_from_db()
     assert world.member_b.post == "科长"
-    assert AuditEvent.objects.filter(action=Action.UPDATE, target_id=str(world.member_b.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=Action.UPDATE, target_id=str(world.member_b.pk)
+    ).exists()
 
 
 def test_member_role_reads_only_self(world):
@@ -115,7 +134,10 @@ def test_organisations_in_tree_order_with_fixed_queries(world, django_assert_num
     client = token_client(world.users["admin"])
     with django_assert_num_queries(3):  # token+user, count, page
         response = client.get("/api/v1/organisations/")
-    assert [o["name"] for o in response.json()["results"]][:2] == ["中共测试州直属机关工作委员会", "中共甲局委员会"]
+    assert [o["name"] for o in response.json()["results"]][:2] == [
+        "中共测试州直属机关工作委员会",
+        "中共甲局委员会",
+    ]
 
 
 def test_schema_and_docs_served_locally(world):
@@ -134,6 +156,10 @@ def test_user_rotates_own_token_once_shown(client, world):
     first = client.post("/api-token/").context["key"]
     second = client.post("/api-token/").context["key"]
     assert first != second
-    assert APIClient().get("/api/v1/members/", HTTP_AUTHORIZATION=f"Token {first}").status_code == 401
-    assert APIClient().get("/api/v1/members/", HTTP_AUTHORIZATION=f"Token {second}").status_code == 200
+    assert (
+        APIClient().get("/api/v1/members/", HTTP_AUTHORIZATION=f"Token {first}").status_code == 401
+    )
+    assert (
+        APIClient().get("/api/v1/members/", HTTP_AUTHORIZATION=f"Token {second}").status_code == 200
+    )
     assert second not in str(AuditEvent.objects.values_list("changes", flat=True))

@@ -14,9 +14,16 @@ pytestmark = pytest.mark.django_db
 def test_auditor_filters_events_with_fixed_queries(client, world, django_assert_num_queries):
     admin = world.users["admin"]
     for n in range(5):
-        record(actor=admin, action=Action.UPDATE, target=world.member_a, organisation=world.branch_a,
-               changes={"post": [str(n), str(n + 1)]})
-    record(actor=world.users["secretary_a"], action=Action.REVEAL, target=world.member_a, reason="核对")
+        record(
+            actor=admin,
+            action=Action.UPDATE,
+            target=world.member_a,
+            organisation=world.branch_a,
+            changes={"post": [str(n), str(n + 1)]},
+        )
+    record(
+        actor=world.users["secretary_a"], action=Action.REVEAL, target=world.member_a, reason="核对"
+    )
     client.force_login(world.users["auditor"])
     client.get(reverse("core:home"))
     with django_assert_num_queries(4):  # session, user, count, page (with organisation)
@@ -28,8 +35,12 @@ def test_auditor_filters_events_with_fixed_queries(client, world, django_assert_
 
 
 def test_event_detail_shows_before_and_after(client, world):
-    event = record(actor=world.users["admin"], action=Action.UPDATE, target=world.member_a,
-                   changes={"post": ["科员", "科长"]})
+    event = record(
+        actor=world.users["admin"],
+        action=Action.UPDATE,
+        target=world.member_a,
+        changes={"post": ["科员", "科长"]},
+    )
     client.force_login(world.users["auditor"])
     body = client.get(reverse("audit:event_detail", args=[event.pk])).content.decode()
     assert "科员" in body and "科长" in body

@@ -18,7 +18,9 @@ def bs(field):
         css = "form-control"
     if field.errors:
         css += " is-invalid"
-    return field.as_widget(attrs={"class": css, **({"aria-invalid": "true"} if field.errors else {})})
+    return field.as_widget(
+        attrs={"class": css, **({"aria-invalid": "true"} if field.errors else {})}
+    )
 
 
 @register.filter

@@ -24,7 +24,9 @@ class World:
 
 def build_world() -> World:
     root = OrganisationFactory(name="中共测试州直属机关工作委员会", kind=OrganisationKind.COMMITTEE)
-    org_a = OrganisationFactory(parent=root, name="中共甲局委员会", kind=OrganisationKind.PARTY_COMMITTEE)
+    org_a = OrganisationFactory(
+        parent=root, name="中共甲局委员会", kind=OrganisationKind.PARTY_COMMITTEE
+    )
     branch_a = OrganisationFactory(parent=org_a, name="中共甲局第一支部委员会")
     org_b = OrganisationFactory(parent=root, name="中共乙局机关支部委员会")
     member_a = MemberFactory(organisation=branch_a, name="扎西·次仁")

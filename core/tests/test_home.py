@@ -42,7 +42,9 @@ def test_apps_contribute_todos(world):
 
 def test_transfer_notifies_receiving_secretaries(client, world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.member_update(actor=world.users["admin"], member=world.member_a, organisation=world.org_b)
+        services.member_update(
+            actor=world.users["admin"], member=world.member_a, organisation=world.org_b
+        )
     note = Notification.objects.get()
     assert note.recipient == world.users["secretary_b"]
     assert "扎西·次仁" in note.title

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 ROOT = Path(settings.BASE_DIR)
-CDN = re.compile(r"https?://(cdn\.|unpkg\.com|cdnjs\.|fonts\.googleapis|ajax\.googleapis|code\.jquery|bootcdn|staticfile\.org)")
+CDN = re.compile(
+    r"https?://(cdn\.|unpkg\.com|cdnjs\.|fonts\.googleapis|ajax\.googleapis|code\.jquery|bootcdn|staticfile\.org)"
+)
 
 
 @pytest.mark.django_db
@@ -26,7 +28,9 @@ def test_no_page_loads_anything_from_the_internet():
     offenders = []
     for folder in ("templates", "static", "accounts", "organisations", "audit", "core", "api"):
         for path in (ROOT / folder).rglob("*"):
-            if path.suffix in {".html", ".js", ".css"} and CDN.search(path.read_text("utf-8", "ignore")):
+            if path.suffix in {".html", ".js", ".css"} and CDN.search(
+                path.read_text("utf-8", "ignore")
+            ):
                 offenders.append(str(path))
     assert offenders == []
 

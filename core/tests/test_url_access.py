@@ -16,8 +16,15 @@ ALL_OK = {p: 200 for p in PERSONAS}
 
 
 def party(admin=200, a=200, b=200, member=200):
-    return {"anonymous": LOGIN, "admin": admin, "secretary_a": a, "secretary_b": b,
-            "member": member, "auditor": 404, "security": 404}
+    return {
+        "anonymous": LOGIN,
+        "admin": admin,
+        "secretary_a": a,
+        "secretary_b": b,
+        "member": member,
+        "auditor": 404,
+        "security": 404,
+    }
 
 
 def only(persona, status=200):
@@ -28,8 +35,15 @@ def only(persona, status=200):
 
 
 def api(admin=200, a=200, b=200, member=200):
-    return {"anonymous": 401, "admin": admin, "secretary_a": a, "secretary_b": b,
-            "member": member, "auditor": 403, "security": 403}
+    return {
+        "anonymous": 401,
+        "admin": admin,
+        "secretary_a": a,
+        "secretary_b": b,
+        "member": member,
+        "auditor": 403,
+        "security": 403,
+    }
 
 
 # The API's index and documentation: any signed-in account; they hold no party data.
@@ -45,27 +59,67 @@ ROUTES = {
     "core:healthz": ("get", lambda w: {}, ALL_OK),
     "accounts:login": ("get", lambda w: {}, {**{p: 302 for p in PERSONAS}, "anonymous": 200}),
     "accounts:logout": ("post", lambda w: {}, {p: 302 for p in PERSONAS}),
-    "accounts:password_change": ("get", lambda w: {}, {**{p: 200 for p in PERSONAS}, "anonymous": LOGIN}),
-    "accounts:notification_read": ("post", lambda w: {"pk": 999999}, {**{p: 404 for p in PERSONAS}, "anonymous": LOGIN}),
+    "accounts:password_change": (
+        "get",
+        lambda w: {},
+        {**{p: 200 for p in PERSONAS}, "anonymous": LOGIN},
+    ),
+    "accounts:notification_read": (
+        "post",
+        lambda w: {"pk": 999999},
+        {**{p: 404 for p in PERSONAS}, "anonymous": LOGIN},
+    ),
     "accounts:api_token": ("get", lambda w: {}, party()),
     "accounts:account_list": ("get", lambda w: {}, only("security")),
     "accounts:account_create": ("get", lambda w: {}, only("security")),
     "accounts:account_update": ("get", lambda w: {"pk": w.users["member"].pk}, only("security")),
-    "accounts:account_reset_password": ("post", lambda w: {"pk": w.users["member"].pk}, only("security")),
+    "accounts:account_reset_password": (
+        "post",
+        lambda w: {"pk": w.users["member"].pk},
+        only("security"),
+    ),
     "accounts:lockouts": ("get", lambda w: {}, only("security")),
     "accounts:sessions": ("get", lambda w: {}, only("security")),
     "organisations:organisation_tree": ("get", lambda w: {}, party()),
-    "organisations:organisation_detail": ("get", lambda w: {"pk": w.branch_a.pk}, party(b=404, member=200)),
-    "organisations:organisation_update": ("get", lambda w: {"pk": w.branch_a.pk}, party(b=404, member=404)),
-    "organisations:organisation_create": ("get", lambda w: {"parent_pk": w.org_a.pk}, party(b=404, member=404)),
-    "organisations:position_create": ("get", lambda w: {"pk": w.org_a.pk}, party(b=404, member=404)),
-    "organisations:position_end": ("post", lambda w: {"pk": 999999}, party(admin=404, a=404, b=404, member=404)),
+    "organisations:organisation_detail": (
+        "get",
+        lambda w: {"pk": w.branch_a.pk},
+        party(b=404, member=200),
+    ),
+    "organisations:organisation_update": (
+        "get",
+        lambda w: {"pk": w.branch_a.pk},
+        party(b=404, member=404),
+    ),
+    "organisations:organisation_create": (
+        "get",
+        lambda w: {"parent_pk": w.org_a.pk},
+        party(b=404, member=404),
+    ),
+    "organisations:position_create": (
+        "get",
+        lambda w: {"pk": w.org_a.pk},
+        party(b=404, member=404),
+    ),
+    "organisations:position_end": (
+        "post",
+        lambda w: {"pk": 999999},
+        party(admin=404, a=404, b=404, member=404),
+    ),
     "organisations:member_list": ("get", lambda w: {}, party()),
     "organisations:member_export": ("get", lambda w: {}, party()),
     "organisations:member_create": ("get", lambda w: {}, party(member=404)),
     "organisations:member_detail": ("get", lambda w: {"pk": w.member_a.pk}, party(b=404)),
-    "organisations:member_update": ("get", lambda w: {"pk": w.member_a.pk}, party(b=404, member=404)),
-    "organisations:member_reveal": ("get", lambda w: {"pk": w.member_a.pk}, party(b=404, member=404)),
+    "organisations:member_update": (
+        "get",
+        lambda w: {"pk": w.member_a.pk},
+        party(b=404, member=404),
+    ),
+    "organisations:member_reveal": (
+        "get",
+        lambda w: {"pk": w.member_a.pk},
+        party(b=404, member=404),
+    ),
     "audit:event_list": ("get", lambda w: {}, only("auditor")),
     "audit:event_detail": ("get", lambda w: {"pk": _event(w)}, only("auditor")),
     "api:api-root": ("get", lambda w: {}, AUTHENTICATED_API),

@@ -66,7 +66,9 @@ def test_create_encrypts_masks_indexes_and_audits(world):
 )
 def test_bad_input_names_the_field_and_saves_nothing(world, override, field, fragment):
     with pytest.raises(ValidationError) as excinfo:
-        services.member_create(actor=world.users["admin"], **member_fields(world.branch_a, **override))
+        services.member_create(
+            actor=world.users["admin"], **member_fields(world.branch_a, **override)
+        )
     messages = excinfo.value.message_dict
     assert field in messages
     assert fragment in " ".join(messages[field])
@@ -161,14 +163,16 @@ def test_organisation_create_under_parent_is_in_subtree(world):
     assert child.path.startswith(world.branch_a.path)
     with pytest.raises(PermissionDenied):
         services.organisation_create(
-            actor=world.users["secretary_b"], parent=world.branch_a, name="x", kind="group", code="G-2"
+            actor=world.users["secretary_b"],
+            parent=world.branch_a,
+            name="x",
+            kind="group",
+            code="G-2",
         )
 
 
 def test_subtree_is_one_prefix_query(world, django_assert_num_queries):
     OrganisationFactory(parent=world.branch_a)
     with django_assert_num_queries(1):
-        names = list(
-            Member.objects.in_subtree(world.org_a).values_list("name", flat=True)
-        )
+        names = list(Member.objects.in_subtree(world.org_a).values_list("name", flat=True))
     assert names == ["扎西·次仁"]

@@ -46,7 +46,12 @@ def test_member_list_query_count_is_fixed(client, world, django_assert_num_queri
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("zxcr", ["扎西·次仁"]), ("zhaxi", ["扎西·次仁"]), ("次仁", ["扎西·次仁"]), ("hlh", ["和丽华"])],
+    [
+        ("zxcr", ["扎西·次仁"]),
+        ("zhaxi", ["扎西·次仁"]),
+        ("次仁", ["扎西·次仁"]),
+        ("hlh", ["和丽华"]),
+    ],
 )
 def test_search_by_pinyin_initials_full_pinyin_and_name(admin_client, query, expected):
     response = admin_client.get(reverse("organisations:member_list"), {"q": query})
@@ -67,7 +72,13 @@ def test_filter_by_organisation_includes_subtree(admin_client, world):
 
 
 def test_filters_and_sort(admin_client, world):
-    MemberFactory(organisation=world.org_b, name="阿普", joined_on=date(2001, 7, 1), category="probationary", full_member_on=None)
+    MemberFactory(
+        organisation=world.org_b,
+        name="阿普",
+        joined_on=date(2001, 7, 1),
+        category="probationary",
+        full_member_on=None,
+    )
     url = reverse("organisations:member_list")
     assert _names(admin_client.get(url, {"category": "probationary"})) == ["阿普"]
     assert _names(admin_client.get(url, {"sex": "female"})) == ["和丽华"]
@@ -202,14 +213,23 @@ def test_tree_lists_visible_organisations_with_counts(client, world, django_asse
     with django_assert_num_queries(5):
         response = client.get(reverse("organisations:organisation_tree"))
     organisations = response.context["organisations"]
-    assert [o.name for o in organisations] == ["中共甲局委员会", "中共甲局第一支部委员会", "甲局第一党小组"]
+    assert [o.name for o in organisations] == [
+        "中共甲局委员会",
+        "中共甲局第一支部委员会",
+        "甲局第一党小组",
+    ]
     assert [(o.member_count, o.subtree_count) for o in organisations] == [(1, 2), (1, 1), (0, 0)]
 
 
 def test_organisation_detail_counts_committee_and_term_warning(admin_client, world):
     MemberFactory(organisation=world.branch_a, category="probationary", full_member_on=None)
     soon = timezone.localdate() + timedelta(days=30)
-    PositionFactory(organisation=world.org_a, member=world.member_a, term_start=soon - timedelta(days=365 * 5), term_end=soon)
+    PositionFactory(
+        organisation=world.org_a,
+        member=world.member_a,
+        term_start=soon - timedelta(days=365 * 5),
+        term_end=soon,
+    )
     response = admin_client.get(reverse("organisations:organisation_detail", args=[world.org_a.pk]))
     counts = response.context["counts"]
     assert (counts.full, counts.probationary, counts.total) == (1, 1, 2)
@@ -223,7 +243,14 @@ def test_organisation_detail_counts_committee_and_term_warning(admin_client, wor
 def test_organisation_edit_is_audited(admin_client, world):
     url = reverse("organisations:organisation_update", args=[world.org_b.pk])
     response = admin_client.post(
-        url, {"name": "中共乙局机关支部委员会", "kind": "branch", "code": world.org_b.code, "organ": "乙局", "is_active": "on"}
+        url,
+        {
+            "name": "中共乙局机关支部委员会",
+            "kind": "branch",
+            "code": world.org_b.code,
+            "organ": "乙局",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action=Action.UPDATE, target_id=str(world.org_b.pk))

@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--members", type=int, default=3000, help="number of members")
-        parser.add_argument("--seed", type=int, default=2016, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--seed", type=int, default=2016, help="random seed (same seed, same data)"
+        )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
 
     def handle(self, *args, members, seed, if_empty, **options):
@@ -28,5 +30,7 @@ class Command(BaseCommand):
         result = seed_demo(members=members, seed_value=seed, progress=progress)
         self.stderr.write("")
         self.stdout.write(
-            self.style.SUCCESS(f"seeded {result.organisations} organisations, {result.members:,} members")
+            self.style.SUCCESS(
+                f"seeded {result.organisations} organisations, {result.members:,} members"
+            )
         )
