@@ -20,7 +20,9 @@ def test_migrations_match_models():
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
 
 
-def test_deploy_checks_have_no_errors():
+def test_deploy_checks_have_no_errors(monkeypatch):
+    # The browser fixture allows sync ORM calls beside Playwright's loop; not a deployment.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     call_command("check", "--deploy", "--fail-level", "ERROR", stdout=StringIO())
 
 
