@@ -1,7 +1,7 @@
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.todos import TodoItem, register
 
@@ -19,7 +19,10 @@ def security_todos(user):
         return []
     return [
         TodoItem(
-            title=_("%(n)d 个账号或地址被锁定") % {"n": locked},
+            title=ngettext(
+                "%(n)d 个账号或地址被锁定", "%(n)d 个账号或地址被锁定", locked
+            )
+            % {"n": locked},
             url=reverse("accounts:lockouts"),
             level="warning",
         )

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
@@ -180,7 +181,9 @@ def session_list(request):
     if request.method == "POST":
         keys = request.POST.getlist("key")
         count = services.sessions_end(actor=request.user, keys=keys, request=request)
-        messages.success(request, _("已结束 %(n)d 个会话。") % {"n": count})
+        messages.success(
+            request, ngettext("已结束 %(n)d 个会话。", "已结束 %(n)d 个会话。", count) % {"n": count}
+        )
         return redirect("accounts:sessions")
     return render(
         request,
@@ -194,7 +197,13 @@ def lockout_list(request):
     form = UnlockForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         count = services.account_unlock(actor=request.user, request=request, **form.cleaned_data)
-        messages.success(request, _("已解除锁定（清除 %(n)d 条失败记录）。") % {"n": count})
+        messages.success(
+            request,
+            ngettext(
+                "已解除锁定（清除 %(n)d 条失败记录）。", "已解除锁定（清除 %(n)d 条失败记录）。", count
+            )
+            % {"n": count},
+        )
         return redirect("accounts:lockouts")
     attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
     return render(
