@@ -50,6 +50,7 @@ lint: setup
 
 bench: migrate static
 	$(PY) bench/member_list.py
+	$(PY) bench/roster.py
 
 clean:
 	rm -rf $(VENV) node_modules var

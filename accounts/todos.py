@@ -19,9 +19,7 @@ def security_todos(user):
         return []
     return [
         TodoItem(
-            title=ngettext(
-                "%(n)d 个账号或地址被锁定", "%(n)d 个账号或地址被锁定", locked
-            )
+            title=ngettext("%(n)d 个账号或地址被锁定", "%(n)d 个账号或地址被锁定", locked)
             % {"n": locked},
             url=reverse("accounts:lockouts"),
             level="warning",

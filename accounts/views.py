@@ -182,7 +182,8 @@ def session_list(request):
         keys = request.POST.getlist("key")
         count = services.sessions_end(actor=request.user, keys=keys, request=request)
         messages.success(
-            request, ngettext("已结束 %(n)d 个会话。", "已结束 %(n)d 个会话。", count) % {"n": count}
+            request,
+            ngettext("已结束 %(n)d 个会话。", "已结束 %(n)d 个会话。", count) % {"n": count},
         )
         return redirect("accounts:sessions")
     return render(
@@ -200,7 +201,9 @@ def lockout_list(request):
         messages.success(
             request,
             ngettext(
-                "已解除锁定（清除 %(n)d 条失败记录）。", "已解除锁定（清除 %(n)d 条失败记录）。", count
+                "已解除锁定（清除 %(n)d 条失败记录）。",
+                "已解除锁定（清除 %(n)d 条失败记录）。",
+                count,
             )
             % {"n": count},
         )

@@ -218,11 +218,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 TASKS = {
-    "default": {
-        "BACKEND": env.str(
-            "TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"
-        )
-    }
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 
 REST_FRAMEWORK = {
@@ -251,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Routes /bench/reference/, the ceiling page bench/member_list.py compares the member list
+# with (core/bench_views.py). Only the benchmark's server turns it on; never in production.
+BENCH_REFERENCE_PAGE = env.bool("BENCH_REFERENCE_PAGE", default=False)
 
 # The Django admin bypasses the services' audit trail; off unless an operator needs it.
 DJANGO_ADMIN_ENABLED = env.bool("DJANGO_ADMIN_ENABLED", default=False)

@@ -10,5 +10,9 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+if settings.BENCH_REFERENCE_PAGE:
+    from core import bench_views
+
+    urlpatterns.append(path("bench/reference/", bench_views.reference, name="bench_reference"))
 if settings.DJANGO_ADMIN_ENABLED:
     urlpatterns.append(path("django-admin/", admin.site.urls))

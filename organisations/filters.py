@@ -1,8 +1,13 @@
+import html
 import re
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, MemberCategory, MemberStatus, Organisation, Sex
@@ -21,10 +26,127 @@ def search_members(queryset, value: str):
         return queryset.filter(id_last4=value.upper())
     if LETTERS.match(value):
         value = value.lower()
+        # The initials are the heads of the pinyin's syllables, so both keys start with the
+        # same letter: bounding name_pinyin by it confines the search to one stretch of the
+        # roster's (status, name_pinyin, id, name_initials) index, read in page order.
         return queryset.filter(
-            Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value)
+            _key_prefix("name_pinyin", value[0]),
+            _key_prefix("name_initials", value) | _key_prefix("name_pinyin", value),
         )
     return queryset.filter(name__contains=value)
+
+
+def _key_prefix(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, written as a range so that an index can seek it.
+
+    SQLite never uses an index for LIKE 'zx%' (its LIKE ignores case), PostgreSQL only with
+    a pattern operator class. The search keys hold only the letters a–z, so every key that
+    starts with the prefix sorts between the prefix and the prefix padded with z to the
+    column's length, in any collation."""
+    width = Member._meta.get_field(field).max_length
+    return Q(**{f"{field}__gte": prefix, f"{field}__lte": prefix.ljust(width, "z")})
+
+
+def _flat_attrs(attrs: dict) -> str:
+    """Django's widgets/attrs.html: True writes the bare name, False leaves the attribute out."""
+    return mark_safe(  # noqa: S308 — each piece is escaped by format_html
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+_TRANSLATED: dict[tuple[int, str], tuple[Promise, str]] = {}
+
+
+def _escape(text) -> str:
+    """django.utils.html.conditional_escape without its lazy-argument wrapper, which cost more
+    than the escaping itself over ~170 options."""
+    if isinstance(text, Promise):
+        text = str(text)
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
+
+
+def _label_html(label) -> str:
+    """An option's escaped label. Translating a lazy label costs a gettext call each time, and
+    the filter form shows ~80 fixed ones (民族, 学历, …), so keep each per language."""
+    if not isinstance(label, Promise):
+        return _escape(label)
+    key = (id(label), get_language())
+    known = _TRANSLATED.get(key)
+    if known is None or known[0] is not label:  # an id can be reused once a label is gone
+        if len(_TRANSLATED) > 4096:  # labels made on the fly must not pile up
+            _TRANSLATED.clear()
+        known = _TRANSLATED[key] = (label, _escape(label))
+    return known[1]
+
+
+class QuickSelect(forms.Select):
+    """Django's <select> markup, written in Python instead of one template per <option>.
+
+    The filter form carries ~170 options (organisations, 56 ethnicities, …); rendering each
+    through the form renderer's templates cost more than the whole table of 50 members.
+    The output is byte for byte what forms/widgets/select.html writes."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = self.format_value(value)
+        parts = [f'<select name="{_escape(name)}"']
+        parts.append(_flat_attrs(self.build_attrs(self.attrs, attrs)) + ">")
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, list | tuple):
+                group, options = option_value, option_label
+            else:
+                blank_for_none = "" if option_value is None else option_value
+                group, options = None, [(blank_for_none, option_label)]
+            if group:
+                parts.append(f'\n  <optgroup label="{_escape(group)}">')
+            for sub_value, sub_label in options:
+                sub_value = str(sub_value)
+                selected = not has_selected and sub_value in chosen
+                has_selected |= selected
+                # select_option.html ends with a newline, hence the blank lines.
+                mark = " selected" if selected else ""
+                parts.append(
+                    f'\n  <option value="{html.escape(sub_value)}"{mark}>'
+                    f"{_label_html(sub_label)}</option>\n"
+                )
+            if group:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 — every value and label is escaped
+
+
+class _OrganisationChoices(django_filters.fields.ModelChoiceIterator):
+    """(id, name) pairs read straight from the database: the filter lists every organisation
+    the user can see, and writing the options needs no model instances. The label is what
+    Organisation.__str__ gives, its name."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class _OrganisationField(django_filters.fields.ModelChoiceField):
+    iterator = _OrganisationChoices
+
+
+class SubtreeFilter(django_filters.ModelChoiceFilter):
+    field_class = _OrganisationField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorting that ends on the id: many members share a date (whole branches join on 1 July),
+    and pages of an order with ties could repeat some rows and never show others."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "id") if value else qs
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -33,30 +155,40 @@ class MemberFilter(django_filters.FilterSet):
         method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("姓名、拼音首字母或身份证后四位")}),
     )
-    organisation = django_filters.ModelChoiceFilter(
+    organisation = SubtreeFilter(
         label=_("党组织（含下级）"),
         queryset=Organisation.objects.none(),
         method="filter_subtree",
         empty_label=_("全部"),
+        widget=QuickSelect,
     )
     category = django_filters.ChoiceFilter(
-        label=_("人员类别"), choices=MemberCategory.choices, empty_label=_("全部")
+        label=_("人员类别"),
+        choices=MemberCategory.choices,
+        empty_label=_("全部"),
+        widget=QuickSelect,
     )
-    sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices, empty_label=_("全部"))
+    sex = django_filters.ChoiceFilter(
+        label=_("性别"), choices=Sex.choices, empty_label=_("全部"), widget=QuickSelect
+    )
     ethnicity = django_filters.ChoiceFilter(
-        label=_("民族"), choices=Ethnicity.choices, empty_label=_("全部")
+        label=_("民族"), choices=Ethnicity.choices, empty_label=_("全部"), widget=QuickSelect
     )
     education = django_filters.ChoiceFilter(
-        label=_("学历"), choices=Education.choices, empty_label=_("全部")
+        label=_("学历"), choices=Education.choices, empty_label=_("全部"), widget=QuickSelect
     )
     joined_year = django_filters.NumberFilter(
         label=_("入党年份"), field_name="joined_on", lookup_expr="year"
     )
     status = django_filters.ChoiceFilter(
-        label=_("党籍状态"), choices=MemberStatus.choices, empty_label=_("全部状态")
+        label=_("党籍状态"),
+        choices=MemberStatus.choices,
+        empty_label=_("全部状态"),
+        widget=QuickSelect,
     )
-    order = django_filters.OrderingFilter(
+    order = StableOrderingFilter(
         label=_("排序"),
+        widget=QuickSelect,
         empty_label=_("按姓名拼音"),
         fields=(("name_pinyin", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date")),
         field_labels={

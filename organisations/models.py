@@ -96,6 +96,14 @@ class DatePrecision(models.TextChoices):
     MONTH = "month", _("月")
 
 
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """The translated label of one value, or the value itself when it is not a choice."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(policy.member_q(policy.scope_for(user)))
@@ -104,7 +112,7 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(policy.member_q(policy.scope_for(user, write=True)))
 
     def in_subtree(self, organisation):
-        return self.filter(organisation__path__startswith=organisation.path)
+        return self.filter(organisation__in=policy.subtree_ids(organisation.path))
 
     def with_id_number(self, id_number: str):
         return self.filter(id_number_digest=crypto.digest(id_number))
@@ -158,7 +166,10 @@ class Member(models.Model):
         ordering = ["name_pinyin", "id"]
         indexes = [
             models.Index(fields=["organisation", "status", "name_pinyin"]),
-            models.Index(fields=["status", "name_pinyin", "id"]),
+            # The roster in its order. The search keys ride along, so that a pinyin search
+            # (bounded by its first letter, see filters.search_members) or a name search reads
+            # this index alone instead of visiting every member's row.
+            models.Index(fields=["status", "name_pinyin", "id", "name_initials", "name"]),
             models.Index(fields=["joined_on"]),
         ]
         constraints = [
@@ -170,6 +181,24 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Django's generated get_FOO_display() rebuilds a dict of every choice on each call, and
+    # hashing a lazy label translates it: 56 ethnicities × 50 rows was thousands of gettext
+    # calls per roster page (and millions per export). These look the one value up instead.
+    def get_sex_display(self) -> str:
+        return _label(Sex, self.sex)
+
+    def get_ethnicity_display(self) -> str:
+        return _label(Ethnicity, self.ethnicity)
+
+    def get_education_display(self) -> str:
+        return _label(Education, self.education)
+
+    def get_category_display(self) -> str:
+        return _label(MemberCategory, self.category)
+
+    def get_status_display(self) -> str:
+        return _label(MemberStatus, self.status)
 
     @property
     def id_number(self) -> str:
@@ -249,3 +278,6 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.get_title_display()} {self.member}"
+
+
+from .roster.models import ImportBatch, ImportRow  # noqa: E402,F401  (roster import batches)

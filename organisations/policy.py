@@ -57,11 +57,22 @@ def organisation_q(scope: Scope, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def subtree_ids(path: str):
+    """The ids of the organisations under `path` (itself included), as a subquery.
+
+    Members are matched with `organisation_id IN (…)` rather than a join on the path: the
+    database then seeks the (organisation, status, name_pinyin) index per organisation
+    instead of walking every active member and joining each to test its path."""
+    from .models import Organisation
+
+    return Organisation.objects.filter(path__startswith=path).order_by().values("pk")
+
+
 def member_q(scope: Scope, prefix: str = "") -> Q:
     if scope.reach is Reach.ALL:
         return Q()
     if scope.reach is Reach.SUBTREE:
-        return Q(**{f"{prefix}organisation__path__startswith": scope.path})
+        return Q(**{f"{prefix}organisation__in": subtree_ids(scope.path)})
     if scope.reach is Reach.SELF:
         return Q(**{f"{prefix}pk": scope.member_id})
     return Q(pk__in=[])

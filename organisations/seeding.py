@@ -48,19 +48,57 @@ ORGANS = [
 ] + [
     (name, OrganisationKind.BRANCH, 0)
     for name in (
-        "州人大常委会办公室", "州政协办公室", "州委统战部", "州委政法委员会", "州民族宗教事务委员会",
-        "州科学技术局", "州工业和信息化局", "州民政局", "州司法局", "州人力资源和社会保障局",
-        "州生态环境局", "州住房和城乡建设局", "州交通运输局", "州水务局", "州商务局",
-        "州文化和旅游局", "州退役军人事务局", "州应急管理局", "州审计局", "州国有资产监督管理委员会",
-        "州市场监督管理局", "州统计局", "州医疗保障局", "州信访局", "州机关事务管理局", "州档案馆",
+        "州人大常委会办公室",
+        "州政协办公室",
+        "州委统战部",
+        "州委政法委员会",
+        "州民族宗教事务委员会",
+        "州科学技术局",
+        "州工业和信息化局",
+        "州民政局",
+        "州司法局",
+        "州人力资源和社会保障局",
+        "州生态环境局",
+        "州住房和城乡建设局",
+        "州交通运输局",
+        "州水务局",
+        "州商务局",
+        "州文化和旅游局",
+        "州退役军人事务局",
+        "州应急管理局",
+        "州审计局",
+        "州国有资产监督管理委员会",
+        "州市场监督管理局",
+        "州统计局",
+        "州医疗保障局",
+        "州信访局",
+        "州机关事务管理局",
+        "州档案馆",
     )
 ]
 BRANCH_NAMES = ["机关第一党支部", "机关第二党支部", "机关第三党支部", "离退休干部党支部"]
-POSTS = ["科员", "一级科员", "四级主任科员", "二级主任科员", "副科长", "科长", "副主任", "主任",
-         "副局长", "局长", "办公室主任", "工作人员", "专业技术人员"]
+POSTS = [
+    "科员",
+    "一级科员",
+    "四级主任科员",
+    "二级主任科员",
+    "副科长",
+    "科长",
+    "副主任",
+    "主任",
+    "副局长",
+    "局长",
+    "办公室主任",
+    "工作人员",
+    "专业技术人员",
+]
 EDUCATION_WEIGHTS = {
-    Education.POSTGRADUATE: 8, Education.BACHELOR: 55, Education.COLLEGE: 25,
-    Education.SECONDARY_VOCATIONAL: 6, Education.HIGH_SCHOOL: 4, Education.JUNIOR_OR_BELOW: 2,
+    Education.POSTGRADUATE: 8,
+    Education.BACHELOR: 55,
+    Education.COLLEGE: 25,
+    Education.SECONDARY_VOCATIONAL: 6,
+    Education.HIGH_SCHOOL: 4,
+    Education.JUNIOR_OR_BELOW: 2,
 }
 REGION_CODES = sorted(DIQING_COUNTY_CODES)
 
@@ -167,16 +205,27 @@ def _member(rng: random.Random, branch: Organisation, today: date, used: set[str
         full_on = joined + timedelta(days=365)
     roll = rng.random()
     status = (
-        MemberStatus.ACTIVE if roll < 0.97
-        else MemberStatus.TRANSFERRED_OUT if roll < 0.99 else MemberStatus.DECEASED
+        MemberStatus.ACTIVE
+        if roll < 0.97
+        else MemberStatus.TRANSFERRED_OUT
+        if roll < 0.99
+        else MemberStatus.DECEASED
     )
     name = person_name(rng, ethnicity, sex)
     member = Member(
-        name=name, sex=sex, ethnicity=ethnicity, birth_date=birth,
-        education=_weighted(rng, EDUCATION_WEIGHTS), joined_on=joined, full_member_on=full_on,
+        name=name,
+        sex=sex,
+        ethnicity=ethnicity,
+        birth_date=birth,
+        education=_weighted(rng, EDUCATION_WEIGHTS),
+        joined_on=joined,
+        full_member_on=full_on,
         category=MemberCategory.PROBATIONARY if probationary else MemberCategory.FULL,
-        organisation=branch, unit=branch.organ, post=rng.choice(POSTS),
-        phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", status=status,
+        organisation=branch,
+        unit=branch.organ,
+        post=rng.choice(POSTS),
+        phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+        status=status,
     )
     member.set_id_number(number)
     member.name_pinyin, member.name_initials = name_search_keys(name)
@@ -196,8 +245,11 @@ def build_members(rng: random.Random, branches: list[Organisation], count: int, 
         members = [_member(rng, branch, today, used) for branch in chosen]
         Member.objects.bulk_create(members, batch_size=batch_size)
         MembershipPeriod.objects.bulk_create(
-            [MembershipPeriod(member=m, organisation=m.organisation, started_on=m.joined_on)
-             for m in members if m.pk],
+            [
+                MembershipPeriod(member=m, organisation=m.organisation, started_on=m.joined_on)
+                for m in members
+                if m.pk
+            ],
             batch_size=batch_size,
         )
         made += size
@@ -219,7 +271,9 @@ def build_positions(rng: random.Random, organisations: list[Organisation], today
         rng.shuffle(candidates)
         # Some terms end soon or have ended, so the 换届 reminders have something to say.
         years = (default_term_end(organisation, today) - today).days // 365
-        term_start = _random_date(rng, today - timedelta(days=365 * years + 60), today - timedelta(days=30))
+        term_start = _random_date(
+            rng, today - timedelta(days=365 * years + 60), today - timedelta(days=30)
+        )
         term_end = default_term_end(organisation, term_start)
         seats = [PositionTitle.SECRETARY]
         if len(candidates) >= 7:
@@ -227,18 +281,33 @@ def build_positions(rng: random.Random, organisations: list[Organisation], today
         elif rng.random() < 0.5:
             seats.append(PositionTitle.DEPUTY)
         for title, member in zip(seats, candidates, strict=False):
-            positions.append(Position(organisation=organisation, member=member, title=title,
-                                      term_start=term_start, term_end=term_end))
+            positions.append(
+                Position(
+                    organisation=organisation,
+                    member=member,
+                    title=title,
+                    term_start=term_start,
+                    term_end=term_end,
+                )
+            )
     Position.objects.bulk_create(positions)
 
 
 def build_accounts(branches: list[Organisation]) -> dict[str, str]:
     """One account per role; the demo password is printed by `demo_logins`."""
-    committee_a = Organisation.objects.filter(kind=OrganisationKind.PARTY_COMMITTEE).order_by("path").first()
-    branch_b = Organisation.objects.filter(kind=OrganisationKind.BRANCH, depth=2).order_by("path").first()
-    plain_member = Member.objects.filter(
-        organisation__path__startswith=committee_a.path, status=MemberStatus.ACTIVE
-    ).order_by("id").first()
+    committee_a = (
+        Organisation.objects.filter(kind=OrganisationKind.PARTY_COMMITTEE).order_by("path").first()
+    )
+    branch_b = (
+        Organisation.objects.filter(kind=OrganisationKind.BRANCH, depth=2).order_by("path").first()
+    )
+    plain_member = (
+        Member.objects.filter(
+            organisation__path__startswith=committee_a.path, status=MemberStatus.ACTIVE
+        )
+        .order_by("id")
+        .first()
+    )
     specs = [
         ("admin", Role.COMMITTEE_ADMIN, None, None, "工委管理员"),
         ("secretary_a", Role.SECRETARY, committee_a, None, f"{committee_a.short_name}党务干部"),
@@ -249,8 +318,14 @@ def build_accounts(branches: list[Organisation]) -> dict[str, str]:
     ]
     accounts = {}
     for username, role, organisation, member, display in specs:
-        user = User(username=username, role=role, organisation=organisation, member=member,
-                    display_name=display, must_change_password=False)
+        user = User(
+            username=username,
+            role=role,
+            organisation=organisation,
+            member=member,
+            display_name=display,
+            must_change_password=False,
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
         accounts[username] = role.label
@@ -268,7 +343,10 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     accounts = build_accounts(branches)
     organisations = Organisation.objects.count()
     audit.record(
-        actor=None, actor_name="seed", action=Action.CREATE, target_repr="演示数据",
+        actor=None,
+        actor_name="seed",
+        action=Action.CREATE,
+        target_repr="演示数据",
         changes={"organisations": organisations, "members": members, "seed": seed_value},
     )
     return SeedResult(organisations=organisations, members=members, accounts=accounts)

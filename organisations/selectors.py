@@ -1,8 +1,12 @@
 """Reads of the organisation tree and member registry, always starting from scoped querysets."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -89,7 +93,80 @@ def positions_ending(user, *, today: date | None = None, within_days: int = TERM
 
 def member_list(user):
     """The base of the member list: visible members with what a row shows, no N+1."""
-    return Member.objects.visible_to(user).select_related("organisation")
+    return _with_row_data(Member.objects.visible_to(user))
+
+
+def _with_row_data(queryset):
+    return queryset.select_related("organisation")
+
+
+# A total of this many members or more is remembered for COUNT_CACHE_SECONDS (see below).
+COUNT_CACHE_MIN_ROWS = 1000
+COUNT_CACHE_SECONDS = 60
+# From this offset on, a page is read keys first (see below); nearer pages read directly.
+DEFERRED_JOIN_FROM = 500
+# What a row of the roster shows (organisations/member_list.html); the rest of a member, its
+# encrypted ID number among it, stays in the database. A field the row needs but this list
+# lacks costs a query per row, which the list's query-count test catches.
+ROW_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number_masked",
+    "joined_on",
+    "joined_on_precision",
+    "category",
+    "phone",
+    "organisation__name",
+)
+
+
+class MemberPaginator(Paginator):
+    """Pages of the member list that stay cheap on a province-sized roster.
+
+    Counting 100,000 members costs more than the rest of the page together, and the total
+    ("共 N 人") is the same for every page of one query. So a total of COUNT_CACHE_MIN_ROWS
+    or more is kept in the cache for COUNT_CACHE_SECONDS, keyed by the query itself: such a
+    figure may lag a minute behind a change; smaller totals are cheap and always exact.
+
+    A deep page is read keys first (a deferred join): the database walks the offset in the
+    narrow index alone, then reads and joins only the page's rows, where OFFSET would read
+    and join every row it skips. Still one query, so the page's query count does not change.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if queryset.query.is_empty():
+            return 0
+        # The key is the count's own query (rows and joins as filtered), not the page's.
+        sql, params = queryset.values("pk").order_by().query.sql_with_params()
+        digest = hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
+        key = f"member-count:{digest}"
+        count = cache.get(key)
+        if count is None:
+            count = queryset.count()
+            if count >= COUNT_CACHE_MIN_ROWS:
+                cache.set(key, count, COUNT_CACHE_SECONDS)
+        return count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self._rows(bottom, top), number, self)
+
+    def _rows(self, bottom: int, top: int):
+        queryset = self.object_list
+        if bottom < DEFERRED_JOIN_FROM or top <= bottom:
+            return queryset.only(*ROW_FIELDS)[bottom:top]
+        keys = queryset.values("pk")[bottom:top]
+        ordering = queryset.query.order_by or Member._meta.ordering
+        # Scoping and filters are in `keys`; this outer query only fetches those rows.
+        rows = _with_row_data(Member.objects.filter(pk__in=keys))
+        return rows.only(*ROW_FIELDS).order_by(*ordering)
 
 
 def member_detail_queryset(user):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_update, name="member_update"),
     path("members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
+    path("", include("organisations.roster.urls")),  # roster import (organisations/roster/)
 ]

@@ -54,6 +54,19 @@ def _event(w):
     return record(actor=w.users["admin"], action="update", target=w.member_a).pk
 
 
+def _roster_batch(w):
+    """A roster import batch of branch_a (secretary_a's subtree), as just uploaded."""
+    from organisations.models import ImportBatch
+
+    batch = ImportBatch.objects.create(
+        organisation=w.branch_a,
+        created_by=w.users["admin"],
+        original_name="花名册.xlsx",
+        file_format="xlsx",
+    )
+    return {"code": batch.code}
+
+
 ROUTES = {
     "core:home": ("get", lambda w: {}, {**{p: 200 for p in PERSONAS}, "anonymous": LOGIN}),
     "core:healthz": ("get", lambda w: {}, ALL_OK),
@@ -120,6 +133,29 @@ ROUTES = {
         lambda w: {"pk": w.member_a.pk},
         party(b=404, member=404),
     ),
+    "organisations:roster_upload": (
+        "get",
+        lambda w: {"pk": w.branch_a.pk},
+        party(b=404, member=404),
+    ),
+    "organisations:roster_batch": ("get", _roster_batch, party(b=404, member=404)),
+    "organisations:roster_columns": (
+        "post",
+        _roster_batch,
+        party(admin=302, a=302, b=404, member=404),
+    ),
+    "organisations:roster_apply": (
+        "post",
+        _roster_batch,
+        party(admin=302, a=302, b=404, member=404),
+    ),
+    "organisations:roster_rollback": (
+        "post",
+        _roster_batch,
+        party(admin=302, a=302, b=404, member=404),
+    ),
+    "organisations:roster_rejected": ("get", _roster_batch, party(b=404, member=404)),
+    "organisations:roster_template": ("get", lambda w: {}, party()),
     "audit:event_list": ("get", lambda w: {}, only("auditor")),
     "audit:event_detail": ("get", lambda w: {"pk": _event(w)}, only("auditor")),
     "api:api-root": ("get", lambda w: {}, AUTHENTICATED_API),

@@ -1,0 +1,183 @@
+"""Import batches of the 花名册 and their source rows, kept for preview, apply and rollback."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organisations import policy
+
+
+def new_batch_code() -> str:
+    """A public batch identifier: random, never sequential (used in URLs and the audit log)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "RB" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class BatchStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("已上传")
+    QUEUED = "queued", _("排队中")
+    PREVIEWING = "previewing", _("正在预览")
+    PREVIEWED = "previewed", _("待确认")
+    APPLYING = "applying", _("正在导入")
+    APPLIED = "applied", _("已导入")
+    ROLLED_BACK = "rolled_back", _("已撤销")
+    FAILED = "failed", _("失败")
+
+
+# While a batch is in one of these states a task is working on it and the page polls.
+RUNNING_STATUSES = (BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+
+
+class RowOutcome(models.TextChoices):
+    NEW = "new", _("新增")
+    UPDATE = "update", _("修改")
+    UNCHANGED = "unchanged", _("无变化")
+    WARNING = "warning", _("警告")
+    REJECTED = "rejected", _("不予导入")
+    SKIPPED = "skipped", _("已跳过")
+
+
+class RowAction(models.TextChoices):
+    """What applying the row does; a warning row still creates or updates."""
+
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    NONE = "none", _("不变")
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Batches carry personal data from the file: only those who may edit the target
+        # organisation see them (members, auditors and security officers never do).
+        return self.editable_by(user)
+
+    def editable_by(self, user):
+        return self.filter(
+            policy.organisation_q(policy.scope_for(user, write=True), prefix="organisation__")
+        )
+
+
+class ImportBatch(models.Model):
+    """花名册导入批次: one uploaded file, previewed, then applied (and maybe rolled back).
+
+    `code` is what the audit log's `batch` field carries for every change the batch makes."""
+
+    code = models.CharField(_("批次号"), max_length=20, unique=True, default=new_batch_code)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="roster_batches",
+        verbose_name=_("导入到"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    # Storage name under MEDIA_ROOT (outside the web root); emptied once the batch is applied,
+    # since the file holds clear ID numbers and nothing needs it any more.
+    stored_file = models.CharField(max_length=200, blank=True, editable=False)
+    file_format = models.CharField(max_length=8)
+    size = models.PositiveIntegerField(_("文件大小"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.UPLOADED
+    )
+    background = models.BooleanField(_("后台处理"), default=False)
+    sheet_name = models.CharField(_("工作表"), max_length=100, blank=True)
+    title = models.CharField(_("表题"), max_length=200, blank=True)
+    header_row = models.PositiveIntegerField(_("表头所在行"), null=True, blank=True)
+    # [{"index": 0, "header": "身份证号码", "field": "id_number", "auto": true}, ...]
+    columns = models.JSONField(_("列对应"), default=list, blank=True)
+    estimated_rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(_("统计"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    previewed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    rolled_back_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("花名册导入批次")
+        verbose_name_plural = _("花名册导入批次")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.original_name}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def applicable_count(self) -> int:
+        """Rows that applying would create or update."""
+        return self.summary.get("to_create", 0) + self.summary.get("to_update", 0)
+
+
+class ImportRow(models.Model):
+    """One source row of a batch and what importing it does (or did).
+
+    Holds no clear ID number: `id_number_token` is the Fernet token (only for rows that create
+    a member) and `raw` the encrypted original cells (only for rejected rows, to hand back)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("原表行号"))
+    outcome = models.CharField(_("结果"), max_length=12, choices=RowOutcome.choices)
+    action = models.CharField(max_length=8, choices=RowAction.choices, default=RowAction.NONE)
+    name = models.CharField(_("姓名"), max_length=100, blank=True)
+    id_number_masked = models.CharField(_("身份证号码"), max_length=40, blank=True)
+    messages = models.JSONField(_("说明"), default=list, blank=True)
+    # The file's normalised values, JSON-ready: dates ISO, organisation as its id.
+    values = models.JSONField(default=dict, blank=True)
+    id_number_token = models.TextField(blank=True)
+    raw = models.TextField(blank=True)
+    # {field: [registry value, file value]} as shown in the preview.
+    diff = models.JSONField(default=dict, blank=True)
+    member = models.ForeignKey(
+        "organisations.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Filled by apply: what was done, the registry values before, the membership periods
+    # touched; rollback reads them.
+    applied = models.CharField(max_length=8, choices=RowAction.choices, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    periods = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        verbose_name = _("导入行")
+        verbose_name_plural = _("导入行")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="roster_row_once")
+        ]
+        indexes = [models.Index(fields=["batch", "outcome", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number} {self.name}"

@@ -1,0 +1,637 @@
+"""From source rows to outcomes: interpret each row, match it against the registry, diff it.
+
+Interpretation is pure (cells → values, errors, warnings); matching works a chunk of rows at a
+time with a fixed number of queries per chunk, so a 10,000-row file costs a few dozen queries
+for the lookups plus the shared member checks of organisations.services.
+"""
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import islice
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import crypto
+from organisations.id_numbers import (
+    consistency_problems,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+)
+from organisations.models import (
+    DatePrecision,
+    Member,
+    MemberCategory,
+    MemberStatus,
+    Organisation,
+)
+from organisations.services import date_order_problems
+
+from . import normalise
+from .columns import FIELD_BY_KEY, header_key
+from .models import RowAction, RowOutcome
+from .normalise import CellError, ParsedDate
+
+CHUNK_SIZE = 500
+
+# Fields of Member a roster row can set, in the order the diff shows them.
+DIFF_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "joined_on",
+    "full_member_on",
+    "category",
+    "organisation",
+    "unit",
+    "post",
+    "phone",
+    "status",
+)
+DATE_FIELDS = ("birth_date", "joined_on", "full_member_on")
+PRECISION_FIELDS = {
+    "joined_on": "joined_on_precision",
+    "full_member_on": "full_member_on_precision",
+}
+# Member fields the import never takes from a cell: clean_fields skips them.
+_NOT_FROM_FILE = [
+    "organisation",
+    "id_number_encrypted",
+    "id_number_digest",
+    "id_number_masked",
+    "id_last4",
+    "name_pinyin",
+    "name_initials",
+]
+
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+_FOOTER_WORDS = (
+    "注：",
+    "注:",
+    "说明：",
+    "说明:",
+    "填表说明",
+    "填表人",
+    "审核人",
+    "制表人",
+    "负责人",
+)
+
+
+@dataclass
+class Column:
+    index: int
+    header: str
+    field: str | None
+
+
+@dataclass
+class RowResult:
+    """What one source row means. Holds the clear ID number in memory only."""
+
+    row_number: int
+    outcome: str = ""
+    action: str = RowAction.NONE
+    name: str = ""
+    id_number: str = ""
+    values: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    raw: list = field(default_factory=list)
+    member: Member | None = None
+    diff: dict = field(default_factory=dict)
+
+    @property
+    def messages(self) -> list[str]:
+        return self.errors + self.warnings + self.notes
+
+    @property
+    def id_masked(self) -> str:
+        return mask_id_number(self.id_number) if self.id_number else ""
+
+
+# --- organisations named in the 所在党支部 column ---------------------------------------
+
+_ORG_SUFFIXES = (
+    ("党支部委员会", "支部"),
+    ("支部委员会", "支部"),
+    ("党支部", "支部"),
+    ("党总支部委员会", "总支"),
+    ("总支部委员会", "总支"),
+    ("党总支", "总支"),
+    ("委员会", ""),
+    ("党委", ""),
+)
+
+
+def organisation_key(name: str) -> str:
+    """A name reduced to what tells organisations apart: 中共甲局第一支部委员会 and
+    甲局第一党支部 both give 甲局第一支部."""
+    key = "".join(unicodedata.normalize("NFKC", name or "").split()).lower()
+    for prefix in ("中国共产党", "中共"):
+        key = key.removeprefix(prefix)
+    for suffix, replacement in _ORG_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)] + replacement
+            break
+    return key
+
+
+class OrganisationIndex:
+    """Resolves the 所在党支部 cell among the organisations the importer may write to under
+    the target organisation, and nowhere else (an unknown name and one outside the scope
+    read the same)."""
+
+    def __init__(self, target: Organisation, organisations: Iterable[Organisation]):
+        self.target = target
+        self.by_id = {}
+        self._keys: dict[str, set[int]] = defaultdict(set)
+        for organisation in organisations:
+            self.by_id[organisation.pk] = organisation
+            for name in (organisation.name, organisation.short_name):
+                if name:
+                    self._keys[organisation_key(name)].add(organisation.pk)
+            self._keys[organisation.code.lower()].add(organisation.pk)
+        self._memo: dict[str, int] = {}
+
+    def contains(self, organisation_id: int) -> bool:
+        return organisation_id in self.by_id
+
+    def resolve(self, value: object) -> Organisation | None:
+        shown = normalise.text(value)
+        if not shown:
+            return None
+        key = organisation_key(shown)
+        if key not in self._memo:
+            self._memo[key] = self._lookup(key, shown)
+        found = self._memo[key]
+        if isinstance(found, str):
+            raise CellError(found)
+        return self.by_id[found]
+
+    def _lookup(self, key: str, shown: str):
+        found = self._keys.get(key) or {
+            pk for candidate, pks in self._keys.items() if candidate.endswith(key) for pk in pks
+        }
+        if len(found) == 1:
+            return next(iter(found))
+        if found:
+            names = "、".join(sorted(self.by_id[pk].name for pk in found)[:3])
+            return _("“%(value)s”对应多个党组织（%(names)s），请填写全称。") % {
+                "value": shown,
+                "names": names,
+            }
+        return _("“%(value)s”不是“%(target)s”下的党组织，请填写党组织的全称或简称。") % {
+            "value": shown,
+            "target": self.target.name,
+        }
+
+
+# --- one row ------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    actor: object
+    target: Organisation
+    columns: list[Column]
+    organisations: OrganisationIndex
+    typed: bool = True
+    today: date = field(default_factory=timezone.localdate)
+    # ID number → (first row number, fingerprint of its values): duplicates inside the file.
+    seen: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.header_of = {c.field: c.header for c in self.columns if c.field}
+        self.mapped = [c for c in self.columns if c.field not in (None, "sequence", "ignore")]
+        self.header_keys = {
+            c.index: header_key(c.header)
+            for c in self.columns
+            if c.field in ("name", "id_number") and c.header
+        }
+
+    def column(self, field_key: str) -> str:
+        """The file's own header for a field (what the user sees), else our label."""
+        return self.header_of.get(field_key) or str(FIELD_BY_KEY[field_key].label)
+
+
+def message(row_number: int, column: str, text: str) -> str:
+    return _("第 %(row)s 行，%(column)s：%(message)s") % {
+        "row": row_number,
+        "column": column,
+        "message": text,
+    }
+
+
+def _quick_text(value) -> str:
+    return "" if value is None or isinstance(value, int | float) else normalise.text(value)
+
+
+def _skip_reason(cells: list, ctx: Context) -> str | None:
+    filled = list(islice((t for t in (_quick_text(c.value) for c in cells) if t), 3))
+    if any(t.replace(" ", "").startswith(_TOTAL_WORDS) for t in filled):
+        return _("合计行，已跳过。")
+    if filled and filled[0].replace(" ", "").startswith(_FOOTER_WORDS):
+        return _("表尾说明，已跳过。")
+    if all(normalise.is_blank(cells[c.index].value) for c in ctx.mapped):
+        return _("空行，已跳过。")
+    # A header repeated on every printed page: the name and ID cells hold their own headers.
+    repeats = [
+        isinstance(cells[index].value, str) and header_key(cells[index].value) == key
+        for index, key in ctx.header_keys.items()
+    ]
+    if repeats and all(repeats):
+        return _("重复的表头行，已跳过。")
+    return None
+
+
+def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
+    """Cells → values, with every problem named by column and row. No database access."""
+    result = RowResult(row_number)
+    reason = _skip_reason(cells, ctx)
+    if reason:
+        result.outcome = RowOutcome.SKIPPED
+        result.notes.append(_("第 %(row)s 行：%(reason)s") % {"row": row_number, "reason": reason})
+        return result
+    result.raw = [cell.value for cell in cells]
+    cell_of = {c.field: cells[c.index] for c in ctx.mapped}
+
+    def attempt(field_key, parse, *, warn_only=False):
+        cell = cell_of.get(field_key)
+        if cell is None:
+            return None
+        try:
+            return parse(cell)
+        except CellError as exc:
+            text = message(row_number, ctx.column(field_key), exc.message)
+            if warn_only:
+                result.warnings.append(text + _("该项未导入。"))
+            else:
+                result.errors.append(text)
+            return None
+
+    values = result.values
+    name = attempt("name", lambda c: normalise.person_name(c.value))
+    result.name = name or ""
+    if name:
+        values["name"] = name
+    else:
+        result.errors.append(message(row_number, ctx.column("name"), _("未填写。")))
+
+    info = None
+    id_cell = cell_of.get("id_number")
+    if id_cell is None or normalise.is_blank(id_cell.value):
+        result.errors.append(message(row_number, ctx.column("id_number"), _("未填写。")))
+    else:
+        try:
+            info = parse_id_number(normalise.id_number_cell(id_cell.value), today=ctx.today)
+        except CellError as exc:
+            result.errors.append(message(row_number, ctx.column("id_number"), exc.message))
+        except ValidationError as exc:
+            for text in exc.messages:
+                result.errors.append(message(row_number, ctx.column("id_number"), text))
+        else:
+            result.id_number = info.number
+
+    sex = attempt("sex", lambda c: normalise.parse_sex(c.value))
+    birth = attempt("birth_date", lambda c: _date(c, ctx))
+    for key in ("joined_on", "full_member_on"):
+        parsed = attempt(key, lambda c: _date(c, ctx))
+        if parsed is not None:
+            values[key] = parsed
+            if parsed.warning:
+                result.warnings.append(message(row_number, ctx.column(key), parsed.warning))
+    simple = {
+        "ethnicity": normalise.parse_ethnicity,
+        "category": normalise.parse_category,
+        "status": normalise.parse_status,
+    }
+    for key, parse in simple.items():
+        value = attempt(key, lambda c, parse=parse: parse(c.value))
+        if value is not None:
+            values[key] = value
+    education = attempt("education", lambda c: normalise.parse_education(c.value), warn_only=True)
+    if education:
+        values["education"] = education
+    phone = attempt("phone", lambda c: normalise.parse_phone(c.value), warn_only=True)
+    if phone:
+        values["phone"] = phone
+    organisation = attempt("organisation", lambda c: ctx.organisations.resolve(c.value))
+    if organisation is not None:
+        values["organisation"] = organisation
+    if "unit_post" in cell_of:
+        unit, post = normalise.split_unit_post(cell_of["unit_post"].value)
+        if unit:
+            values["unit"] = unit
+        if post:
+            values["post"] = post
+    for key in ("unit", "post"):
+        value = attempt(key, lambda c: normalise.text(c.value))
+        if value:
+            values[key] = value
+
+    if info is not None:
+        # The ID number is checked (region, date, checksum): where the sex or birth date
+        # columns disagree with it, the number wins and the row says so.
+        birth_problems = consistency_problems(
+            info,
+            birth_date=birth.value if birth and birth.precision == DatePrecision.DAY else None,
+            birth_month=(birth.value.year, birth.value.month)
+            if birth and birth.precision == DatePrecision.MONTH
+            else None,
+        )
+        for key, problems in (
+            ("sex", consistency_problems(info, sex=sex)),
+            ("birth_date", birth_problems),
+        ):
+            for problem in problems:
+                result.warnings.append(
+                    message(
+                        row_number,
+                        ctx.column(key),
+                        _("%(problem)s，已按身份证号码导入。") % {"problem": problem},
+                    )
+                )
+        values["sex"] = info.sex
+        values["birth_date"] = ParsedDate(info.birth_date, DatePrecision.DAY)
+
+    category = values.get("category")
+    if category == MemberCategory.PROBATIONARY and "full_member_on" in values:
+        result.errors.append(
+            message(
+                row_number,
+                ctx.column("full_member_on"),
+                _("人员类别为预备党员，不应填写转正时间。"),
+            )
+        )
+    elif category is None and "full_member_on" in values:
+        values["category"] = str(MemberCategory.FULL)
+    if result.errors:
+        result.outcome = RowOutcome.REJECTED
+    return result
+
+
+def _date(cell, ctx: Context) -> ParsedDate | None:
+    return normalise.parse_date(
+        cell.value, getattr(cell, "number_format", None), typed=ctx.typed, today=ctx.today
+    )
+
+
+# --- matching against the registry ------------------------------------------------------
+
+
+def _fingerprint(values: dict) -> int:
+    return hash(tuple(sorted((k, str(v)) for k, v in values.items())))
+
+
+def _date_changes(current: date | None, current_precision: str, new: ParsedDate) -> bool:
+    if new.precision == DatePrecision.MONTH:
+        # The file knows only the month: a registry date in that month is not contradicted.
+        return current is None or (current.year, current.month) != (
+            new.value.year,
+            new.value.month,
+        )
+    return current != new.value or current_precision != DatePrecision.DAY
+
+
+def show(field_key: str, value, precision: str = DatePrecision.DAY) -> str:
+    """A value as the preview and the diff show it (labels, 1985-03 for month precision)."""
+    if value in (None, ""):
+        return ""
+    if field_key in DATE_FIELDS:
+        return value.strftime("%Y-%m" if precision == DatePrecision.MONTH else "%Y-%m-%d")
+    if field_key == "organisation":
+        return value.name
+    if field_key == "phone":
+        return mask_phone(value)  # masked on screen like everywhere else
+    model_field = Member._meta.get_field(field_key)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _apply_values(member: Member, values: dict) -> None:
+    for key, value in values.items():
+        if isinstance(value, ParsedDate):
+            setattr(member, key, value.value)
+            if key in PRECISION_FIELDS:
+                setattr(member, PRECISION_FIELDS[key], value.precision)
+        else:
+            setattr(member, key, value)
+
+
+def _changes(member: Member, values: dict) -> dict:
+    """{field: [registry, file]} for the file's values that differ from the registry."""
+    diff = {}
+    for key in DIFF_FIELDS:
+        if key not in values:
+            continue
+        new = values[key]
+        if key in DATE_FIELDS:
+            precision = (
+                getattr(member, PRECISION_FIELDS[key], DatePrecision.DAY)
+                if (key in PRECISION_FIELDS)
+                else DatePrecision.DAY
+            )
+            current = getattr(member, key)
+            if _date_changes(current, precision, new):
+                diff[key] = [show(key, current, precision), show(key, new.value, new.precision)]
+        elif key == "organisation":
+            if member.organisation_id != new.pk:
+                diff[key] = [member.organisation.name, new.name]
+        elif getattr(member, key) != new:
+            diff[key] = [show(key, getattr(member, key)), show(key, new)]
+    return diff
+
+
+def _member_problems(result: RowResult, candidate: Member, ctx: Context) -> None:
+    """The registry's rules on the row as it would be stored (model fields, date order),
+    each problem named by the column it comes from."""
+    try:
+        candidate.clean_fields(exclude=_NOT_FROM_FILE)
+        problems = {}
+    except ValidationError as exc:
+        problems = exc.message_dict
+    # The registry's own date rules; the number was already looked up in bulk by matching.
+    for key, errors in {**problems, **date_order_problems(candidate)}.items():
+        column = ctx.column(key) if key in FIELD_BY_KEY else key
+        for text in errors:
+            result.errors.append(message(result.row_number, column, text))
+
+
+def _decide_new(result: RowResult, ctx: Context) -> None:
+    values = result.values
+    missing = [key for key in ("ethnicity", "joined_on") if key not in values]
+    for key in missing:
+        result.errors.append(
+            message(result.row_number, ctx.column(key), _("新登记的党员必须填写此项。"))
+        )
+    if missing:
+        return
+    values.setdefault("organisation", ctx.target)
+    if "category" not in values:
+        # No 人员类别 and no 转正时间: probation lasts a year, so someone who joined more
+        # than a year ago is taken to be a full member.
+        joined = values["joined_on"].value
+        probation_over = joined <= ctx.today - timedelta(days=365)
+        values["category"] = str(
+            MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
+        )
+    candidate = Member(status=MemberStatus.ACTIVE)
+    _apply_values(candidate, values)
+    _member_problems(result, candidate, ctx)
+    if not result.errors:
+        result.action = RowAction.CREATE
+
+
+def _decide_update(result: RowResult, member: Member, ctx: Context) -> None:
+    values = result.values
+    if "organisation" not in values and not ctx.organisations.contains(member.organisation_id):
+        # Registered in the importer's scope but outside the target: the file puts them here.
+        values["organisation"] = ctx.target
+    if values.get("category") == MemberCategory.PROBATIONARY:
+        values["full_member_on"] = None  # a probationary member has no 转正 date
+    result.diff = _changes(member, {k: v for k, v in values.items() if v is not None})
+    if values.get("full_member_on", "") is None and member.full_member_on is not None:
+        result.diff["full_member_on"] = [show("full_member_on", member.full_member_on), ""]
+    if not result.diff:
+        return
+    candidate = Member(
+        **{f.attname: getattr(member, f.attname) for f in Member._meta.concrete_fields}
+    )
+    _apply_values(candidate, {k: values[k] for k in values if k in result.diff})
+    _member_problems(result, candidate, ctx)
+    if not result.errors:
+        result.action = RowAction.UPDATE
+
+
+def match_chunk(results: list[RowResult], ctx: Context) -> None:
+    """Outcomes for a chunk of interpreted rows: two queries for the lookups, then the
+    shared member checks row by row."""
+    candidates = [r for r in results if not r.outcome and r.id_number]
+    for result in candidates:
+        fingerprint = _fingerprint(result.values)
+        first = ctx.seen.get(result.id_number)
+        if first is None:
+            ctx.seen[result.id_number] = (result.row_number, fingerprint)
+            continue
+        first_row, first_fingerprint = first
+        if first_fingerprint == fingerprint:
+            result.outcome = RowOutcome.SKIPPED
+            result.notes.append(
+                _("第 %(row)s 行：与第 %(first)s 行是同一人（身份证号码相同），只导入一次。")
+                % {"row": result.row_number, "first": first_row}
+            )
+        else:
+            result.errors.append(
+                message(
+                    result.row_number,
+                    ctx.column("id_number"),
+                    _("与第 %(first)s 行身份证号码相同，但其他内容不同；请核对后只保留一行。")
+                    % {"first": first_row},
+                )
+            )
+            result.outcome = RowOutcome.REJECTED
+    candidates = [r for r in candidates if not r.outcome]
+    digests = {crypto.digest(r.id_number): r for r in candidates}
+    editable = {
+        m.id_number_digest: m
+        for m in member_queryset(ctx.actor)
+        .filter(id_number_digest__in=list(digests))
+        .select_related("organisation")
+    }
+    elsewhere = set(
+        Member.objects.filter(
+            id_number_digest__in=[d for d in digests if d not in editable]
+        ).values_list("id_number_digest", flat=True)
+    )
+    for digest, result in digests.items():
+        member = editable.get(digest)
+        if digest in elsewhere:
+            result.errors.append(
+                message(
+                    result.row_number,
+                    ctx.column("id_number"),
+                    _("该党员已在其他党组织登记，不能由本组织导入；如需转入，请办理组织关系转接。"),
+                )
+            )
+        elif member is None:
+            _decide_new(result, ctx)
+        else:
+            result.member = member
+            _decide_update(result, member, ctx)
+    for result in results:
+        if result.outcome:
+            continue
+        if result.errors:
+            result.outcome = RowOutcome.REJECTED
+        elif result.action == RowAction.NONE:
+            result.outcome = RowOutcome.UNCHANGED
+        elif result.warnings:
+            result.outcome = RowOutcome.WARNING
+        else:
+            result.outcome = (
+                RowOutcome.NEW if result.action == RowAction.CREATE else RowOutcome.UPDATE
+            )
+
+
+def member_queryset(actor):
+    """Members the importer may change: their scope, or every member for the command line."""
+    return Member.objects.all() if actor is None else Member.objects.editable_by(actor)
+
+
+def organisation_queryset(actor):
+    return Organisation.objects.all() if actor is None else Organisation.objects.editable_by(actor)
+
+
+def run(
+    rows: Iterator[tuple[int, list]],
+    ctx: Context,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    on_chunk: Callable[[list[RowResult]], None],
+) -> None:
+    """Interpret and match every row, handing each finished chunk to `on_chunk`."""
+    while True:
+        chunk = list(islice(rows, chunk_size))
+        if not chunk:
+            return
+        results = [interpret(number, cells, ctx) for number, cells in chunk]
+        match_chunk(results, ctx)
+        on_chunk(results)
+
+
+def values_to_json(values: dict) -> dict:
+    """The row's values as stored on ImportRow (dates ISO with their precision)."""
+    stored = {}
+    for key, value in values.items():
+        if isinstance(value, ParsedDate):
+            stored[key] = value.value.isoformat()
+            if key in PRECISION_FIELDS:
+                stored[PRECISION_FIELDS[key]] = value.precision
+        elif isinstance(value, Organisation):
+            stored[key] = value.pk
+        else:
+            stored[key] = value
+    return stored
+
+
+def values_from_json(stored: dict) -> dict:
+    """Model attribute values from ImportRow.values (organisation as organisation_id)."""
+    values = {}
+    for key, value in stored.items():
+        if key in DATE_FIELDS and value:
+            values[key] = date.fromisoformat(value)
+        elif key == "organisation":
+            values["organisation_id"] = value
+        else:
+            values[key] = value
+    return values

@@ -1,0 +1,62 @@
+"""Progress of a running preview or apply, for the page's progress bar.
+
+Kept in a small file next to the uploads rather than in the database: applying runs in one
+transaction, whose writes no other connection sees until it commits (and SQLite would make the
+page wait for the lock). Web and worker share MEDIA_ROOT anyway: the worker reads the upload
+from it."""
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+WRITE_EVERY_SECONDS = 0.5
+
+
+def _path(code: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "roster" / "progress" / f"{code}.json"
+
+
+class Progress:
+    def __init__(self, code: str, *, phase: str, total: int):
+        self.code, self.phase, self.total, self.done = code, phase, max(total, 0), 0
+        self._written = 0.0
+        self._write(force=True)
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        self._write()
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._written < WRITE_EVERY_SECONDS:
+            return
+        self._written = now
+        path = _path(self.code)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"phase": self.phase, "done": self.done, "total": max(self.total, self.done)}
+        # Write then rename, so a reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as stream:
+            json.dump(data, stream)
+        os.replace(temporary, path)
+
+    def finish(self) -> None:
+        clear(self.code)
+
+
+def read(code: str) -> dict | None:
+    try:
+        data = json.loads(_path(code).read_text())
+    except (OSError, ValueError):
+        return None
+    total = data.get("total") or 0
+    data["percent"] = min(100, round(100 * data.get("done", 0) / total)) if total else 0
+    return data
+
+
+def clear(code: str) -> None:
+    _path(code).unlink(missing_ok=True)

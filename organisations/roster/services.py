@@ -1,0 +1,732 @@
+"""Writes of the roster import: upload, preview, apply and roll back a batch; export records.
+
+Applying writes members in bulk (a 10,000-row file must go in within seconds), but through the
+same pieces organisations.services uses for one member: the name normalisation and search
+keys, the ID number helpers, the member rules (checked row by row at preview), the audit
+snapshot and diff. Every change is audited with the batch code in AuditEvent.batch.
+"""
+
+import json
+import logging
+from datetime import date, datetime, time
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import connections, router, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit import services as audit
+from audit.models import Action, AuditEvent
+from core import crypto
+from organisations import services as member_services
+from organisations.models import Member, MembershipPeriod, Organisation
+
+from . import preview, progress, reader
+from .columns import FIELD_BY_KEY, REQUIRED, auto_mapping
+from .models import BatchStatus, ImportBatch, ImportRow, RowAction, RowOutcome
+from .normalise import ParsedDate
+
+logger = logging.getLogger(__name__)
+
+# Fields recorded before an update and restored by a rollback.
+SNAPSHOT_FIELDS = (
+    *member_services.MEMBER_FIELDS,
+    "joined_on_precision",
+    "full_member_on_precision",
+)
+# Every attribute an applied row may change, for bulk_update.
+UPDATE_FIELDS = [
+    *member_services.MEMBER_FIELDS,
+    "joined_on_precision",
+    "full_member_on_precision",
+    "name_pinyin",
+    "name_initials",
+    "updated_at",
+]
+COMMAND_LINE_ACTOR = "import_roster"
+WRITE_CHUNK = 500
+
+
+def background_threshold() -> int:
+    """Files with at least this many rows are previewed and applied by the task worker."""
+    return getattr(settings, "ROSTER_BACKGROUND_ROWS", 10_000)
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "ROSTER_MAX_UPLOAD_MB", 20) * 1024 * 1024
+
+
+def upload_storage() -> FileSystemStorage:
+    """Uploads under MEDIA_ROOT (outside the web root), readable by the server account only."""
+    return FileSystemStorage(
+        location=Path(settings.MEDIA_ROOT) / "roster",
+        file_permissions_mode=0o600,
+        directory_permissions_mode=0o700,
+    )
+
+
+def _require_editable(actor, organisation: Organisation) -> None:
+    if actor is None:  # the command line: the server's operator
+        return
+    if not Organisation.objects.editable_by(actor).filter(pk=organisation.pk).exists():
+        raise PermissionDenied
+
+
+def _audit(*, actor, batch: ImportBatch, **kwargs) -> None:
+    audit.record(
+        actor=actor,
+        batch=batch.code,
+        actor_name="" if actor is not None else COMMAND_LINE_ACTOR,
+        **kwargs,
+    )
+
+
+# --- upload -------------------------------------------------------------------------------
+
+
+def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
+    """Store an uploaded .xlsx/.csv (type- and size-checked) as a new batch, and find its table.
+
+    Raises ValidationError({"file": ...}) for a file that is not a roster at all."""
+    _require_editable(actor, organisation)
+    if upload.size > max_upload_bytes():
+        raise ValidationError(
+            {
+                "file": _("文件超过 %(mb)s MB，请分成几个文件上传。")
+                % {"mb": max_upload_bytes() >> 20}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    try:
+        file_format = reader.detect_format(upload.name, head)
+    except reader.RosterFileError as exc:
+        raise ValidationError({"file": exc.message}) from None
+    batch = ImportBatch(
+        organisation=organisation,
+        created_by=actor,
+        original_name=Path(upload.name).name[:200],
+        file_format=file_format,
+        size=upload.size,
+    )
+    batch.stored_file = upload_storage().save(f"{batch.code}.{file_format}", upload)
+    try:
+        table = reader.open_table(_file_path(batch), file_format)
+    except reader.RosterFileError as exc:
+        batch.status, batch.error = BatchStatus.FAILED, exc.message
+    else:
+        batch.estimated_rows = table.estimated_rows
+        table.close()
+    batch.save()
+    return batch
+
+
+def _file_path(batch: ImportBatch) -> Path:
+    return Path(upload_storage().path(batch.stored_file))
+
+
+def batch_discard(*, batch: ImportBatch) -> None:
+    """Forget a batch that was never applied (a dry run): its rows and its stored file."""
+    if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
+        raise ValueError("an applied batch is rolled back, never discarded")
+    if batch.stored_file:
+        upload_storage().delete(batch.stored_file)
+    progress.clear(batch.code)
+    batch.delete()
+
+
+# --- preview ------------------------------------------------------------------------------
+
+
+def _encode_cell(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, time):
+        return {"time": value.isoformat()}
+    return str(value)
+
+
+def decode_cell(value):
+    if isinstance(value, dict):
+        kind, text = next(iter(value.items()))
+        return {"datetime": datetime, "date": date, "time": time}[kind].fromisoformat(text)
+    return value
+
+
+def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
+    applicable = result.action != RowAction.NONE
+    return ImportRow(
+        batch=batch,
+        row_number=result.row_number,
+        outcome=result.outcome,
+        action=result.action,
+        name=result.name[:100],
+        id_number_masked=result.id_masked,
+        messages=result.messages,
+        values=preview.values_to_json(result.values) if applicable else {},
+        id_number_token=crypto.encrypt(result.id_number)
+        if result.action == RowAction.CREATE
+        else "",
+        # The original cells of a rejected row, to hand back for fixing; encrypted at rest
+        # like every ID number.
+        raw=crypto.encrypt(json.dumps([_encode_cell(v) for v in result.raw], ensure_ascii=False))
+        if result.outcome == RowOutcome.REJECTED
+        else "",
+        diff=result.diff,
+        member=result.member,
+    )
+
+
+def _columns(headers: list[str], mapping: list[str | None] | None) -> list[dict]:
+    automatic = auto_mapping(headers)
+    chosen = automatic if mapping is None else list(mapping) + [None] * len(headers)
+    return [
+        {"index": i, "header": header, "field": chosen[i], "auto": chosen[i] == automatic[i]}
+        for i, header in enumerate(headers)
+    ]
+
+
+def missing_columns(batch: ImportBatch) -> list[str]:
+    mapped = {c["field"] for c in batch.columns}
+    return [str(FIELD_BY_KEY[key].label) for key in REQUIRED if key not in mapped]
+
+
+def batch_preview(
+    *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
+) -> ImportBatch:
+    """(Re)build the preview: every source row gets its outcome. Changes nothing else.
+
+    Runs outside one big transaction on purpose: the rows are written a chunk at a time, so a
+    10,000-row preview never holds the database's write lock for long."""
+    _require_editable(actor, batch.organisation)
+    if batch.status not in (
+        BatchStatus.UPLOADED,
+        BatchStatus.QUEUED,
+        BatchStatus.PREVIEWING,
+        BatchStatus.PREVIEWED,
+    ):
+        raise ValidationError(_("该批次已导入或已撤销，不能重新预览。"))
+    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.PREVIEWING)
+    batch.status = BatchStatus.PREVIEWING
+    try:
+        table = reader.open_table(_file_path(batch), batch.file_format)
+    except (reader.RosterFileError, OSError) as exc:
+        batch.status = BatchStatus.FAILED
+        batch.error = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。")
+        batch.save(update_fields=["status", "error"])
+        return batch
+    try:
+        batch.sheet_name = table.sheet_name
+        batch.title = table.header.title or table.header.unit_line
+        batch.header_row = table.header.row
+        batch.columns = _columns(table.header.texts, mapping)
+        batch.estimated_rows = table.estimated_rows
+        ImportRow.objects.filter(batch=batch).delete()
+        counts = dict.fromkeys(RowOutcome.values, 0) | {"to_create": 0, "to_update": 0, "rows": 0}
+        missing = missing_columns(batch)
+        if missing:
+            batch.error = _("没有找到“%(columns)s”列，请在下方“列对应”中指定。") % {
+                "columns": "、".join(missing)
+            }
+        else:
+            batch.error = ""
+            _fill_preview(batch, actor, table, counts)
+        batch.summary = counts
+        batch.status = BatchStatus.PREVIEWED
+        batch.previewed_at = timezone.now()
+        batch.save()
+    finally:
+        table.close()
+        progress.clear(batch.code)
+    return batch
+
+
+def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) -> None:
+    target = batch.organisation
+    organisations = preview.organisation_queryset(actor).filter(path__startswith=target.path)
+    ctx = preview.Context(
+        actor=actor,
+        target=target,
+        columns=[preview.Column(c["index"], c["header"], c["field"]) for c in batch.columns],
+        organisations=preview.OrganisationIndex(target, organisations),
+        typed=table.typed,
+    )
+    meter = progress.Progress(batch.code, phase="preview", total=table.estimated_rows)
+
+    def store(results):
+        ImportRow.objects.bulk_create([_import_row(batch, r) for r in results])
+        for result in results:
+            counts[result.outcome] += 1
+            counts["rows"] += 1
+            if result.action == RowAction.CREATE:
+                counts["to_create"] += 1
+            elif result.action == RowAction.UPDATE:
+                counts["to_update"] += 1
+        meter.advance(len(results))
+
+    preview.run(table.rows(), ctx, on_chunk=store)
+
+
+def _enqueue(task, *args) -> None:
+    transaction.on_commit(lambda: task.enqueue(*args))
+
+
+def batch_start_preview(
+    *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
+) -> ImportBatch:
+    """Preview now, or hand a large file to the task worker (the page then shows progress)."""
+    from . import tasks
+
+    _require_editable(actor, batch.organisation)
+    if batch.status == BatchStatus.FAILED:
+        return batch  # the file could not be read; the batch page says why
+    if batch.estimated_rows < background_threshold():
+        return batch_preview(batch=batch, actor=actor, mapping=mapping)
+    batch.status, batch.background = BatchStatus.QUEUED, True
+    batch.save(update_fields=["status", "background"])
+    _enqueue(tasks.preview_batch, batch.pk, getattr(actor, "pk", None), mapping)
+    return batch
+
+
+# --- apply --------------------------------------------------------------------------------
+
+
+def _chunks(items: list, size: int = WRITE_CHUNK):
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _stale(row: ImportRow, text: str) -> None:
+    """A row that was fine at preview but no longer is: left out, and says why."""
+    row.outcome = RowOutcome.REJECTED
+    row.messages = [
+        *row.messages,
+        _("第 %(row)s 行：%(text)s") % {"row": row.row_number, "text": text},
+    ]
+
+
+def _stored_values(row: ImportRow, organisations: dict) -> dict:
+    """ImportRow.values back as the preview's values (ParsedDate, Organisation)."""
+    values = {}
+    stored = row.values
+    for key, value in stored.items():
+        if key in preview.PRECISION_FIELDS.values():
+            continue
+        if key in preview.DATE_FIELDS and value:
+            precision = stored.get(preview.PRECISION_FIELDS.get(key, ""), "day")
+            values[key] = ParsedDate(date.fromisoformat(value), precision)
+        elif key == "organisation":
+            values[key] = organisations[value]
+        else:
+            values[key] = value
+    return values
+
+
+def _snapshot(member: Member) -> dict:
+    return {**audit.snapshot(member, SNAPSHOT_FIELDS), "id_number": member.id_number_masked}
+
+
+def _apply_creates(batch, actor, rows, organisations, request) -> None:
+    numbers = {row.pk: crypto.decrypt(row.id_number_token) for row in rows}
+    digests = {row.pk: crypto.digest(numbers[row.pk]) for row in rows}
+    taken = set(
+        Member.objects.filter(id_number_digest__in=list(digests.values())).values_list(
+            "id_number_digest", flat=True
+        )
+    )
+    created = []
+    for row in rows:
+        if digests[row.pk] in taken:
+            _stale(row, _("该身份证号码在预览之后已被登记，本行未导入。"))
+            continue
+        values = _stored_values(row, organisations)
+        member = Member()
+        preview._apply_values(member, values)
+        member.name = member_services.normalise_name(member.name)
+        member.set_id_number(numbers[row.pk])
+        member.name_pinyin, member.name_initials = member_services.name_search_keys(member.name)
+        created.append((row, member))
+    Member.objects.bulk_create([member for _row, member in created])
+    MembershipPeriod.objects.bulk_create(
+        MembershipPeriod(member=m, organisation_id=m.organisation_id, started_on=m.joined_on)
+        for _row, m in created
+    )
+    for row, member in created:
+        _audit(
+            actor=actor,
+            batch=batch,
+            action=Action.CREATE,
+            target=member,
+            organisation=member.organisation_id,
+            changes=audit.diff({}, _snapshot(member)),
+            request=request,
+        )
+        row.member, row.applied = member, RowAction.CREATE
+
+
+def _apply_updates(batch, actor, rows, organisations, request) -> None:
+    members = preview.member_queryset(actor).in_bulk([row.member_id for row in rows])
+    now, today = timezone.now(), timezone.localdate()
+    changed, moved = [], []
+    for row in rows:
+        member = members.get(row.member_id)
+        if member is None:
+            _stale(row, _("该党员在预览之后已被删除或已不在您的管理范围内，本行未导入。"))
+            continue
+        values = _stored_values(row, organisations)
+        changes = preview._changes(member, {k: v for k, v in values.items() if v is not None})
+        if values.get("full_member_on", "") is None and member.full_member_on is not None:
+            changes["full_member_on"] = True
+        if not changes:
+            continue
+        before = _snapshot(member)
+        old_organisation = member.organisation_id
+        preview._apply_values(member, {k: values[k] for k in changes})
+        if batch.previewed_at and member.updated_at > batch.previewed_at:
+            # Changed by someone else since the preview: check the combination again.
+            try:
+                member_services._check_member(member, member.id_number)
+            except ValidationError as exc:
+                _stale(row, "；".join(exc.messages))
+                continue
+        member.name_pinyin, member.name_initials = member_services.name_search_keys(member.name)
+        member.updated_at = now
+        row.before, row.applied = before, RowAction.UPDATE
+        changed.append((row, member, before))
+        if member.organisation_id != old_organisation:
+            moved.append((row, member))
+    _update_rows(Member, [m for _r, m, _b in changed], UPDATE_FIELDS)
+    if moved:
+        open_periods = {}
+        for period in MembershipPeriod.objects.filter(
+            member_id__in=[m.pk for _r, m in moved], ended_on__isnull=True
+        ):
+            open_periods.setdefault(period.member_id, []).append(period.pk)
+        MembershipPeriod.objects.filter(
+            pk__in=[pk for pks in open_periods.values() for pk in pks]
+        ).update(ended_on=today)
+        new_periods = MembershipPeriod.objects.bulk_create(
+            MembershipPeriod(member=m, organisation_id=m.organisation_id, started_on=today)
+            for _r, m in moved
+        )
+        for (row, member), period in zip(moved, new_periods, strict=True):
+            row.periods = {"ended": open_periods.get(member.pk, []), "created": period.pk}
+    for _row, member, before in changed:
+        _audit(
+            actor=actor,
+            batch=batch,
+            action=Action.UPDATE,
+            target=member,
+            organisation=member.organisation_id,
+            changes=audit.diff(before, _snapshot(member)),
+            request=request,
+        )
+
+
+def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
+    """Apply a previewed batch: every valid row, in one transaction. Rejected rows stay out."""
+    _require_editable(actor, batch.organisation)
+    row_ids = list(
+        batch.rows.filter(action__in=[RowAction.CREATE, RowAction.UPDATE])
+        .order_by("row_number")
+        .values_list("pk", flat=True)
+    )
+    meter = progress.Progress(batch.code, phase="apply", total=len(row_ids))
+    try:
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status not in (
+                BatchStatus.PREVIEWED,
+                BatchStatus.APPLYING,
+            ) or missing_columns(locked):
+                raise ValidationError(_("该批次不能导入（尚未预览，或已导入、已撤销）。"))
+            # Rows only ever name the target or organisations under it (the preview resolved
+            # them there); the applier's own scope decides which of those may be written.
+            organisations = (
+                preview.organisation_queryset(actor)
+                .filter(path__startswith=locked.organisation.path)
+                .in_bulk()
+            )
+            stale = 0
+            for chunk in _chunks(row_ids):
+                rows = list(ImportRow.objects.filter(pk__in=chunk).order_by("row_number"))
+                usable = []
+                for row in rows:
+                    if row.values.get("organisation", batch.organisation_id) in organisations:
+                        usable.append(row)
+                    else:
+                        _stale(row, _("所在党组织不在您的管理范围内，本行未导入。"))
+                _apply_creates(
+                    locked,
+                    actor,
+                    [r for r in usable if r.action == RowAction.CREATE],
+                    organisations,
+                    request,
+                )
+                _apply_updates(
+                    locked,
+                    actor,
+                    [r for r in usable if r.action == RowAction.UPDATE],
+                    organisations,
+                    request,
+                )
+                stale += sum(1 for r in rows if r.outcome == RowOutcome.REJECTED)
+                _update_rows(
+                    ImportRow,
+                    rows,
+                    ["outcome", "messages", "member", "applied", "before", "periods"],
+                )
+                meter.advance(len(rows))
+            applied = ImportRow.objects.filter(batch=locked).exclude(applied="")
+            locked.summary = {
+                **locked.summary,
+                "created": applied.filter(applied=RowAction.CREATE).count(),
+                "updated": applied.filter(applied=RowAction.UPDATE).count(),
+                "stale": stale,
+            }
+            locked.status = BatchStatus.APPLIED
+            locked.applied_at = timezone.now()
+            locked.applied_by = actor
+            locked.error = ""
+            # The file holds clear ID numbers and nothing needs it any more.
+            stored, locked.stored_file = locked.stored_file, ""
+            locked.save()
+            if stored:
+                transaction.on_commit(lambda: upload_storage().delete(stored))
+    finally:
+        meter.finish()
+    return locked
+
+
+def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
+    """Apply now, or hand a large batch to the task worker."""
+    from . import tasks
+
+    _require_editable(actor, batch.organisation)
+    if batch.status != BatchStatus.PREVIEWED or missing_columns(batch):
+        raise ValidationError(_("请先完成预览。"))
+    if not batch.applicable_count:
+        raise ValidationError(_("没有可以导入的行。"))
+    if batch.summary.get("rows", 0) < background_threshold():
+        return batch_apply(batch=batch, actor=actor, request=request)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING, background=True)
+    batch.status, batch.background = BatchStatus.APPLYING, True
+    _enqueue(tasks.apply_batch, batch.pk, getattr(actor, "pk", None))
+    return batch
+
+
+def batch_fail(*, batch: ImportBatch, message: str, status: str) -> None:
+    """A task that stopped with an error: the batch says so and can be retried."""
+    ImportBatch.objects.filter(pk=batch.pk).update(status=status, error=message)
+    progress.clear(batch.code)
+
+
+# --- rollback -----------------------------------------------------------------------------
+
+MAX_BLOCKERS_SHOWN = 20
+
+
+def rollback_blockers(batch: ImportBatch) -> list[str]:
+    """Why the batch cannot be rolled back; empty when it can.
+
+    A later change to a member the batch touched (any audited create/update/delete outside
+    this batch and outside batches since rolled back), or a record that now refers to a member
+    the batch created (a position, an account, ...), would be lost or broken by a rollback."""
+    if batch.status != BatchStatus.APPLIED:
+        return [_("只有已导入的批次才能撤销。")]
+    rows = list(
+        batch.rows.exclude(applied="")
+        .exclude(member=None)
+        .values_list("member_id", "row_number", "name", "applied")
+    )
+    by_member = {member_id: (number, name) for member_id, number, name, _a in rows}
+    blockers: list[str] = []
+    rolled_back = ImportBatch.objects.filter(status=BatchStatus.ROLLED_BACK).values("code")
+    for chunk in _chunks([str(pk) for pk in by_member]):
+        later = (
+            AuditEvent.objects.filter(
+                target_type=Member._meta.label_lower,
+                target_id__in=chunk,
+                occurred_at__gt=batch.applied_at,
+                action__in=[Action.CREATE, Action.UPDATE, Action.DELETE],
+            )
+            .exclude(batch=batch.code)
+            .exclude(batch__in=rolled_back)
+            .values_list("target_id", flat=True)
+            .distinct()
+        )
+        for target_id in later:
+            number, name = by_member[int(target_id)]
+            blockers.append(
+                _("第 %(row)s 行 %(name)s：导入后又被修改过。") % {"row": number, "name": name}
+            )
+    created = [member_id for member_id, _n, _name, applied in rows if applied == RowAction.CREATE]
+    for relation in Member._meta.related_objects:
+        if relation.related_model in (MembershipPeriod, ImportRow):
+            continue  # removed with the member / our own bookkeeping
+        for chunk in _chunks(created):
+            referring = relation.related_model._base_manager.filter(
+                **{f"{relation.field.name}__in": chunk}
+            ).values_list(relation.field.attname, flat=True)
+            for member_id in set(referring):
+                number, name = by_member[member_id]
+                blockers.append(
+                    _("第 %(row)s 行 %(name)s：已被“%(what)s”引用。")
+                    % {
+                        "row": number,
+                        "name": name,
+                        "what": relation.related_model._meta.verbose_name,
+                    }
+                )
+    if len(blockers) > MAX_BLOCKERS_SHOWN:
+        rest = len(blockers) - MAX_BLOCKERS_SHOWN
+        blockers = blockers[:MAX_BLOCKERS_SHOWN] + [_("等另外 %(n)s 处。") % {"n": rest}]
+    return blockers
+
+
+def _restore(member: Member, before: dict) -> None:
+    for key in SNAPSHOT_FIELDS:
+        if key not in before:
+            continue
+        value = before[key]
+        if key in preview.DATE_FIELDS and value:
+            value = date.fromisoformat(value)
+        if key == "organisation":
+            member.organisation_id = value
+        else:
+            setattr(member, key, value)
+
+
+@transaction.atomic
+def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
+    """Undo an applied batch: previous values restored, created members removed. Refused
+    (ValidationError listing why) while anything later depends on it."""
+    _require_editable(actor, batch.organisation)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    blockers = rollback_blockers(batch)
+    if blockers:
+        raise ValidationError(blockers)
+    reason = _("撤销导入批次 %(code)s") % {"code": batch.code}
+    now = timezone.now()
+    updated = list(batch.rows.filter(applied=RowAction.UPDATE).exclude(member=None))
+    for chunk in _chunks(updated):
+        members = Member.objects.in_bulk([row.member_id for row in chunk])
+        restored = []
+        for row in chunk:
+            member = members[row.member_id]
+            current = _snapshot(member)
+            _restore(member, row.before)
+            member.name_pinyin, member.name_initials = member_services.name_search_keys(member.name)
+            member.updated_at = now
+            restored.append(member)
+            _audit(
+                actor=actor,
+                batch=batch,
+                action=Action.UPDATE,
+                target=member,
+                organisation=member.organisation_id,
+                changes=audit.diff(current, _snapshot(member)),
+                reason=reason,
+                request=request,
+            )
+            if row.periods:
+                MembershipPeriod.objects.filter(pk=row.periods["created"]).delete()
+                MembershipPeriod.objects.filter(pk__in=row.periods["ended"]).update(ended_on=None)
+        _update_rows(Member, restored, UPDATE_FIELDS)
+    created = list(
+        batch.rows.filter(applied=RowAction.CREATE)
+        .exclude(member=None)
+        .values_list("member_id", flat=True)
+    )
+    for chunk in _chunks(created):
+        members = Member.objects.filter(pk__in=chunk)
+        for member in members:
+            _audit(
+                actor=actor,
+                batch=batch,
+                action=Action.DELETE,
+                target=member,
+                organisation=member.organisation_id,
+                changes=audit.diff(_snapshot(member), {}),
+                reason=reason,
+                request=request,
+            )
+        members.delete()
+    batch.status = BatchStatus.ROLLED_BACK
+    batch.rolled_back_at = now
+    batch.rolled_back_by = actor
+    batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+    return batch
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+def member_export_recorded(
+    *,
+    actor,
+    organisation,
+    count: int,
+    filters: dict,
+    reveal: bool = False,
+    reason: str = "",
+    request=None,
+) -> None:
+    """An export of personal data is itself audited; one with clear ID numbers records why."""
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=organisation,
+        changes={"rows": count, "filters": filters, "id_numbers": "clear" if reveal else "masked"},
+        reason=reason,
+        target_repr=_("党员名册导出"),
+        request=request,
+    )
+
+
+def rejected_rows_recorded(*, actor, batch: ImportBatch, count: int, request=None) -> None:
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=batch.organisation,
+        changes={"rows": count, "file": "rejected rows"},
+        target_repr=_("花名册导入未通过的行"),
+        request=request,
+        batch=batch.code,
+    )
+
+
+def _update_rows(model, objects: list, fields: list[str]) -> None:
+    """UPDATE … WHERE pk = … for each object in one executemany.
+
+    QuerySet.bulk_update builds one CASE WHEN per field over the whole chunk, which at
+    thousands of rows spends seconds compiling SQL; this sends the same values (prepared by
+    each field for the database, so JSON columns work on SQLite and PostgreSQL) row by row."""
+    if not objects:
+        return
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in columns),
+        quote(meta.pk.column),
+    )
+    params = [
+        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
+        + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

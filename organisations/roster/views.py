@@ -1,0 +1,219 @@
+"""Pages of the roster import: upload, preview (with progress for large files), apply,
+roll back, and the files that go with them (rejected rows, blank template)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+
+from core.permissions import party_data_required
+from organisations.exports import write_rejected, write_template
+from organisations.models import Organisation
+
+from . import progress, selectors, services
+from .columns import FIELD_BY_KEY
+from .forms import ColumnsForm, UploadForm
+from .models import BatchStatus, RowOutcome
+
+ROWS_PER_PAGE = 50
+
+
+def batch_url(batch) -> str:
+    return reverse("organisations:roster_batch", args=[batch.code])
+
+
+def _done(request, batch):
+    """Back to the batch page; an HTMX form (rollback asks first) is told to go there."""
+    url = batch_url(batch)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _batch(request, code):
+    return get_object_or_404(selectors.batches(request.user), code=code)
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Stops reading an upload as soon as it passes the roster size limit, instead of first
+    writing all of it to a temporary file and refusing it afterwards."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit, self.received = limit, 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)  # read and drop the rest: the page answers
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@csrf_exempt  # only so that the handler is in place before the CSRF check reads the body
+@party_data_required
+def roster_upload(request, pk):
+    request.upload_handlers.insert(0, SizeLimitUploadHandler(request, services.max_upload_bytes()))
+    return _roster_upload(request, pk)
+
+
+@csrf_protect
+def _roster_upload(request, pk):
+    """导入花名册: choose a file for an organisation; earlier batches listed below."""
+    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if getattr(request, "upload_too_large", False):
+        form = UploadForm(data={}, files={})
+        form.is_valid()  # the cut-off file reads as missing: say what really happened
+        form.errors.pop("file", None)
+        limit = services.max_upload_bytes() >> 20
+        form.add_error("file", _("文件超过 %(mb)s MB，请分成几个文件上传。") % {"mb": limit})
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_upload(
+                actor=request.user, organisation=organisation, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.message_dict.get("file", exc.messages))
+        else:
+            if batch.status != BatchStatus.FAILED:
+                services.batch_start_preview(batch=batch, actor=request.user)
+            return redirect(batch_url(batch))
+    return render(
+        request,
+        "organisations/roster/upload.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "batches": selectors.recent_batches(request.user, organisation),
+        },
+    )
+
+
+@party_data_required
+def roster_batch(request, code):
+    """A batch: its progress while a task works on it, then the preview or the result."""
+    batch = _batch(request, code)
+    if request.htmx and request.htmx.target == "roster-progress":
+        if not batch.is_running:
+            return HttpResponseClientRefresh()
+        return render(
+            request,
+            "organisations/roster/batch.html#progress",
+            {"batch": batch, "progress": progress.read(batch.code)},
+        )
+    outcome = request.GET.get("outcome")
+    if outcome not in RowOutcome.values:
+        outcome = None
+    page = Paginator(selectors.batch_rows(batch, outcome), ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    for row in rows:
+        row.diff_rows = [
+            (FIELD_BY_KEY[key].label if key in FIELD_BY_KEY else key, old, new)
+            for key, (old, new) in row.diff.items()
+        ]
+    summary = batch.summary or {}
+    tabs = [(None, _("全部"), summary.get("rows", 0))] + [
+        (value, label, summary.get(value, 0)) for value, label in RowOutcome.choices
+    ]
+    columns_form = None
+    if batch.status == BatchStatus.PREVIEWED and batch.columns:
+        columns_form = ColumnsForm(columns=batch.columns)
+    unmatched = [c for c in batch.columns if not c["field"] and c["header"]]
+    return render(
+        request,
+        "organisations/roster/batch.html",
+        {
+            "batch": batch,
+            "page": page,
+            "rows": rows,
+            "outcome": outcome,
+            "tabs": tabs,
+            "query": f"outcome={outcome}" if outcome else "",
+            "columns_form": columns_form,
+            "unmatched": unmatched,
+            "field_labels": {key: field.label for key, field in FIELD_BY_KEY.items()},
+            "progress": progress.read(batch.code) if batch.is_running else None,
+        },
+    )
+
+
+@party_data_required
+@require_POST
+def roster_columns(request, code):
+    """Map columns by hand and preview again."""
+    batch = _batch(request, code)
+    form = ColumnsForm(request.POST, columns=batch.columns)
+    if batch.status != BatchStatus.PREVIEWED or not batch.stored_file:
+        messages.error(request, _("该批次已不能调整列对应。"))
+    elif not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()))
+    else:
+        services.batch_start_preview(batch=batch, actor=request.user, mapping=form.mapping())
+        messages.success(request, _("已按新的列对应重新预览。"))
+    return _done(request, batch)
+
+
+@party_data_required
+@require_POST
+def roster_apply(request, code):
+    batch = _batch(request, code)
+    try:
+        batch = services.batch_start_apply(batch=batch, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if batch.status == BatchStatus.APPLIED:
+            messages.success(
+                request,
+                _("导入完成：新增 %(created)s 人，修改 %(updated)s 人。")
+                % {
+                    "created": batch.summary.get("created", 0),
+                    "updated": batch.summary.get("updated", 0),
+                },
+            )
+    return _done(request, batch)
+
+
+@party_data_required
+@require_POST
+def roster_rollback(request, code):
+    batch = _batch(request, code)
+    try:
+        services.batch_rollback(batch=batch, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, _("不能撤销：%(reasons)s") % {"reasons": " ".join(exc.messages)})
+    else:
+        messages.success(request, _("已撤销该批次导入。"))
+    return _done(request, batch)
+
+
+@party_data_required
+def roster_rejected(request, code):
+    """The rows left out, as an .xlsx with a 错误原因 column, to fix and upload again."""
+    batch = _batch(request, code)
+    output, count = write_rejected(
+        batch, selectors.rejected_rows(batch).iterator(), decode_cell=services.decode_cell
+    )
+    services.rejected_rows_recorded(actor=request.user, batch=batch, count=count, request=request)
+    return FileResponse(output, as_attachment=True, filename=f"未导入的行-{batch.code}.xlsx")
+
+
+@party_data_required
+def roster_template(request):
+    """The blank 花名册 with the headers the import expects and a 填表说明 sheet."""
+    unit = request.user.organisation
+    output = write_template(unit_name=unit.name if unit else "")
+    filename = f"党员花名册模板-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(output, as_attachment=True, filename=filename)

@@ -1,0 +1,127 @@
+"""What keeps the member list fast on a large roster (bench/member_list.py measures the speed):
+the search as index ranges, deep pages read keys first, remembered totals, the quick <select>.
+Each must answer exactly what the plain version answers."""
+
+from datetime import date, timedelta
+
+import pytest
+from django import forms
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import QueryDict
+from django.utils import translation
+from django_filters.widgets import BaseCSVWidget
+
+from organisations import selectors
+from organisations.filters import MemberFilter, QuickSelect, search_members
+from organisations.models import Member, Organisation
+from organisations.tests.factories import MemberFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = [
+    "扎西·次仁", "扎西", "张三", "赵欣", "周小川", "卓玛", "泽仁卓玛", "阿旺", "安娜", "王芳",
+    "王小芳", "汪洋", "和丽华", "格桑·白玛", "绿萝", "吕布", "曾子",
+]  # fmt: skip
+
+
+@pytest.fixture
+def roster():
+    branch = OrganisationFactory()
+    for n, name in enumerate(NAMES):
+        MemberFactory(organisation=branch, name=name, joined_on=date(2001, 7, 1) + timedelta(n % 3))
+    return branch
+
+
+PREFIXES = ["z", "zx", "zhaxi", "zhax", "zxcr", "w", "wang", "a", "an", "lv", "zz", "q", "x" * 40]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_pinyin_search_as_ranges_finds_what_startswith_finds(roster, prefix):
+    naive = Member.objects.filter(
+        Q(name_initials__startswith=prefix) | Q(name_pinyin__startswith=prefix)
+    )
+    found = search_members(Member.objects.all(), prefix.upper())
+    assert sorted(m.name for m in found) == sorted(m.name for m in naive)
+
+
+def _filtered(query: str):
+    member_filter = MemberFilter(QueryDict(query), user=None)
+    assert member_filter.is_valid()
+    return member_filter.filter_queryset(
+        Member.objects.select_related("organisation").order_by("name_pinyin", "id")
+    )
+
+
+def test_deep_pages_read_keys_first_and_match_plain_slicing(roster, monkeypatch):
+    monkeypatch.setattr(selectors, "DEFERRED_JOIN_FROM", 0)
+    for order in ["", "-joined_on", "joined_on"]:
+        queryset = _filtered(f"order={order}")
+        paginator = selectors.MemberPaginator(queryset, 4)
+        plain = [m.pk for m in queryset]
+        paged = [m.pk for n in paginator.page_range for m in paginator.page(n)]
+        assert paged == plain, order
+
+
+def test_sorting_by_a_date_breaks_ties_by_id(roster):
+    assert _filtered("order=joined_on").query.order_by == ("joined_on", "id")
+
+
+def test_small_totals_are_always_exact(roster):
+    cache.clear()
+    queryset = Member.objects.all()
+    assert selectors.MemberPaginator(queryset, 10).count == len(NAMES)
+    MemberFactory(organisation=roster)
+    assert selectors.MemberPaginator(queryset, 10).count == len(NAMES) + 1
+
+
+def test_large_totals_are_remembered_per_query(roster, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(selectors, "COUNT_CACHE_MIN_ROWS", 5)
+    everyone = Member.objects.all()
+    wangs = search_members(Member.objects.all(), "wang")
+    assert selectors.MemberPaginator(everyone, 10).count == len(NAMES)
+    assert selectors.MemberPaginator(wangs, 10).count == 3  # 王芳 王小芳 汪洋: small, not kept
+    MemberFactory(organisation=roster, name="王五")
+    assert selectors.MemberPaginator(everyone, 10).count == len(NAMES)  # kept for a minute
+    assert selectors.MemberPaginator(wangs, 10).count == 4
+    cache.clear()
+    assert selectors.MemberPaginator(everyone, 10).count == len(NAMES) + 1
+
+
+def test_quick_select_writes_what_django_select_writes(world):
+    for user in (world.users["admin"], world.users["secretary_a"]):
+        for query in ["", "sex=female&ethnicity=04&status=", "order=-joined_on&category=x"]:
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    member_filter = MemberFilter(QueryDict(query), user=user)
+                    member_filter.is_valid()
+                    for field in member_filter.form:
+                        widget = field.field.widget
+                        if not isinstance(widget, QuickSelect):
+                            continue
+                        attrs = {"class": "form-select", "aria-invalid": "true", "x": False}
+                        quick = field.as_widget(attrs=attrs)
+                        quick_class = type(widget)
+                        widget.__class__ = (
+                            type("CSVSelect", (BaseCSVWidget, forms.Select), {})
+                            if issubclass(quick_class, BaseCSVWidget)
+                            else forms.Select
+                        )
+                        assert quick == field.as_widget(attrs=attrs), (field.name, language)
+                        widget.__class__ = quick_class
+
+
+def test_organisation_options_are_those_of_a_plain_model_choice_field(world):
+    member_filter = MemberFilter(QueryDict(f"organisation={world.org_a.pk}"), user=None)
+    member_filter.filters["organisation"].queryset = Organisation.objects.order_by("path")
+    field = member_filter.form["organisation"]
+    plain = forms.ModelChoiceField(
+        queryset=Organisation.objects.order_by("path"), empty_label=field.field.empty_label
+    )
+    assert [(str(v), label) for v, label in field.field.choices] == [
+        (str(v), label) for v, label in plain.choices
+    ]
+    assert field.as_widget() == plain.widget.render(
+        "organisation", world.org_a.pk, {"id": "id_organisation"}
+    )
