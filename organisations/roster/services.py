@@ -32,17 +32,11 @@ from .normalise import ParsedDate
 
 logger = logging.getLogger(__name__)
 
-# Fields recorded before an update and restored by a rollback.
-SNAPSHOT_FIELDS = (
-    *member_services.MEMBER_FIELDS,
-    "joined_on_precision",
-    "full_member_on_precision",
-)
+# Fields recorded before an update and restored by a rollback (the precisions included).
+SNAPSHOT_FIELDS = member_services.MEMBER_FIELDS
 # Every attribute an applied row may change, for bulk_update.
 UPDATE_FIELDS = [
     *member_services.MEMBER_FIELDS,
-    "joined_on_precision",
-    "full_member_on_precision",
     "name_pinyin",
     "name_initials",
     "updated_at",
