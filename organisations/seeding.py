@@ -260,7 +260,7 @@ def build_members(rng: random.Random, branches: list[Organisation], count: int, 
 
 def build_positions(rng: random.Random, organisations: list[Organisation], today: date) -> None:
     positions = []
-    for organisation in organisations:
+    for index, organisation in enumerate(organisations):
         candidates = list(
             Member.objects.in_subtree(organisation)
             .filter(status=MemberStatus.ACTIVE, category=MemberCategory.FULL)
@@ -269,11 +269,16 @@ def build_positions(rng: random.Random, organisations: list[Organisation], today
         if not candidates:
             continue
         rng.shuffle(candidates)
-        # Some terms end soon or have ended, so the 换届 reminders have something to say.
         years = (default_term_end(organisation, today) - today).days // 365
         term_start = _random_date(
-            rng, today - timedelta(days=365 * years + 60), today - timedelta(days=30)
+            rng, today - timedelta(days=365 * (years - 1)), today - timedelta(days=30)
         )
+        # Every fourth committee's term ends within three months and every ninth has already
+        # ended, so that the 换届 reminders have something to say in every subtree.
+        if index % 4 == 2 or index % 9 == 5:
+            days = rng.randint(10, 80) if index % 4 == 2 else -rng.randint(5, 60)
+            ends = today + timedelta(days=days)
+            term_start = ends.replace(year=ends.year - years, day=min(ends.day, 28))
         term_end = default_term_end(organisation, term_start)
         seats = [PositionTitle.SECRETARY]
         if len(candidates) >= 7:

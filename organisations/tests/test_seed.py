@@ -1,0 +1,46 @@
+import pytest
+from django.db import transaction
+
+from accounts.models import Role, User
+from organisations.id_numbers import parse_id_number
+from organisations.models import Member, Organisation, OrganisationKind
+from organisations.seeding import seed
+
+pytestmark = pytest.mark.django_db
+
+
+class _Undo(Exception):
+    pass
+
+
+def _seeded_names(members: int) -> list[str]:
+    try:
+        with transaction.atomic():
+            seed(members=members)
+            names = list(Member.objects.order_by("id").values_list("name", flat=True))
+            raise _Undo
+    except _Undo:
+        return names
+
+
+def test_seed_is_deterministic():
+    assert _seeded_names(120) == _seeded_names(120)
+
+
+def test_demo_prefecture_shape():
+    result = seed(members=300)
+    assert 75 <= result.organisations <= 90
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert kinds == {k.value for k in OrganisationKind}
+    assert Member.objects.count() == 300
+    for member in Member.objects.all()[:100]:
+        info = parse_id_number(member.id_number)
+        assert info.region_code.startswith("5334")
+        assert (info.sex, info.birth_date) == (member.sex, member.birth_date)
+    tibetan = Member.objects.filter(ethnicity="04")
+    assert tibetan.exists()
+    assert all("·" in name for name in tibetan.values_list("name", flat=True))
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    secretary = User.objects.get(username="secretary_a")
+    assert Member.objects.visible_to(secretary).count() < 300
