@@ -67,45 +67,18 @@ def organisation_detail(request, pk):
     )
 
 
-@party_data_required
-def organisation_create(request, parent_pk):
-    parent = get_object_or_404(Organisation.objects.editable_by(request.user), pk=parent_pk)
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.organisation_create(
-                actor=request.user, parent=parent, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("党组织已创建。"))
-            return _saved(request, organisation_url(organisation))
-    return render(request, "organisations/organisation_form.html", {"form": form, "parent": parent})
-
-
-@party_data_required
-def organisation_update(request, pk):
-    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
-    form = OrganisationForm(request.POST or None, instance=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            # The form has already copied its values onto the instance; the service diffs
-            # against the stored row, so compare with a fresh copy.
-            stored = Organisation.objects.get(pk=pk)
-            services.organisation_update(
-                actor=request.user, organisation=stored, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return _saved(request, organisation_url(organisation))
-    return render(
-        request,
-        "organisations/organisation_form.html",
-        {"form": form, "organisation": organisation},
-    )
+def _submit(request, form, save, *, success: str, next_url):
+    """For a valid POSTed form, run `save` (a service call) and redirect to `next_url(saved)`;
+    the service's ValidationError lands on the form. None when the form is to be shown."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    messages.success(request, success)
+    return _saved(request, next_url(saved))
 
 
 def organisation_url(organisation):
@@ -113,20 +86,61 @@ def organisation_url(organisation):
 
 
 @party_data_required
+def organisation_create(request, parent_pk):
+    parent = get_object_or_404(Organisation.objects.editable_by(request.user), pk=parent_pk)
+    form = OrganisationForm(request.POST or None)
+    done = _submit(
+        request,
+        form,
+        lambda data: services.organisation_create(
+            actor=request.user, parent=parent, request=request, **data
+        ),
+        success=_("党组织已创建。"),
+        next_url=organisation_url,
+    )
+    return done or render(
+        request, "organisations/organisation_form.html", {"form": form, "parent": parent}
+    )
+
+
+@party_data_required
+def organisation_update(request, pk):
+    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    # The form copies its values onto `organisation`; the service diffs against the stored row.
+    done = _submit(
+        request,
+        form,
+        lambda data: services.organisation_update(
+            actor=request.user,
+            organisation=Organisation.objects.get(pk=pk),
+            request=request,
+            **data,
+        ),
+        success=_("已保存。"),
+        next_url=organisation_url,
+    )
+    return done or render(
+        request,
+        "organisations/organisation_form.html",
+        {"form": form, "organisation": organisation},
+    )
+
+
+@party_data_required
 def position_create(request, pk):
     organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
     form = PositionForm(request.POST or None, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.position_create(
-                actor=request.user, organisation=organisation, request=request, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("班子成员已添加。"))
-            return _saved(request, organisation_url(organisation))
-    return render(
+    done = _submit(
+        request,
+        form,
+        lambda data: services.position_create(
+            actor=request.user, organisation=organisation, request=request, **data
+        ),
+        success=_("班子成员已添加。"),
+        next_url=lambda position: organisation_url(position.organisation),
+    )
+    return done or render(
         request,
         "organisations/position_form.html",
         {"form": form, "organisation": organisation},
@@ -261,22 +275,22 @@ def _member_form(request, member=None):
     if member is None and request.GET.get("organisation"):
         initial["organisation"] = request.GET["organisation"]
     form = MemberForm(request.POST or None, instance=member, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if member is None:
-                saved = services.member_create(
-                    actor=request.user, request=request, **form.service_kwargs()
-                )
-            else:
-                stored = Member.objects.get(pk=member.pk)
-                saved = services.member_update(
-                    actor=request.user, member=stored, request=request, **form.service_kwargs()
-                )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("党员信息已保存。"))
-            return _saved(request, reverse("organisations:member_detail", args=[saved.pk]))
+
+    def save(data):
+        if member is None:
+            return services.member_create(actor=request.user, request=request, **data)
+        stored = Member.objects.get(pk=member.pk)  # the form has changed `member` in place
+        return services.member_update(actor=request.user, member=stored, request=request, **data)
+
+    done = _submit(
+        request,
+        form,
+        lambda _data: save(form.service_kwargs()),
+        success=_("党员信息已保存。"),
+        next_url=lambda saved: reverse("organisations:member_detail", args=[saved.pk]),
+    )
+    if done:
+        return done
     return render(request, "organisations/member_form.html", {"form": form, "member": member})
 
 

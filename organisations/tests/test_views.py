@@ -7,7 +7,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import Action, AuditEvent
-from organisations.models import Member
+from organisations.models import Member, Organisation
 from organisations.tests.factories import MemberFactory, OrganisationFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
@@ -265,3 +265,27 @@ def test_secretary_does_not_see_the_parent_above_their_root(client, world):
     response = client.get(reverse("organisations:organisation_detail", args=[world.org_a.pk]))
     assert response.context["parent"] is None
     assert world.root.name not in response.content.decode()
+
+
+def test_position_form_adds_a_committee_member_with_default_term(admin_client, world):
+    url = reverse("organisations:position_create", args=[world.org_a.pk])
+    response = admin_client.post(
+        url, {"member": world.member_a.pk, "title": "secretary", "term_start": "2025-01-10"}
+    )
+    assert response.status_code == 302
+    position = world.org_a.positions.get()
+    assert position.term_end == date(2030, 1, 10)
+    bad = admin_client.post(
+        url, {"member": world.member_b.pk, "title": "secretary", "term_start": "2025-01-10"}
+    )
+    assert "member" in bad.context["form"].errors  # 和丽华 is not in 甲局's subtree
+
+
+def test_child_organisation_form(admin_client, world):
+    response = admin_client.post(
+        reverse("organisations:organisation_create", args=[world.branch_a.pk]),
+        {"name": "第一党小组", "kind": "group", "code": "G-9", "is_active": "on"},
+    )
+    child = Organisation.objects.get(code="G-9")
+    assert response["Location"] == reverse("organisations:organisation_detail", args=[child.pk])
+    assert child.path.startswith(world.branch_a.path)
