@@ -30,7 +30,7 @@ from organisations.models import (
     MemberStatus,
     Organisation,
 )
-from organisations.services import date_order_problems
+from organisations.services import MEMBER_FIELDS, date_order_problems
 
 from . import normalise
 from .columns import FIELD_BY_KEY, header_key
@@ -39,22 +39,9 @@ from .normalise import CellError, ParsedDate
 
 CHUNK_SIZE = 500
 
-# Fields of Member a roster row can set, in the order the diff shows them.
-DIFF_FIELDS = (
-    "name",
-    "sex",
-    "ethnicity",
-    "birth_date",
-    "education",
-    "joined_on",
-    "full_member_on",
-    "category",
-    "organisation",
-    "unit",
-    "post",
-    "phone",
-    "status",
-)
+# Fields of Member a roster row can set, in the order the diff shows them (the precisions
+# show as part of their dates).
+DIFF_FIELDS = tuple(f for f in MEMBER_FIELDS if not f.endswith("_precision"))
 DATE_FIELDS = ("birth_date", "joined_on", "full_member_on")
 PRECISION_FIELDS = {
     "joined_on": "joined_on_precision",
