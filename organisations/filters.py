@@ -28,7 +28,7 @@ def search_members(queryset, value: str):
         value = value.lower()
         # The initials are the heads of the pinyin's syllables, so both keys start with the
         # same letter: bounding name_pinyin by it confines the search to one stretch of the
-        # roster's (status, name_pinyin, id, name_initials) index, read in page order.
+        # roster index (status, name_pinyin, …, see Member.Meta), read in page order.
         return queryset.filter(
             _key_prefix("name_pinyin", value[0]),
             _key_prefix("name_initials", value) | _key_prefix("name_pinyin", value),
@@ -191,11 +191,16 @@ class MemberFilter(django_filters.FilterSet):
         widget=QuickSelect,
         empty_label=_("按姓名拼音"),
         fields=(("name_pinyin", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date")),
-        field_labels={
-            "name_pinyin": _("姓名"),
-            "joined_on": _("入党日期"),
-            "birth_date": _("出生日期"),
-        },
+        # Every label spelled out: django-filter would build "… (descending)" at import time,
+        # before any language is chosen.
+        choices=[
+            ("name", _("姓名（拼音顺序）")),
+            ("-name", _("姓名（拼音倒序）")),
+            ("joined_on", _("入党日期（从早到晚）")),
+            ("-joined_on", _("入党日期（从晚到早）")),
+            ("birth_date", _("出生日期（从早到晚）")),
+            ("-birth_date", _("出生日期（从晚到早）")),
+        ],
     )
 
     class Meta:

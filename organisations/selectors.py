@@ -130,7 +130,7 @@ class MemberPaginator(Paginator):
     figure may lag a minute behind a change; smaller totals are cheap and always exact.
 
     A deep page is read keys first (a deferred join): the database walks the offset in the
-    narrow index alone, then reads and joins only the page's rows, where OFFSET would read
+    roster index alone, then reads and joins only the page's rows, where OFFSET would read
     and join every row it skips. Still one query, so the page's query count does not change.
     """
 

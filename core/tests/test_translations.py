@@ -198,14 +198,6 @@ class VisibleText(HTMLParser):
             self.parts.append(data.strip())
 
 
-# organisations/filters.py: django-filter's OrderingFilter formats "%s (descending)" with the
-# field label when the module is imported, so these three sort options never follow the
-# language (not even into Chinese). They are tolerated here until the filter passes its own
-# labels for "-name", "-joined_on" and "-birth_date"; the strict xfail below turns red then,
-# as a reminder to empty this set.
-KNOWN_UNTRANSLATED = {"姓名 (descending)", "入党日期 (descending)", "出生日期 (descending)"}
-
-
 def untranslated_text(html: str) -> list[str]:
     """Visible text still holding Han characters once the data is taken out: the names of
     members and organisations, and the language switcher's own names (简体中文, 繁體中文)."""
@@ -224,7 +216,7 @@ def untranslated_text(html: str) -> list[str]:
         # Roster files are Chinese documents, so English text quotes the Chinese column
         # names and values a user must type (“身份证号码”); quoted words are not chrome.
         part = QUOTED.sub("", part)
-        if HAN.search(part) and part not in KNOWN_UNTRANSLATED:
+        if HAN.search(part):
             leftovers.append(part)
     return leftovers
 
@@ -284,9 +276,6 @@ def test_member_list_chrome_is_english(client, world):
     assert "扎西·次仁" in html
 
 
-@pytest.mark.xfail(
-    strict=True, reason="descending sort labels are built at import time (organisations/filters.py)"
-)
 def test_descending_sort_labels_are_translated(client, world):
     client.force_login(world.users["admin"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
