@@ -36,7 +36,8 @@ def test_secretary_reveals_an_id_and_the_auditor_sees_it(page, world):
     assert page.inner_text("#id-number-clear") == world.member_a.id_number
     screenshot(page, "journey-2-revealed")
 
-    page.click("form[action='/logout/'] button")
+    page.click("#user-menu")
+    page.click("#logout")
     login(page, "auditor", PASSWORD)
     page.click("nav >> text=审计日志")
     page.select_option("#id_action", "reveal")
