@@ -4,14 +4,9 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from core.tests.personas import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    client.get(reverse("core:home"))
-    return client
 
 
 def test_account_list_fixed_queries(client, world, django_assert_num_queries):

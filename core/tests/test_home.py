@@ -3,15 +3,10 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from core import todos
+from core.tests.personas import signed_in
 from organisations import services
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    client.get(reverse("core:home"))
-    return client
 
 
 def test_home_summary_is_scoped(client, world):

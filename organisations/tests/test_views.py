@@ -7,6 +7,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import Action, AuditEvent
+from core.tests.personas import signed_in
 from organisations.models import Member, Organisation
 from organisations.tests.factories import MemberFactory, OrganisationFactory, PositionFactory
 
@@ -16,13 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client, world):
     client.force_login(world.users["admin"])
-    return client
-
-
-def signed_in(client, user):
-    """Log in and make one request, so the idle-timeout stamp is already in the session."""
-    client.force_login(user)
-    client.get(reverse("core:home"))
     return client
 
 
