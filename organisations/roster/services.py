@@ -8,7 +8,7 @@ snapshot and diff. Every change is audited with the batch code in AuditEvent.bat
 
 import json
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -132,6 +132,21 @@ def batch_discard(*, batch: ImportBatch) -> None:
         upload_storage().delete(batch.stored_file)
     progress.clear(batch.code)
     batch.delete()
+
+
+def batches_expire(*, older_than_days: int = 7, now=None) -> int:
+    """Discard batches uploaded more than `older_than_days` ago and never applied: their files
+    hold clear ID numbers and must not stay on disk. Returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    stale = ImportBatch.objects.filter(
+        created_at__lt=cutoff,
+        status__in=[BatchStatus.UPLOADED, BatchStatus.PREVIEWED, BatchStatus.FAILED],
+    )
+    count = 0
+    for batch in stale.iterator():
+        batch_discard(batch=batch)
+        count += 1
+    return count
 
 
 # --- preview ------------------------------------------------------------------------------

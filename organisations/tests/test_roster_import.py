@@ -508,3 +508,22 @@ def test_an_unreadable_file_fails_with_its_reason(world, tmp_path):
     samples.write_workbook(path, [], headers=["一", "二", "三"])
     batch = upload(world.users["admin"], world.org_a, path)
     assert batch.status == BatchStatus.FAILED and "表头" in batch.error
+
+
+def test_unapplied_uploads_expire_with_their_files(world, messy):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    stale = upload(world.users["secretary_a"], world.org_a, messy.path)
+    fresh = upload(world.users["secretary_a"], world.org_a, messy.path)
+    stale_file = services.upload_storage().path(stale.stored_file)
+    ImportBatch.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=8))
+    assert os.path.exists(stale_file)
+
+    call_command("purge_roster_uploads", "--days", "7")
+
+    assert not ImportBatch.objects.filter(pk=stale.pk).exists()
+    assert not os.path.exists(stale_file)
+    assert ImportBatch.objects.filter(pk=fresh.pk).exists()

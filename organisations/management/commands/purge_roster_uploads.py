@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from organisations.roster.services import batches_expire
+
+
+class Command(BaseCommand):
+    help = "Discard roster uploads never applied after --days days (their files hold clear IDs)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=7)
+
+    def handle(self, *args, days, **options):
+        count = batches_expire(older_than_days=days)
+        self.stdout.write(f"discarded {count} roster batches older than {days} days")
