@@ -78,6 +78,15 @@ def member_q(scope: Scope, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def can_edit(user, organisation) -> bool:
+    """Whether `user` may change `organisation` and its members: the write scope, decided
+    from the organisation's path without a query."""
+    scope = scope_for(user, write=True)
+    if scope.reach is Reach.ALL:
+        return True
+    return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
+
+
 def can_reveal_personal_data(user) -> bool:
     """Only those who may edit a member may ask to see the clear ID number."""
     return scope_for(user, write=True).reach in (Reach.ALL, Reach.SUBTREE)

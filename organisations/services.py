@@ -13,6 +13,7 @@ from accounts import services as accounts
 from audit import services as audit
 from audit.models import Action
 
+from . import policy
 from .id_numbers import normalise_id_number, parse_id_number
 from .models import (
     TERM_YEARS,
@@ -98,15 +99,15 @@ def _check_member(member: Member, id_number: str) -> None:
         raise ValidationError(errors)
 
 
-def _require_editable(actor, organisation: Organisation) -> None:
-    if not Organisation.objects.editable_by(actor).filter(pk=organisation.pk).exists():
+def require_editable(actor, organisation: Organisation) -> None:
+    if not policy.can_edit(actor, organisation):
         raise PermissionDenied
 
 
 @transaction.atomic
 def member_create(*, actor, id_number: str, request=None, batch: str = "", **fields) -> Member:
     organisation = fields["organisation"]
-    _require_editable(actor, organisation)
+    require_editable(actor, organisation)
     member = Member(**fields)
     member.name = normalise_name(member.name)
     number = normalise_id_number(id_number)
@@ -135,13 +136,13 @@ def member_create(*, actor, id_number: str, request=None, batch: str = "", **fie
 def member_update(
     *, actor, member: Member, id_number: str | None = None, request=None, batch: str = "", **fields
 ) -> Member:
-    _require_editable(actor, member.organisation)
+    require_editable(actor, member.organisation)
     before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
     old_organisation = member.organisation
     for name, value in fields.items():
         setattr(member, name, value)
     if "organisation" in fields:
-        _require_editable(actor, member.organisation)
+        require_editable(actor, member.organisation)
     member.name = normalise_name(member.name)
     number = normalise_id_number(id_number) if id_number else member.id_number
     _check_member(member, number)
@@ -185,7 +186,7 @@ def member_reveal_id_number(*, actor, member: Member, reason: str, request=None)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": _("请填写查看身份证号码的事由。")})
-    _require_editable(actor, member.organisation)
+    require_editable(actor, member.organisation)
     audit.record(
         actor=actor,
         action=Action.REVEAL,
@@ -196,18 +197,6 @@ def member_reveal_id_number(*, actor, member: Member, reason: str, request=None)
         request=request,
     )
     return member.id_number
-
-
-def member_export_recorded(*, actor, organisation, count: int, filters: dict, request=None) -> None:
-    """An export of personal data is itself an audited event."""
-    audit.record(
-        actor=actor,
-        action=Action.EXPORT,
-        organisation=organisation,
-        changes={"rows": count, "filters": filters},
-        target_repr=_("党员名册导出"),
-        request=request,
-    )
 
 
 @transaction.atomic
@@ -221,7 +210,7 @@ def organisation_create(
         organisation.full_clean(exclude=["path", "depth", "numchild"])
         organisation = Organisation.objects.add_root(instance=organisation)
     else:
-        _require_editable(actor, parent)
+        require_editable(actor, parent)
         organisation = Organisation(**fields)
         organisation.full_clean(exclude=["path", "depth", "numchild"])
         organisation = Organisation.objects.add_child(parent, instance=organisation)
@@ -240,7 +229,7 @@ def organisation_create(
 def organisation_update(
     *, actor, organisation: Organisation, request=None, **fields
 ) -> Organisation:
-    _require_editable(actor, organisation)
+    require_editable(actor, organisation)
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in fields.items():
         setattr(organisation, name, value)
@@ -278,7 +267,7 @@ def position_create(
     term_end: date | None = None,
     request=None,
 ) -> Position:
-    _require_editable(actor, organisation)
+    require_editable(actor, organisation)
     position = Position(
         organisation=organisation,
         member=member,
@@ -305,7 +294,7 @@ def position_create(
 
 @transaction.atomic
 def position_end(*, actor, position: Position, ended_on: date, request=None) -> Position:
-    _require_editable(actor, position.organisation)
+    require_editable(actor, position.organisation)
     if ended_on < position.term_start:
         raise ValidationError({"ended_on": _("离任日期不能早于任期开始。")})
     position.ended_on = ended_on

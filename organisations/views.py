@@ -15,7 +15,7 @@ from .exports import write_roster
 from .filters import MemberFilter
 from .forms import MemberForm, OrganisationForm, PositionForm, RevealForm
 from .models import Member, Organisation, Position
-from .policy import can_reveal_personal_data
+from .policy import can_edit, can_reveal_personal_data
 from .roster import services as roster_services
 from .roster.forms import ExportRevealForm
 
@@ -41,10 +41,12 @@ def organisation_tree(request):
 @party_data_required
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    children = Organisation.objects.visible_to(request.user).filter(
-        path__startswith=organisation.path, depth=organisation.depth + 1
+    children = (
+        Organisation.objects.visible_to(request.user)
+        .subtree_of(organisation)
+        .filter(depth=organisation.depth + 1)
     )
-    editable = Organisation.objects.editable_by(request.user).filter(pk=pk).exists()
+    editable = can_edit(request.user, organisation)
     today = timezone.localdate()
     return render(
         request,
@@ -234,7 +236,7 @@ def member_export(request):
 @party_data_required
 def member_detail(request, pk):
     member = get_object_or_404(selectors.member_detail_queryset(request.user), pk=pk)
-    can_edit = Member.objects.editable_by(request.user).filter(pk=pk).exists()
+    editable = can_edit(request.user, member.organisation)
     return render(
         request,
         "organisations/member_detail.html",
@@ -242,8 +244,8 @@ def member_detail(request, pk):
             "member": member,
             "periods": selectors.membership_history(member),
             "positions": member.positions.select_related("organisation"),
-            "can_edit": can_edit,
-            "reveal_form": RevealForm() if can_edit else None,
+            "can_edit": editable,
+            "reveal_form": RevealForm() if editable else None,
         },
     )
 

@@ -13,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -66,8 +66,7 @@ def upload_storage() -> FileSystemStorage:
 def _require_editable(actor, organisation: Organisation) -> None:
     if actor is None:  # the command line: the server's operator
         return
-    if not Organisation.objects.editable_by(actor).filter(pk=organisation.pk).exists():
-        raise PermissionDenied
+    member_services.require_editable(actor, organisation)
 
 
 def _audit(*, actor, batch: ImportBatch, **kwargs) -> None:
