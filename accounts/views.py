@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -113,9 +114,7 @@ def account_list(request):
         accounts = accounts.filter(role=role)
     query = request.GET.get("q", "").strip()
     if query:
-        accounts = accounts.filter(username__icontains=query) | accounts.filter(
-            display_name__icontains=query
-        )
+        accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     locked = set(
         AccessAttempt.objects.filter(
