@@ -87,7 +87,7 @@ def step_setup(rows: list[int]) -> dict:
 
     from accounts.models import Role, User
     from organisations.models import Organisation
-    from organisations.roster import samples
+    from roster import samples
 
     call_command("migrate", verbosity=0)
     root = Organisation.objects.add_root(
@@ -123,7 +123,7 @@ def _update_file(count: int, names: list[str]) -> None:
     """The first file again with every phone number changed: 10,000 updates."""
     import random
 
-    from organisations.roster import samples
+    from roster import samples
 
     # The same people as synthetic_roster made for this seed, with other phone numbers.
     rng = random.Random(count)
@@ -138,7 +138,7 @@ def _update_file(count: int, names: list[str]) -> None:
 def _upload(path: Path):
     from django.core.files import File
 
-    from organisations.roster import services
+    from roster import services
 
     with path.open("rb") as handle:
         return services.batch_upload(
@@ -148,7 +148,7 @@ def _upload(path: Path):
 
 def step_preview(path: str, apply: bool) -> dict:
     _django(IMPORT_DB)
-    from organisations.roster import services
+    from roster import services
 
     baseline = rss_mb()
     started = time.perf_counter()
@@ -175,8 +175,8 @@ def step_preview(path: str, apply: bool) -> dict:
 
 def step_rollback(code: str) -> dict:
     _django(IMPORT_DB)
-    from organisations.roster import services
-    from organisations.roster.models import ImportBatch
+    from roster import services
+    from roster.models import ImportBatch
 
     started = time.perf_counter()
     services.batch_rollback(batch=ImportBatch.objects.get(code=code), actor=_admin())
@@ -197,8 +197,8 @@ def step_seed_export(members: int) -> dict:
 
 def step_export(limit: int, reveal: bool) -> dict:
     _django(EXPORT_DB)
-    from organisations.exports import write_roster
     from organisations.models import Member
+    from roster.exports import write_roster
 
     baseline = rss_mb()
     ids = Member.objects.order_by("pk").values_list("pk", flat=True)[limit - 1 : limit]

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "organisations",
+    "roster",
     "api",
 ]
 

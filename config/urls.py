@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("organisations.urls")),
+    path("", include("roster.urls")),
     path("", include("audit.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -285,6 +285,3 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.get_title_display()} {self.member}"
-
-
-from .roster.models import ImportBatch, ImportRow  # noqa: E402,F401  (roster import batches)

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from .filters import MemberFilter
 from .models import Member, MemberCategory, MemberStatus, Organisation, Position
 
 # Warn this many days before a committee's term ends (换届提醒).
@@ -94,6 +95,18 @@ def positions_ending(user, *, today: date | None = None, within_days: int = TERM
 def member_list(user):
     """The base of the member list: visible members with what a row shows, no N+1."""
     return _with_row_data(Member.objects.visible_to(user))
+
+
+def filtered_members(user, params):
+    """The member list's filter form and the visible members it selects (none while a filter
+    is invalid: the form then says which). Shared by the list page and the 花名册 export."""
+    member_filter = MemberFilter(params, user=user)
+    queryset = member_list(user).order_by("name_pinyin", "id")
+    if member_filter.is_valid():
+        queryset = member_filter.filter_queryset(queryset)
+    else:
+        queryset = queryset.none()
+    return member_filter, queryset
 
 
 def _with_row_data(queryset):

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -15,10 +15,8 @@ urlpatterns = [
     path("organisations/<int:pk>/positions/new/", views.position_create, name="position_create"),
     path("positions/<int:pk>/end/", views.position_end, name="position_end"),
     path("members/", views.member_list, name="member_list"),
-    path("members/export/", views.member_export, name="member_export"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_update, name="member_update"),
     path("members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
-    path("", include("organisations.roster.urls")),  # roster import (organisations/roster/)
 ]

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,13 +11,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from core.permissions import party_data_required
 
 from . import selectors, services
-from .exports import write_roster
-from .filters import MemberFilter
 from .forms import MemberForm, OrganisationForm, PositionForm, RevealForm
 from .models import Member, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
-from .roster import services as roster_services
-from .roster.forms import ExportRevealForm
 
 PAGE_SIZE = 50
 
@@ -163,20 +159,10 @@ def position_end(request, pk):
     return _saved(request, organisation_url(position.organisation))
 
 
-def _filtered_members(request):
-    member_filter = MemberFilter(request.GET, user=request.user)
-    queryset = selectors.member_list(request.user).order_by("name_pinyin", "id")
-    if member_filter.is_valid():
-        queryset = member_filter.filter_queryset(queryset)
-    else:
-        queryset = queryset.none()  # the form shows which filter is wrong
-    return member_filter, queryset
-
-
 @party_data_required
 def member_list(request):
     """党员名册: search, filter, sort, paginate; the table is also an HTMX partial."""
-    member_filter, queryset = _filtered_members(request)
+    member_filter, queryset = selectors.filtered_members(request.user, request.GET)
     page = selectors.MemberPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -193,44 +179,6 @@ def member_list(request):
             "can_create": can_reveal_personal_data(request.user),
         },
     )
-
-
-@party_data_required
-def member_export(request):
-    """党员花名册 as .xlsx in the usual layout, for the filtered list.
-
-    GET masks ID numbers and phones. A POST with a reason, from someone who may edit the
-    members, writes them in full (only the members they may edit). Both are audited."""
-    member_filter, queryset = _filtered_members(request)
-    reveal, reason = False, ""
-    if request.method == "POST":
-        if not can_reveal_personal_data(request.user):
-            raise Http404
-        form = ExportRevealForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("请填写显示完整身份证号码的事由。"))
-            return redirect(f"{reverse('organisations:member_list')}?{request.GET.urlencode()}")
-        reveal, reason = True, form.cleaned_data["reason"]
-        queryset = queryset & Member.objects.editable_by(request.user)
-    scope_org = (
-        member_filter.form.cleaned_data.get("organisation") if member_filter.is_valid() else None
-    )
-    unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
-    unit_name = unit.name if unit else ""
-    output, count = write_roster(
-        queryset.iterator(chunk_size=2000), unit_name=unit_name, reveal=reveal
-    )
-    roster_services.member_export_recorded(
-        actor=request.user,
-        organisation=unit,
-        count=count,
-        filters={k: v for k, v in request.GET.items() if v},
-        reveal=reveal,
-        reason=reason,
-        request=request,
-    )
-    filename = f"党员花名册-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(output, as_attachment=True, filename=filename)
 
 
 @party_data_required

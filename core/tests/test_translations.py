@@ -228,7 +228,7 @@ PAGES = [
     ("admin", "organisations:member_create", None),
     ("admin", "organisations:organisation_tree", None),
     ("admin", "organisations:organisation_detail", "org_a"),
-    ("admin", "organisations:roster_upload", "org_a"),
+    ("admin", "roster:roster_upload", "org_a"),
     ("secretary_a", "organisations:member_list", None),
     ("auditor", "audit:event_list", None),
     ("security", "accounts:account_list", None),

@@ -56,7 +56,7 @@ def _event(w):
 
 def _roster_batch(w):
     """A roster import batch of branch_a (secretary_a's subtree), as just uploaded."""
-    from organisations.models import ImportBatch
+    from roster.models import ImportBatch
 
     batch = ImportBatch.objects.create(
         organisation=w.branch_a,
@@ -120,7 +120,7 @@ ROUTES = {
         party(admin=404, a=404, b=404, member=404),
     ),
     "organisations:member_list": ("get", lambda w: {}, party()),
-    "organisations:member_export": ("get", lambda w: {}, party()),
+    "roster:member_export": ("get", lambda w: {}, party()),
     "organisations:member_create": ("get", lambda w: {}, party(member=404)),
     "organisations:member_detail": ("get", lambda w: {"pk": w.member_a.pk}, party(b=404)),
     "organisations:member_update": (
@@ -133,29 +133,29 @@ ROUTES = {
         lambda w: {"pk": w.member_a.pk},
         party(b=404, member=404),
     ),
-    "organisations:roster_upload": (
+    "roster:roster_upload": (
         "get",
         lambda w: {"pk": w.branch_a.pk},
         party(b=404, member=404),
     ),
-    "organisations:roster_batch": ("get", _roster_batch, party(b=404, member=404)),
-    "organisations:roster_columns": (
+    "roster:roster_batch": ("get", _roster_batch, party(b=404, member=404)),
+    "roster:roster_columns": (
         "post",
         _roster_batch,
         party(admin=302, a=302, b=404, member=404),
     ),
-    "organisations:roster_apply": (
+    "roster:roster_apply": (
         "post",
         _roster_batch,
         party(admin=302, a=302, b=404, member=404),
     ),
-    "organisations:roster_rollback": (
+    "roster:roster_rollback": (
         "post",
         _roster_batch,
         party(admin=302, a=302, b=404, member=404),
     ),
-    "organisations:roster_rejected": ("get", _roster_batch, party(b=404, member=404)),
-    "organisations:roster_template": ("get", lambda w: {}, party()),
+    "roster:roster_rejected": ("get", _roster_batch, party(b=404, member=404)),
+    "roster:roster_template": ("get", lambda w: {}, party()),
     "audit:event_list": ("get", lambda w: {}, only("auditor")),
     "audit:event_detail": ("get", lambda w: {"pk": _event(w)}, only("auditor")),
     "api:api-root": ("get", lambda w: {}, AUTHENTICATED_API),

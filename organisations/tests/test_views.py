@@ -111,7 +111,7 @@ def test_phone_and_id_masked_in_list(admin_client, world):
 
 def test_export_is_the_filtered_set_masked_and_audited(client, world):
     client.force_login(world.users["secretary_a"])
-    response = client.get(reverse("organisations:member_export"), {"q": ""})
+    response = client.get(reverse("roster:member_export"), {"q": ""})
     assert response["Content-Disposition"].startswith("attachment")
     workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
     rows = list(workbook.active.iter_rows(values_only=True))

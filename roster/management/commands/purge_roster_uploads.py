@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from organisations.roster.services import batches_expire
+from roster.services import batches_expire
 
 
 class Command(BaseCommand):

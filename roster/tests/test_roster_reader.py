@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from organisations.roster import reader, samples
-from organisations.roster.reader import RosterFileError
+from roster import reader, samples
+from roster.reader import RosterFileError
 
 
 def rows_of(table):

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from organisations.id_numbers import generate_id_number, parse_id_number
-from organisations.roster import normalise
-from organisations.roster.columns import auto_mapping, field_for_header, header_key
-from organisations.roster.normalise import CellError
+from roster import normalise
+from roster.columns import auto_mapping, field_for_header, header_key
+from roster.normalise import CellError
 
 TODAY = date(2025, 6, 30)
 FULL_WIDTH = {ord(c): chr(ord(c) + 0xFEE0) for c in "0123456789Xx"}

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,19 +15,21 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from core.permissions import party_data_required
-from organisations.exports import write_rejected, write_template
-from organisations.models import Organisation
+from organisations import selectors as organisation_selectors
+from organisations.models import Member, Organisation
+from organisations.policy import can_reveal_personal_data
 
 from . import progress, selectors, services
 from .columns import FIELD_BY_KEY
-from .forms import ColumnsForm, UploadForm
+from .exports import write_rejected, write_roster, write_template
+from .forms import ColumnsForm, ExportRevealForm, UploadForm
 from .models import BatchStatus, RowOutcome
 
 ROWS_PER_PAGE = 50
 
 
 def batch_url(batch) -> str:
-    return reverse("organisations:roster_batch", args=[batch.code])
+    return reverse("roster:roster_batch", args=[batch.code])
 
 
 def _done(request, batch):
@@ -90,7 +92,7 @@ def _roster_upload(request, pk):
             return redirect(batch_url(batch))
     return render(
         request,
-        "organisations/roster/upload.html",
+        "roster/upload.html",
         {
             "organisation": organisation,
             "form": form,
@@ -108,7 +110,7 @@ def roster_batch(request, code):
             return HttpResponseClientRefresh()
         return render(
             request,
-            "organisations/roster/batch.html#progress",
+            "roster/batch.html#progress",
             {"batch": batch, "progress": progress.read(batch.code)},
         )
     outcome = request.GET.get("outcome")
@@ -133,7 +135,7 @@ def roster_batch(request, code):
     unmatched = [c for c in batch.columns if not c["field"] and c["header"]]
     return render(
         request,
-        "organisations/roster/batch.html",
+        "roster/batch.html",
         {
             "batch": batch,
             "page": page,
@@ -216,4 +218,42 @@ def roster_template(request):
     unit = request.user.organisation
     output = write_template(unit_name=unit.name if unit else "")
     filename = f"党员花名册模板-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(output, as_attachment=True, filename=filename)
+
+
+@party_data_required
+def member_export(request):
+    """党员花名册 as .xlsx in the usual layout, for the filtered list.
+
+    GET masks ID numbers and phones. A POST with a reason, from someone who may edit the
+    members, writes them in full (only the members they may edit). Both are audited."""
+    member_filter, queryset = organisation_selectors.filtered_members(request.user, request.GET)
+    reveal, reason = False, ""
+    if request.method == "POST":
+        if not can_reveal_personal_data(request.user):
+            raise Http404
+        form = ExportRevealForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("请填写显示完整身份证号码的事由。"))
+            return redirect(f"{reverse('organisations:member_list')}?{request.GET.urlencode()}")
+        reveal, reason = True, form.cleaned_data["reason"]
+        queryset = queryset & Member.objects.editable_by(request.user)
+    scope_org = (
+        member_filter.form.cleaned_data.get("organisation") if member_filter.is_valid() else None
+    )
+    unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
+    unit_name = unit.name if unit else ""
+    output, count = write_roster(
+        queryset.iterator(chunk_size=2000), unit_name=unit_name, reveal=reveal
+    )
+    services.member_export_recorded(
+        actor=request.user,
+        organisation=unit,
+        count=count,
+        filters={k: v for k, v in request.GET.items() if v},
+        reveal=reveal,
+        reason=reason,
+        request=request,
+    )
+    filename = f"党员花名册-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(output, as_attachment=True, filename=filename)

@@ -11,14 +11,14 @@ from django.core.files import File
 from audit.models import AuditEvent
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod
-from organisations.roster import samples, services
-from organisations.roster.models import BatchStatus, ImportBatch
 from organisations.tests.factories import (
     MemberFactory,
     OrganisationFactory,
     PositionFactory,
     id_number_for,
 )
+from roster import samples, services
+from roster.models import BatchStatus, ImportBatch
 
 HEADERS = samples.HEADERS
 

@@ -8,10 +8,10 @@ from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
 from organisations.models import Member
-from organisations.roster import samples
-from organisations.roster.models import ImportBatch
 from organisations.tests.factories import id_number_for
-from organisations.tests.test_roster_import import row
+from roster import samples
+from roster.models import ImportBatch
+from roster.tests.test_roster_import import row
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from organisations.models import Member
-from organisations.roster import samples
-from organisations.roster.models import BatchStatus, ImportBatch
 from organisations.tests.factories import MemberFactory, id_number_for
-from organisations.tests.test_roster_import import row
+from roster import samples
+from roster.models import BatchStatus, ImportBatch
+from roster.tests.test_roster_import import row
 
 
 def people_rows(count, *, start=1):
@@ -32,7 +32,7 @@ def people_rows(count, *, start=1):
 def post_file(client, organisation, path, name=None):
     with open(path, "rb") as handle:
         return client.post(
-            reverse("organisations:roster_upload", args=[organisation.pk]),
+            reverse("roster:roster_upload", args=[organisation.pk]),
             {"file": handle},
         )
 
@@ -74,7 +74,7 @@ def test_batch_page_runs_a_fixed_number_of_queries(
 ):
     client.force_login(world.users["secretary_a"])
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(count)))
-    url = reverse("organisations:roster_batch", args=[latest_batch().code])
+    url = reverse("roster:roster_batch", args=[latest_batch().code])
     # session, user, the user's organisation (scope), batch, row count, rows
     with django_assert_num_queries(6):
         response = client.get(url)
@@ -95,14 +95,14 @@ def test_upload_page_runs_a_fixed_number_of_queries(
         )
     # session, user, scope, organisation, batches; the first request stamps the session (3)
     with django_assert_num_queries(8):
-        client.get(reverse("organisations:roster_upload", args=[world.org_a.pk]))
+        client.get(reverse("roster:roster_upload", args=[world.org_a.pk]))
 
 
 def test_outcome_tabs_filter_the_rows(client, world, tmp_path):
     client.force_login(world.users["secretary_a"])
     rows = people_rows(2) + [row(姓名="坏号", 身份证="533401198001011234")]
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", rows))
-    url = reverse("organisations:roster_batch", args=[latest_batch().code])
+    url = reverse("roster:roster_batch", args=[latest_batch().code])
     page = client.get(url, {"outcome": "rejected"}).content.decode()
     assert "坏号" in page and "测试1" not in page
 
@@ -111,7 +111,7 @@ def test_apply_then_rollback_through_the_pages(client, world, tmp_path):
     client.force_login(world.users["secretary_a"])
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(3)))
     batch = latest_batch()
-    response = client.post(reverse("organisations:roster_apply", args=[batch.code]))
+    response = client.post(reverse("roster:roster_apply", args=[batch.code]))
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPLIED
@@ -120,7 +120,7 @@ def test_apply_then_rollback_through_the_pages(client, world, tmp_path):
     assert "导入完成：新增 3 人，修改 0 人。" in page and "撤销本批次" in page
 
     response = client.post(
-        reverse("organisations:roster_rollback", args=[batch.code]), HTTP_HX_REQUEST="true"
+        reverse("roster:roster_rollback", args=[batch.code]), HTTP_HX_REQUEST="true"
     )
     assert response.headers["HX-Redirect"].endswith(f"/roster/{batch.code}/")
     assert not Member.objects.filter(name__startswith="测试").exists()
@@ -132,7 +132,7 @@ def test_rollback_refusal_is_explained(client, world, tmp_path):
     client.force_login(secretary)
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(1)))
     batch = latest_batch()
-    client.post(reverse("organisations:roster_apply", args=[batch.code]))
+    client.post(reverse("roster:roster_apply", args=[batch.code]))
     member = Member.objects.get(name="测试1")
     client.post(
         reverse("organisations:member_update", args=[member.pk]),
@@ -149,7 +149,7 @@ def test_rollback_refusal_is_explained(client, world, tmp_path):
             "post": "支部书记",
         },
     )
-    response = client.post(reverse("organisations:roster_rollback", args=[batch.code]), follow=True)
+    response = client.post(reverse("roster:roster_rollback", args=[batch.code]), follow=True)
     assert "不能撤销：第 4 行 测试1：导入后又被修改过。" in response.content.decode()
     assert Member.objects.filter(pk=member.pk).exists()
 
@@ -163,10 +163,10 @@ def test_columns_can_be_mapped_by_hand(client, world, tmp_path):
     )
     post_file(client, world.org_a, path)
     batch = latest_batch()
-    page = client.get(reverse("organisations:roster_batch", args=[batch.code])).content.decode()
+    page = client.get(reverse("roster:roster_batch", args=[batch.code])).content.decode()
     assert "没有找到“身份证号码”列" in page and "证件 · 未识别，不导入" in page
     response = client.post(
-        reverse("organisations:roster_columns", args=[batch.code]),
+        reverse("roster:roster_columns", args=[batch.code]),
         {"col_0": "name", "col_1": "id_number", "col_2": "ethnicity", "col_3": "joined_on"},
     )
     assert response.status_code == 302
@@ -174,7 +174,7 @@ def test_columns_can_be_mapped_by_hand(client, world, tmp_path):
     assert not batch.error and batch.summary["to_create"] == 1
     # The same field twice is refused.
     client.post(
-        reverse("organisations:roster_columns", args=[batch.code]),
+        reverse("roster:roster_columns", args=[batch.code]),
         {"col_0": "name", "col_1": "name"},
     )
     batch.refresh_from_db()
@@ -189,8 +189,8 @@ def test_rejected_rows_come_back_to_fix_and_upload_again(client, world, tmp_path
     rows = people_rows(2) + [row(姓名="张伟", 性别="男", 身份证=broken)]
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", rows))
     batch = latest_batch()
-    client.post(reverse("organisations:roster_apply", args=[batch.code]))
-    response = client.get(reverse("organisations:roster_rejected", args=[batch.code]))
+    client.post(reverse("roster:roster_apply", args=[batch.code]))
+    response = client.get(reverse("roster:roster_rejected", args=[batch.code]))
     assert response["Content-Disposition"].startswith("attachment")
     workbook = workbook_of(response)
     sheet = workbook.active
@@ -213,7 +213,7 @@ def test_rejected_rows_come_back_to_fix_and_upload_again(client, world, tmp_path
 
 def test_blank_template_has_the_headers_and_instructions(client, world, tmp_path):
     client.force_login(world.users["secretary_a"])
-    response = client.get(reverse("organisations:roster_template"))
+    response = client.get(reverse("roster:roster_template"))
     workbook = workbook_of(response)
     sheet = workbook["党员花名册"]
     headers = [c.value for c in sheet[3]]
@@ -247,7 +247,7 @@ def test_blank_template_has_the_headers_and_instructions(client, world, tmp_path
 
 def test_export_masks_id_numbers(client, world):
     client.force_login(world.users["secretary_a"])
-    response = client.get(reverse("organisations:member_export"))
+    response = client.get(reverse("roster:member_export"))
     sheet = workbook_of(response).active
     assert sheet["A1"].value == "中共甲局委员会党员花名册"
     assert sheet["A2"].value.startswith("填报单位：中共甲局委员会")
@@ -263,7 +263,7 @@ def test_export_masks_id_numbers(client, world):
 def test_export_reveals_id_numbers_with_a_reason(client, world):
     secretary = world.users["secretary_a"]
     client.force_login(secretary)
-    response = client.post(reverse("organisations:member_export"), {"reason": "报送年度统计"})
+    response = client.post(reverse("roster:member_export"), {"reason": "报送年度统计"})
     sheet = workbook_of(response).active
     data = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
     assert data[0][5] == world.member_a.id_number
@@ -278,12 +278,10 @@ def test_export_reveals_id_numbers_with_a_reason(client, world):
 
 def test_export_reveal_needs_a_reason_and_the_right(client, world):
     client.force_login(world.users["secretary_a"])
-    response = client.post(reverse("organisations:member_export"), {"reason": ""})
+    response = client.post(reverse("roster:member_export"), {"reason": ""})
     assert response.status_code == 302 and not AuditEvent.objects.filter(action="export").exists()
     client.force_login(world.users["member"])
-    assert (
-        client.post(reverse("organisations:member_export"), {"reason": "看看"}).status_code == 404
-    )
+    assert client.post(reverse("roster:member_export"), {"reason": "看看"}).status_code == 404
 
 
 def test_a_revealed_export_imports_back_unchanged(client, world, tmp_path):
@@ -310,7 +308,7 @@ def test_a_revealed_export_imports_back_unchanged(client, world, tmp_path):
         joined_on=date(2012, 3, 1), joined_on_precision="month"
     )
     response = client.post(
-        reverse("organisations:member_export") + f"?organisation={world.org_a.pk}",
+        reverse("roster:member_export") + f"?organisation={world.org_a.pk}",
         {"reason": "核对花名册"},
     )
     path = tmp_path / "export.xlsx"
@@ -330,12 +328,12 @@ def test_progress_is_polled_while_a_task_runs(client, world):
         status=BatchStatus.PREVIEWING,
         background=True,
     )
-    from organisations.roster.progress import Progress
+    from roster.progress import Progress
 
     meter = Progress(batch.code, phase="preview", total=20000)
     meter.advance(5000)
     meter._write(force=True)
-    url = reverse("organisations:roster_batch", args=[batch.code])
+    url = reverse("roster:roster_batch", args=[batch.code])
     page = client.get(url).content.decode()
     assert 'hx-trigger="every 1s"' in page and "25%" in page
     partial = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="roster-progress")
@@ -352,8 +350,8 @@ def test_other_scopes_never_see_a_batch(client, world, tmp_path):
     code = latest_batch().code
     client.force_login(world.users["secretary_b"])
     for name in ("roster_batch", "roster_rejected"):
-        assert client.get(reverse(f"organisations:{name}", args=[code])).status_code == 404
-    assert client.post(reverse("organisations:roster_apply", args=[code])).status_code == 404
+        assert client.get(reverse(f"roster:{name}", args=[code])).status_code == 404
+    assert client.post(reverse("roster:roster_apply", args=[code])).status_code == 404
     assert CaptureQueriesContext(connection) is not None
 
 

@@ -12,11 +12,11 @@ from playwright.sync_api import expect
 from accounts.tests.factories import PASSWORD
 from conftest import login, screenshot
 from organisations.models import Member
-from organisations.roster import samples
-from organisations.roster.models import BatchStatus, ImportBatch
-from organisations.roster.progress import Progress
 from organisations.tests.factories import id_number_for
-from organisations.tests.test_roster_import import row
+from roster import samples
+from roster.models import BatchStatus, ImportBatch
+from roster.progress import Progress
+from roster.tests.test_roster_import import row
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +122,7 @@ def test_progress_bar_follows_a_background_batch(page, world):
     meter.advance(4800)
     meter._write(force=True)
     login(page, "secretary_a", PASSWORD)
-    page.goto(page.base_url + reverse("organisations:roster_batch", args=[batch.code]))
+    page.goto(page.base_url + reverse("roster:roster_batch", args=[batch.code]))
     expect(page.locator("#roster-progress .progress-bar")).to_have_text("40%")
     screenshot(page, "roster-progress")
     meter.advance(7200)
@@ -147,7 +147,7 @@ def test_preview_fits_a_phone(browser, live_server, world, tmp_path):
     phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     phone.base_url = live_server.url
     login(phone, "secretary_a", PASSWORD)
-    phone.goto(live_server.url + reverse("organisations:roster_upload", args=[world.org_a.pk]))
+    phone.goto(live_server.url + reverse("roster:roster_upload", args=[world.org_a.pk]))
     upload_width = phone.evaluate("document.documentElement.scrollWidth")
     screenshot(phone, "phone-roster-upload")
     phone.set_input_files("#id_file", str(source))

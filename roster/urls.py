@@ -1,10 +1,12 @@
-"""Included by organisations.urls, so the names live in the `organisations` namespace."""
+"""Roster import and export (花名册)."""
 
 from django.urls import path
 
 from . import views
 
+app_name = "roster"
 urlpatterns = [
+    path("members/export/", views.member_export, name="member_export"),
     path("organisations/<int:pk>/roster/", views.roster_upload, name="roster_upload"),
     path("roster/<str:code>/", views.roster_batch, name="roster_batch"),
     path("roster/<str:code>/columns/", views.roster_columns, name="roster_columns"),

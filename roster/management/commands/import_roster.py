@@ -15,8 +15,8 @@ from django.db.models import Q
 
 from accounts.models import User
 from organisations.models import Organisation
-from organisations.roster import selectors, services
-from organisations.roster.models import BatchStatus, RowOutcome
+from roster import selectors, services
+from roster.models import BatchStatus, RowOutcome
 
 IMPORTABLE = (RowOutcome.NEW, RowOutcome.UPDATE, RowOutcome.UNCHANGED, RowOutcome.WARNING)
 

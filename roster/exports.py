@@ -24,14 +24,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core import crypto
-
-from .id_numbers import mask_phone
-from .models import DatePrecision, Education, MemberCategory, MemberStatus
-from .reference_data import Ethnicity
+from organisations.id_numbers import mask_phone
+from organisations.models import DatePrecision, Education, MemberCategory, MemberStatus
+from organisations.reference_data import Ethnicity
 
 ROSTER_LANGUAGE = "zh-hans"
 
-# (header, column width): headers the roster import knows (organisations.roster.columns).
+# (header, column width): headers the roster import knows (roster.columns).
 COLUMNS = (
     (gettext_lazy("序号"), 6),
     (gettext_lazy("姓名"), 12),
