@@ -199,9 +199,12 @@ def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
 
 def secretaries_over(organisation) -> "list[User]":
     """Active secretary accounts whose subtree contains `organisation`."""
-    prefixes = [organisation.path[:n] for n in range(4, len(organisation.path) + 1, 4)]
     return list(
-        User.objects.filter(role=Role.SECRETARY, is_active=True, organisation__path__in=prefixes)
+        User.objects.filter(
+            role=Role.SECRETARY,
+            is_active=True,
+            organisation__path__in=organisation.ancestor_paths(),
+        )
     )
 
 

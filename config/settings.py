@@ -170,8 +170,29 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Audit events are kept at least this long (等保 2.0: ≥ 180 days); the purge refuses less.
-AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=365), 180)
+# Audit events are kept AUDIT_RETENTION_DAYS; never fewer than the floor of 等保 2.0
+# (≥ 180 days), which the purge also enforces whatever the setting says.
+AUDIT_RETENTION_MIN_DAYS = 180
+AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=365), AUDIT_RETENTION_MIN_DAYS)
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        shown = env.str(name)
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {shown!r}.") from None
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, got {value}.")
+    return value
+
+
+# Roster (花名册) import: files of at least this many rows are previewed and applied by the
+# task worker; uploads above this size are refused; uploads never applied are discarded
+# after this many days by `manage.py purge_roster_uploads` (their files hold clear IDs).
+ROSTER_BACKGROUND_ROWS = _positive_int("ROSTER_BACKGROUND_ROWS", 10_000)
+ROSTER_MAX_UPLOAD_MB = _positive_int("ROSTER_MAX_UPLOAD_MB", 20)
+ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)
 
 # Content Security Policy (django-csp): scripts only from our own origin, no inline script.
 CONTENT_SECURITY_POLICY = {

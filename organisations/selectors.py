@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from django.core.cache import cache
@@ -11,10 +11,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .filters import MemberFilter
-from .models import Member, MemberCategory, MemberStatus, Organisation, Position
-
-# Warn this many days before a committee's term ends (换届提醒).
-TERM_WARNING_DAYS = 90
+from .models import (
+    Member,
+    MemberCategory,
+    MemberStatus,
+    Organisation,
+    Position,
+    term_warning_horizon,
+)
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,10 @@ def organisation_tree(user) -> list[Organisation]:
     for organisation in organisations:
         organisation.member_count = direct.get(organisation.pk, 0)
         organisation.subtree_count = 0
-    step = Organisation.steplen
     for organisation in organisations:
         # Add each organisation's own members to itself and every visible ancestor.
-        for end in range(step, len(organisation.path) + 1, step):
-            ancestor = by_path.get(organisation.path[:end])
+        for path in organisation.ancestor_paths():
+            ancestor = by_path.get(path)
             if ancestor is not None:
                 ancestor.subtree_count += organisation.member_count
     return organisations
@@ -80,13 +83,13 @@ def current_positions(organisation: Organisation):
     )
 
 
-def positions_ending(user, *, today: date | None = None, within_days: int = TERM_WARNING_DAYS):
-    """Current positions whose term ends within `within_days` (or has already ended)."""
+def positions_ending(user, *, today: date | None = None):
+    """Current positions whose term has ended or is ending soon (Position.term_status_on)."""
     today = today or timezone.localdate()
     return (
         Position.objects.visible_to(user)
         .current()
-        .filter(term_end__lte=today + timedelta(days=within_days))
+        .filter(term_end__lte=term_warning_horizon(today))
         .select_related("organisation", "member")
         .order_by("term_end")
     )

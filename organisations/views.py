@@ -43,7 +43,6 @@ def organisation_detail(request, pk):
         .filter(depth=organisation.depth + 1)
     )
     editable = can_edit(request.user, organisation)
-    today = timezone.localdate()
     return render(
         request,
         "organisations/organisation_detail.html",
@@ -51,7 +50,7 @@ def organisation_detail(request, pk):
             "organisation": organisation,
             # Only a parent the user may see: a secretary's view stops at their own root.
             "parent": Organisation.objects.visible_to(request.user)
-            .filter(path=organisation.path[: -Organisation.steplen])
+            .filter(path=organisation.parent_path)
             .first()
             if organisation.depth > 1
             else None,
@@ -59,8 +58,6 @@ def organisation_detail(request, pk):
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),
             "editable": editable,
-            "today": today,
-            "warn_after": today + timezone.timedelta(days=selectors.TERM_WARNING_DAYS),
         },
     )
 

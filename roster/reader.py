@@ -9,7 +9,6 @@ read-only mode (rows streamed, memory flat in the number of rows); .csv as Excel
 
 import codecs
 import csv
-import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -275,13 +274,3 @@ def open_table(path: Path | str, file_format: str) -> Table:
     if file_format == "xlsx":
         return _open_xlsx(path)
     return _open_csv(path)
-
-
-def sniff(data: bytes | io.BufferedIOBase) -> bytes:
-    """The first bytes of an upload, for detect_format."""
-    if isinstance(data, bytes):
-        return data[:8]
-    position = data.tell()
-    head = data.read(8)
-    data.seek(position)
-    return head

@@ -69,6 +69,7 @@ def test_filters_and_sort(admin_client, world):
     MemberFactory(
         organisation=world.org_b,
         name="阿普",
+        birth_date=date(1980, 1, 1),
         joined_on=date(2001, 7, 1),
         category="probationary",
         full_member_on=None,
