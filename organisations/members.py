@@ -198,6 +198,7 @@ def prepare_member(
     id_number: object = None,
     member: Member | None = None,
     today: date | None = None,
+    derive: bool = True,
 ) -> PreparedMember:
     """The member `fields` describe, normalised, with its derived fields set and every rule
     checked. Reads and writes no database.
@@ -206,7 +207,11 @@ def prepare_member(
     member, left untouched; the result holds a copy with `fields` applied, and `id_number`
     is given only when it changes. `fields` are attributes named in MEMBER_FIELDS (the
     organisation as an Organisation the caller has already resolved within its scope).
-    The ID number is not looked up: see check_id_number_free / registered_id_digests."""
+    The ID number is not looked up: see check_id_number_free / registered_id_digests.
+
+    `derive=False` checks without deriving what only a saved member needs (the encrypted ID
+    number, its digest and mask, the pinyin search keys): the roster preview checks every
+    row of a file this way and stores none of them, then applying prepares each in full."""
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
         raise TypeError(f"not member fields: {sorted(unknown)}")
@@ -218,7 +223,8 @@ def prepare_member(
     prepared = PreparedMember(candidate)
 
     candidate.name = normalise_name(candidate.name or "")
-    candidate.name_pinyin, candidate.name_initials = name_search_keys(candidate.name)
+    if derive:
+        candidate.name_pinyin, candidate.name_initials = name_search_keys(candidate.name)
     try:
         candidate.phone = normalise_phone(candidate.phone)
     except ValidationError as exc:
@@ -232,7 +238,7 @@ def prepare_member(
             prepared.errors["id_number"] = exc.error_list
         else:
             number = prepared.id_info.number
-            if candidate.id_number_digest != crypto.digest(number):
+            if derive and (creating or candidate.id_number_digest != crypto.digest(number)):
                 candidate.set_id_number(number)
     elif "sex" in fields or "birth_date" in fields:
         # Only what changes is checked against the stored number, which was checked when

@@ -429,11 +429,18 @@ def changes(member: Member, values: dict) -> dict:
 
 
 def prepare(
-    values: dict, *, id_number: str, member: Member | None = None, today: date | None = None
+    values: dict,
+    *,
+    id_number: str | None,
+    member: Member | None = None,
+    today: date | None = None,
+    derive: bool = True,
 ) -> PreparedMember:
     """The member builder on a row's values: what creating (`member` None) or updating
-    `member` with them would store, or why it may not."""
-    return prepare_member(model_values(values), id_number=id_number, member=member, today=today)
+    `member` with them would store, or why it may not (derive=False: only why not)."""
+    return prepare_member(
+        model_values(values), id_number=id_number, member=member, today=today, derive=derive
+    )
 
 
 def _member_problems(result: RowResult, prepared: PreparedMember, ctx: Context) -> None:
@@ -465,7 +472,8 @@ def _decide_new(result: RowResult, ctx: Context) -> None:
         values["category"] = str(
             MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
         )
-    _member_problems(result, prepare(values, id_number=result.id_number, today=ctx.today), ctx)
+    prepared = prepare(values, id_number=result.id_number, today=ctx.today, derive=False)
+    _member_problems(result, prepared, ctx)
     if not result.errors:
         result.action = RowAction.CREATE
 
@@ -487,6 +495,7 @@ def _decide_update(result: RowResult, member: Member, ctx: Context) -> None:
         id_number=result.id_number,
         member=member,
         today=ctx.today,
+        derive=False,
     )
     _member_problems(result, prepared, ctx)
     if not result.errors:

@@ -243,3 +243,18 @@ def test_probation_is_one_year_and_29_february_ends_on_28_february():
     assert probation_ends(date(2023, 7, 1)) == date(2024, 7, 1)
     assert probation_ends(date(2024, 2, 29)) == date(2025, 2, 28)
     assert years_after(date(2024, 2, 29), -1) == date(2023, 2, 28)
+
+
+def test_checking_only_gives_the_same_verdict_without_deriving():
+    for overrides in ({}, {"joined_on": date(2030, 1, 1)}, {"phone": "abc"}):
+        full, check = (
+            prepare(**overrides),
+            prepare_member(
+                fields(**overrides),
+                id_number=id_number_for(BIRTH, "female"),
+                today=TODAY,
+                derive=False,
+            ),
+        )
+        assert check.messages == full.messages
+        assert not check.member.id_number_encrypted and not check.member.name_pinyin
