@@ -8,6 +8,7 @@ mixin reports the error on the field that `constraint_fields` names for the code
 form shows it under that field and the API answers {"term_end": ["..."]}.
 """
 
+from collections.abc import Collection
 from typing import ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,7 +20,7 @@ class ConstraintErrorsOnFields:
     # violation_error_code of a constraint → the field its message belongs to.
     constraint_fields: ClassVar[dict[str, str]] = {}
 
-    def validate_constraints(self, exclude=None):
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         try:
             super().validate_constraints(exclude=exclude)  # type: ignore[misc]
         except ValidationError as exc:

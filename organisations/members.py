@@ -118,13 +118,13 @@ def normalise_name(name: str) -> str:
         name = cleaned
 
 
-def _latin(chunk: str) -> list[str]:
-    return [c.lower() for c in chunk if c.isascii() and c.isalpha()]
+def _latin(chunk: str) -> str:
+    return "".join(c.lower() for c in chunk if c.isascii() and c.isalpha())
 
 
 def name_search_keys(name: str) -> tuple[str, str]:
-    """Full pinyin and initials of a name (扎西·次仁 → zhaxiciren, zxcr); Latin letters are
-    kept as they are, the middle dot and anything else is ignored."""
+    """Full pinyin and initials of a name (扎西·次仁 → zhaxiciren, zxcr); a Latin word counts
+    as one syllable (Anna·卓玛 → annazhuoma, azm); the middle dot and the rest are ignored."""
     syllables = lazy_pinyin(name, style=Style.NORMAL, errors=_latin)
     return "".join(syllables)[:200], "".join(s[0] for s in syllables if s)[:32]
 
@@ -186,7 +186,7 @@ class PreparedMember:
         if self.errors:
             raise ValidationError(self.errors)
 
-    def add(self, field_name: str, message: str, code: str, **params) -> None:
+    def add(self, field_name: str, message: str, code: str, **params: object) -> None:
         self.errors.setdefault(field_name, []).append(
             ValidationError(message, code=code, params=params or None)
         )
