@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from .models import Action, AuditEvent
 
-# Fields whose values never go into the log in clear.
-MASKED_FIELDS = {"id_number", "password"}
+# Fields whose values never go into the log in clear. A snapshot records them as the screen
+# shows them: the model's `<field>_masked` (Member.id_number_masked, Member.phone_masked), or
+# MASK where the model has none (a password is never shown at all).
+MASKED_FIELDS = {"id_number", "phone", "password"}
+MASK = "******"
 
 
 def _plain(value):
@@ -23,9 +26,16 @@ def _plain(value):
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
-    """The current values of `fields`, JSON-ready, for a before/after comparison."""
+    """The current values of `fields`, JSON-ready, for a before/after comparison; the
+    personal ones (MASKED_FIELDS) masked as on screen.
+
+    Two values can share a mask (13812344321 and 13899994321): a service that must know
+    whether a masked field changed compares its digests (organisations.services)."""
     values = {}
     for name in fields:
+        if name in MASKED_FIELDS:
+            values[name] = getattr(instance, f"{name}_masked", MASK)
+            continue
         field = instance._meta.get_field(name)
         if field.is_relation:
             values[name] = getattr(instance, field.attname)

@@ -14,6 +14,8 @@ class MemberForm(forms.ModelForm):
         max_length=40,
         help_text=_("18 位，最后一位可为 X。"),
     )
+    # Stored encrypted (Member.phone is not a column): the builder normalises and checks it.
+    phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
 
     class Meta:
         model = Member
@@ -41,6 +43,7 @@ class MemberForm(forms.ModelForm):
             "path"
         )
         if self.instance.pk:
+            self.initial["phone"] = self.instance.phone
             # Editing: the stored number stays unless a new one is typed.
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = _("当前：%(masked)s。留空则不变。") % {

@@ -24,7 +24,7 @@ from .models import (
 
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
 # Validated by the member builder, or set by it from the ID number and the name.
-_BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials"]
+_BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials", "phone_digest"]
 
 
 def require_editable(actor, organisation: Organisation) -> None:
@@ -64,6 +64,7 @@ def member_update(
 ) -> Member:
     require_editable(actor, member.organisation)
     before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
+    before_phone_digest = member.phone_digest
     old_organisation = member.organisation
     if "organisation" in fields:
         require_editable(actor, fields["organisation"])
@@ -79,6 +80,8 @@ def member_update(
     if new_number:
         # Another number can have the same mask: the change is still recorded and saved.
         changes["id_number"] = [before["id_number"], after["id_number"]]
+    if prepared.member.phone_digest != before_phone_digest:
+        changes["phone"] = [before["phone"], after["phone"]]
     if not changes:
         return member
     member.save()

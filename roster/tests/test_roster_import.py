@@ -242,7 +242,7 @@ def test_apply_writes_valid_rows_with_the_batch_in_the_audit_log(
     events = AuditEvent.objects.filter(batch=batch.code)
     assert sorted(events.values_list("action", flat=True)) == ["create", "create", "update"]
     update = events.get(action="update")
-    assert update.changes == {"phone": ["13887654321", "13900001111"]}
+    assert update.changes == {"phone": ["138****4321", "139****1111"]}  # masked as on screen
     assert update.actor == secretary
     created = events.filter(action="create").first()
     assert "*" in created.changes["id_number"][1]  # masked in the log
