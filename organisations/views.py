@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -195,6 +196,8 @@ def member_detail(request, pk):
     )
 
 
+# Clear ID numbers: never kept by a browser or proxy cache (Cache-Control: no-store).
+@never_cache
 @party_data_required
 def member_reveal(request, pk):
     """Show the clear ID number after the user gives a reason; the reveal is audited."""

@@ -121,3 +121,14 @@ def test_the_member_form_refuses_formulas_and_bidi_controls(client, world, field
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert getattr(Member.objects.get(pk=member.pk), field) != value
+
+
+def test_pages_and_files_with_clear_id_numbers_are_not_stored(client, world):
+    client.force_login(world.users["secretary_a"])
+    reveal = client.post(
+        reverse("organisations:member_reveal", args=[world.member_a.pk]), {"reason": "核对身份"}
+    )
+    assert reveal.status_code == 200
+    assert "no-store" in reveal["Cache-Control"]
+    export = client.post(reverse("roster:member_export"), {"reveal": "1", "reason": "核对身份"})
+    assert "no-store" in export["Cache-Control"]
