@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.actors import MissingActor
+from core.roles import Role
+
 
 class Action(models.TextChoices):
     CREATE = "create", _("新增")
@@ -22,6 +25,15 @@ class AppendOnlyError(Exception):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def readable_by(self, user):
+        """The whole log for the auditor (审计员), nothing for anyone else: the log is not
+        scoped by the tree, it is the auditor's alone (三员分立)."""
+        if user is None:
+            raise MissingActor
+        if getattr(user, "is_authenticated", False) and user.role == Role.AUDITOR:
+            return self.all()
+        return self.none()
+
     def update(self, **kwargs):
         raise AppendOnlyError("audit events are append-only")
 

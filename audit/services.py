@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.actors import Operator
+
 from .models import Action, AuditEvent
 
 # Fields whose values never go into the log in clear.
@@ -62,8 +64,14 @@ def record(
     batch: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
-    """Append one audit event. Called by services within their transaction."""
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    """Append one audit event. Called by services within their transaction.
+
+    The actor is an account, the operator of a command or job (named in `actor_name` as
+    "operator:<command>"), or, for events about a failed sign-in, nobody."""
+    if isinstance(actor, Operator):
+        actor_obj, actor_name = None, str(actor)
+    else:
+        actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=actor_obj,

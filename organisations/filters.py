@@ -207,7 +207,7 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, user=None, **kwargs):
+    def __init__(self, data=None, *args, user, **kwargs):
         data = data.copy() if data is not None else {}
         # Active members unless the user asks for another status (including all).
         if "status" not in data:

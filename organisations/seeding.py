@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts.models import Role, User
 from audit import services as audit
 from audit.models import Action
+from core.actors import operator
 
 from .demo_names import person_name, pick_ethnicity
 from .id_numbers import DIQING_COUNTY_CODES, generate_id_number
@@ -348,8 +349,7 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     accounts = build_accounts(branches)
     organisations = Organisation.objects.count()
     audit.record(
-        actor=None,
-        actor_name="seed",
+        actor=operator("seed"),
         action=Action.CREATE,
         target_repr="演示数据",
         changes={"organisations": organisations, "members": members, "seed": seed_value},

@@ -59,6 +59,23 @@ def organisation_tree(user) -> list[Organisation]:
     return organisations
 
 
+def visible_parent(user, organisation: Organisation) -> Organisation | None:
+    """The organisation above, if `user` may see it: a secretary's view stops at their root."""
+    if organisation.depth <= 1:
+        return None
+    parent_path = organisation.path[: -Organisation.steplen]
+    return Organisation.objects.visible_to(user).filter(path=parent_path).first()
+
+
+def visible_children(user, organisation: Organisation):
+    """The organisations directly under `organisation` that `user` may see, in tree order."""
+    return (
+        Organisation.objects.visible_to(user)
+        .subtree_of(organisation)
+        .filter(depth=organisation.depth + 1)
+    )
+
+
 def category_counts(organisation: Organisation) -> CategoryCounts:
     counts = (
         Member.objects.in_subtree(organisation)

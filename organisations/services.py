@@ -204,15 +204,16 @@ def organisation_create(
     *, actor, parent: Organisation | None, request=None, **fields
 ) -> Organisation:
     if parent is None:
-        if not actor.is_committee_admin:
+        if not policy.can_create_root(actor):
             raise PermissionDenied
-        organisation = Organisation(**fields)
-        organisation.full_clean(exclude=["path", "depth", "numchild"])
-        organisation = Organisation.objects.add_root(instance=organisation)
     else:
         require_editable(actor, parent)
-        organisation = Organisation(**fields)
-        organisation.full_clean(exclude=["path", "depth", "numchild"])
+    organisation = Organisation(**fields)
+    organisation.full_clean(exclude=["path", "depth", "numchild"])
+    policy.check_kind_under(parent.kind if parent else None, organisation.kind)
+    if parent is None:
+        organisation = Organisation.objects.add_root(instance=organisation)
+    else:
         organisation = Organisation.objects.add_child(parent, instance=organisation)
     audit.record(
         actor=actor,
@@ -234,6 +235,11 @@ def organisation_update(
     for name, value in fields.items():
         setattr(organisation, name, value)
     organisation.full_clean(exclude=["path", "depth", "numchild"])
+    if "kind" in fields:
+        parent = Organisation.objects.get_parent(organisation)
+        policy.check_kind_under(parent.kind if parent else None, organisation.kind)
+        for child in Organisation.objects.get_children(organisation):
+            policy.check_kind_under(organisation.kind, child.kind)
     changes = audit.diff(before, audit.snapshot(organisation, ORGANISATION_FIELDS))
     if changes:
         organisation.save(update_fields=list(fields))
@@ -278,6 +284,7 @@ def position_create(
     position.full_clean()
     if not Member.objects.visible_to(actor).filter(pk=member.pk).exists():
         raise ValidationError({"member": _("只能任命本组织范围内的党员。")})
+    policy.check_one_secretary(organisation_id=organisation.pk, title=title)
     position.save()
     audit.record(
         actor=actor,

@@ -37,11 +37,6 @@ def organisation_tree(request):
 @party_data_required
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    children = (
-        Organisation.objects.visible_to(request.user)
-        .subtree_of(organisation)
-        .filter(depth=organisation.depth + 1)
-    )
     editable = can_edit(request.user, organisation)
     today = timezone.localdate()
     return render(
@@ -49,13 +44,8 @@ def organisation_detail(request, pk):
         "organisations/organisation_detail.html",
         {
             "organisation": organisation,
-            # Only a parent the user may see: a secretary's view stops at their own root.
-            "parent": Organisation.objects.visible_to(request.user)
-            .filter(path=organisation.path[: -Organisation.steplen])
-            .first()
-            if organisation.depth > 1
-            else None,
-            "children": children,
+            "parent": selectors.visible_parent(request.user, organisation),
+            "children": selectors.visible_children(request.user, organisation),
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),
             "editable": editable,
@@ -149,8 +139,7 @@ def position_create(request, pk):
 @require_POST
 def position_end(request, pk):
     position = get_object_or_404(
-        Position.objects.filter(organisation__in=Organisation.objects.editable_by(request.user)),
-        pk=pk,
+        Position.objects.editable_by(request.user).select_related("organisation"), pk=pk
     )
     services.position_end(
         actor=request.user, position=position, ended_on=timezone.localdate(), request=request

@@ -47,18 +47,6 @@ class RowAction(models.TextChoices):
     NONE = "none", _("不变")
 
 
-class ImportBatchQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Batches carry personal data from the file: only those who may edit the target
-        # organisation see them (members, auditors and security officers never do).
-        return self.editable_by(user)
-
-    def editable_by(self, user):
-        return self.filter(
-            policy.organisation_q(policy.scope_for(user, write=True), prefix="organisation__")
-        )
-
-
 class ImportBatch(models.Model):
     """花名册导入批次: one uploaded file, previewed, then applied (and maybe rolled back).
 
@@ -118,7 +106,11 @@ class ImportBatch(models.Model):
         verbose_name=_("撤销人"),
     )
 
-    objects = ImportBatchQuerySet.as_manager()
+    objects = policy.ScopedQuerySet.as_manager()
+    # Scoping (organisations.policy). Batches carry personal data from the file: only those
+    # who may edit the target organisation see them (members, auditors, security never do).
+    organisation_path = "organisation"
+    visible_to_editors_only = True
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -169,6 +161,11 @@ class ImportRow(models.Model):
     applied = models.CharField(max_length=8, choices=RowAction.choices, blank=True)
     before = models.JSONField(default=dict, blank=True)
     periods = models.JSONField(default=dict, blank=True)
+
+    objects = policy.ScopedQuerySet.as_manager()
+    # Scoping: with its batch.
+    organisation_path = "batch__organisation"
+    visible_to_editors_only = True
 
     class Meta:
         ordering = ["batch", "row_number"]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
+from core.actors import Operator
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
 
@@ -41,7 +42,6 @@ UPDATE_FIELDS = [
     "name_initials",
     "updated_at",
 ]
-COMMAND_LINE_ACTOR = "import_roster"
 WRITE_CHUNK = 500
 
 
@@ -64,18 +64,17 @@ def upload_storage() -> FileSystemStorage:
 
 
 def _require_editable(actor, organisation: Organisation) -> None:
-    if actor is None:  # the command line: the server's operator
-        return
     member_services.require_editable(actor, organisation)
 
 
 def _audit(*, actor, batch: ImportBatch, **kwargs) -> None:
-    audit.record(
-        actor=actor,
-        batch=batch.code,
-        actor_name="" if actor is not None else COMMAND_LINE_ACTOR,
-        **kwargs,
-    )
+    audit.record(actor=actor, batch=batch.code, **kwargs)
+
+
+def _account(actor):
+    """The account to name on a batch (uploaded, applied, rolled back by); none for the
+    operator of a command or job, whom the audit log names instead."""
+    return None if isinstance(actor, Operator) else actor
 
 
 # --- upload -------------------------------------------------------------------------------
@@ -102,7 +101,7 @@ def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
         raise ValidationError({"file": exc.message}) from None
     batch = ImportBatch(
         organisation=organisation,
-        created_by=actor,
+        created_by=_account(actor),
         original_name=Path(upload.name).name[:200],
         file_format=file_format,
         size=upload.size,
@@ -284,16 +283,11 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) 
     preview.run(table.rows(), ctx, on_chunk=store)
 
 
-def _enqueue(task, *args) -> None:
-    transaction.on_commit(lambda: task.enqueue(*args))
-
-
 def batch_start_preview(
     *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
 ) -> ImportBatch:
-    """Preview now, or hand a large file to the task worker (the page then shows progress)."""
-    from . import tasks
-
+    """Preview now, or mark a large file QUEUED for the task worker (the page then shows
+    progress); roster.tasks.start_preview enqueues it."""
     _require_editable(actor, batch.organisation)
     if batch.status == BatchStatus.FAILED:
         return batch  # the file could not be read; the batch page says why
@@ -301,7 +295,6 @@ def batch_start_preview(
         return batch_preview(batch=batch, actor=actor, mapping=mapping)
     batch.status, batch.background = BatchStatus.QUEUED, True
     batch.save(update_fields=["status", "background"])
-    _enqueue(tasks.preview_batch, batch.pk, getattr(actor, "pk", None), mapping)
     return batch
 
 
@@ -504,7 +497,7 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
             }
             locked.status = BatchStatus.APPLIED
             locked.applied_at = timezone.now()
-            locked.applied_by = actor
+            locked.applied_by = _account(actor)
             locked.error = ""
             # The file holds clear ID numbers and nothing needs it any more.
             stored, locked.stored_file = locked.stored_file, ""
@@ -517,9 +510,8 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
 
 
 def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
-    """Apply now, or hand a large batch to the task worker."""
-    from . import tasks
-
+    """Apply now, or mark a large batch APPLYING in the background; roster.tasks.start_apply
+    enqueues it."""
     _require_editable(actor, batch.organisation)
     if batch.status != BatchStatus.PREVIEWED or missing_columns(batch):
         raise ValidationError(_("请先完成预览。"))
@@ -529,7 +521,6 @@ def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch
         return batch_apply(batch=batch, actor=actor, request=request)
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING, background=True)
     batch.status, batch.background = BatchStatus.APPLYING, True
-    _enqueue(tasks.apply_batch, batch.pk, getattr(actor, "pk", None))
     return batch
 
 
@@ -672,7 +663,7 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
         members.delete()
     batch.status = BatchStatus.ROLLED_BACK
     batch.rolled_back_at = now
-    batch.rolled_back_by = actor
+    batch.rolled_back_by = _account(actor)
     batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
     return batch
 

@@ -1,12 +1,18 @@
-"""Background work for large roster files (django-tasks; `manage.py db_worker` runs them)."""
+"""Background work for large roster files (django-tasks; `manage.py db_worker` runs them).
+
+Views start a preview or an apply here: the service does it at once for a small file, or marks
+the batch for the worker, and this module enqueues it once the transaction commits. The task
+names its actor by reference, an account or the operator of a command, never "nobody"."""
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from accounts.models import User
+from core.actors import Operator, operator
 
 from . import services
 from .models import BatchStatus, ImportBatch
@@ -14,15 +20,40 @@ from .models import BatchStatus, ImportBatch
 logger = logging.getLogger(__name__)
 
 
-def _actor(actor_id: int | None):
-    return User.objects.get(pk=actor_id) if actor_id is not None else None
+def actor_ref(actor) -> dict:
+    """How a task names its actor in its (JSON) arguments."""
+    if isinstance(actor, Operator):
+        return {"operator": actor.name}
+    return {"user": actor.pk}
+
+
+def _actor(ref: dict):
+    if "operator" in ref:
+        return operator(ref["operator"])
+    return get_user_model().objects.get(pk=ref["user"])
+
+
+def start_preview(*, batch: ImportBatch, actor, mapping: list[str | None] | None = None):
+    batch = services.batch_start_preview(batch=batch, actor=actor, mapping=mapping)
+    if batch.status == BatchStatus.QUEUED:
+        ref = actor_ref(actor)
+        transaction.on_commit(lambda: preview_batch.enqueue(batch.pk, ref, mapping))
+    return batch
+
+
+def start_apply(*, batch: ImportBatch, actor, request=None):
+    batch = services.batch_start_apply(batch=batch, actor=actor, request=request)
+    if batch.status == BatchStatus.APPLYING and batch.background:
+        ref = actor_ref(actor)
+        transaction.on_commit(lambda: apply_batch.enqueue(batch.pk, ref))
+    return batch
 
 
 @task()
-def preview_batch(batch_id: int, actor_id: int | None, mapping: list | None = None) -> None:
+def preview_batch(batch_id: int, actor: dict, mapping: list | None = None) -> None:
     batch = ImportBatch.objects.select_related("organisation").get(pk=batch_id)
     try:
-        services.batch_preview(batch=batch, actor=_actor(actor_id), mapping=mapping)
+        services.batch_preview(batch=batch, actor=_actor(actor), mapping=mapping)
     except Exception as exc:
         logger.exception("roster preview %s failed", batch.code)
         services.batch_fail(
@@ -34,10 +65,10 @@ def preview_batch(batch_id: int, actor_id: int | None, mapping: list | None = No
 
 
 @task()
-def apply_batch(batch_id: int, actor_id: int | None) -> None:
+def apply_batch(batch_id: int, actor: dict) -> None:
     batch = ImportBatch.objects.select_related("organisation").get(pk=batch_id)
     try:
-        services.batch_apply(batch=batch, actor=_actor(actor_id))
+        services.batch_apply(batch=batch, actor=_actor(actor))
     except Exception as exc:
         # Nothing was written (one transaction); the preview stands and can be applied again.
         logger.exception("roster apply %s failed", batch.code)

@@ -19,7 +19,7 @@ from organisations import selectors as organisation_selectors
 from organisations.models import Member, Organisation
 from organisations.policy import can_reveal_personal_data
 
-from . import progress, selectors, services
+from . import progress, selectors, services, tasks
 from .columns import FIELD_BY_KEY
 from .exports import write_rejected, write_roster, write_template
 from .forms import ColumnsForm, ExportRevealForm, UploadForm
@@ -88,7 +88,7 @@ def _roster_upload(request, pk):
             form.add_error("file", exc.message_dict.get("file", exc.messages))
         else:
             if batch.status != BatchStatus.FAILED:
-                services.batch_start_preview(batch=batch, actor=request.user)
+                tasks.start_preview(batch=batch, actor=request.user)
             return redirect(batch_url(batch))
     return render(
         request,
@@ -162,7 +162,7 @@ def roster_columns(request, code):
     elif not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()))
     else:
-        services.batch_start_preview(batch=batch, actor=request.user, mapping=form.mapping())
+        tasks.start_preview(batch=batch, actor=request.user, mapping=form.mapping())
         messages.success(request, _("已按新的列对应重新预览。"))
     return _done(request, batch)
 
@@ -172,7 +172,7 @@ def roster_columns(request, code):
 def roster_apply(request, code):
     batch = _batch(request, code)
     try:
-        batch = services.batch_start_apply(batch=batch, actor=request.user, request=request)
+        batch = tasks.start_apply(batch=batch, actor=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -53,7 +53,7 @@ def test_apply_by_id_imports_and_audits_as_the_command_line(world, roster, capsy
     assert summary["applied"] is True and summary["created"] == 1
     batch = ImportBatch.objects.get(code=summary["batch"])
     event = AuditEvent.objects.get(batch=batch.code)
-    assert event.actor is None and event.actor_name == "import_roster"
+    assert event.actor is None and event.actor_name == "operator:import_roster"
     assert Member.objects.get(name="王芳").organisation == world.org_a
 
 

@@ -17,7 +17,7 @@ from organisations.tests.factories import (
     PositionFactory,
     id_number_for,
 )
-from roster import samples, services
+from roster import samples, services, tasks
 from roster.models import BatchStatus, ImportBatch
 
 HEADERS = samples.HEADERS
@@ -28,7 +28,7 @@ def upload(actor, organisation, path):
         batch = services.batch_upload(
             actor=actor, organisation=organisation, upload=File(handle, name=path.name)
         )
-    return services.batch_start_preview(batch=batch, actor=actor)
+    return tasks.start_preview(batch=batch, actor=actor)
 
 
 def row(**overrides):
@@ -257,7 +257,7 @@ def test_importing_the_same_file_twice_changes_nothing(world, messy):
     assert outcomes(again)[4] == "unchanged" and outcomes(again)[8] == "unchanged"
     assert outcomes(again)[5] == "unchanged"
     with pytest.raises(ValidationError):
-        services.batch_start_apply(batch=again, actor=secretary)
+        tasks.start_apply(batch=again, actor=secretary)
     assert Member.objects.count() == count
 
 
@@ -408,13 +408,13 @@ def test_large_files_go_to_the_task_worker(
             actor=secretary, organisation=world.org_a, upload=File(handle, name="r.xlsx")
         )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        queued = services.batch_start_preview(batch=batch, actor=secretary)
+        queued = tasks.start_preview(batch=batch, actor=secretary)
         assert queued.status == BatchStatus.QUEUED and queued.background
     assert len(callbacks) == 1
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PREVIEWED and batch.summary["to_create"] == 2
     with django_capture_on_commit_callbacks(execute=True):
-        applying = services.batch_start_apply(batch=batch, actor=secretary)
+        applying = tasks.start_apply(batch=batch, actor=secretary)
         assert applying.status == BatchStatus.APPLYING
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPLIED
@@ -436,7 +436,7 @@ def test_a_failing_background_apply_leaves_the_preview_to_retry(
 
     monkeypatch.setattr(services, "_apply_creates", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        services.batch_start_apply(batch=batch, actor=secretary)
+        tasks.start_apply(batch=batch, actor=secretary)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PREVIEWED
     assert "未做任何修改" in batch.error and "disk full" in batch.error
