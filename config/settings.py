@@ -250,7 +250,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Routes /bench/reference/, the ceiling page bench/member_list.py compares the member list
-# with (core/bench_views.py). Only the benchmark's server turns it on; never in production.
+# with (bench/reference_page.py). Only the benchmark's server turns it on; never in production.
 BENCH_REFERENCE_PAGE = env.bool("BENCH_REFERENCE_PAGE", default=False)
 
 # The Django admin bypasses the services' audit trail; off unless an operator needs it.

@@ -11,10 +11,13 @@ pytestmark = pytest.mark.django_db
 
 def test_home_summary_is_scoped(client, world):
     response = signed_in(client, world.users["secretary_a"]).get(reverse("core:home"))
-    summary = response.context["summary"]
+    [panel] = response.context["panels"]
+    summary = panel.context["summary"]
     assert (summary.organisations, summary.members.total) == (2, 1)
+    assert 'id="summary"' in response.content.decode()
     response = signed_in(client, world.users["member"]).get(reverse("core:home"))
-    assert response.context["summary"] is None
+    assert response.context["panels"] == []
+    assert 'id="summary"' not in response.content.decode()
 
 
 def test_home_has_fixed_query_count(client, world, django_assert_num_queries):

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent
 from organisations.models import Member
 from organisations.tests.factories import id_number_for
-from roster import samples
 from roster.models import ImportBatch
+from roster.tests import samples
 from roster.tests.test_roster_import import row
 
 

@@ -17,8 +17,9 @@ from organisations.tests.factories import (
     PositionFactory,
     id_number_for,
 )
-from roster import samples, services, tasks
+from roster import services, tasks
 from roster.models import BatchStatus, ImportBatch
+from roster.tests import samples
 
 HEADERS = samples.HEADERS
 

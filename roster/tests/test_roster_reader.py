@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from roster import reader, samples
+from roster import reader
 from roster.reader import RosterFileError
+from roster.tests import samples
 
 
 def rows_of(table):

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from audit.models import AuditEvent
 from organisations.models import Member
 from organisations.tests.factories import MemberFactory, id_number_for
-from roster import samples
 from roster.models import BatchStatus, ImportBatch
+from roster.tests import samples
 from roster.tests.test_roster_import import row
 
 
