@@ -32,6 +32,9 @@ if not FIELD_ENCRYPTION_KEY:
         "print(Fernet.generate_key().decode())'` and keep it with your backups."
     )
 
+# During a key rotation only: the keys before the current one, still readable (comma-separated).
+FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

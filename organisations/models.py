@@ -156,6 +156,8 @@ class Member(models.Model):
     # Scoping (organisations.policy): by organisation; a member sees their own record.
     organisation_path = "organisation"
     member_path = ""
+    # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto): token → its digest.
+    encrypted_fields = {"id_number_encrypted": "id_number_digest"}
 
     class Meta:
         verbose_name = _("党员")

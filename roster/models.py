@@ -166,6 +166,8 @@ class ImportRow(models.Model):
     # Scoping: with its batch.
     organisation_path = "batch__organisation"
     visible_to_editors_only = True
+    # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto).
+    encrypted_fields = {"id_number_token": None, "raw": None}
 
     class Meta:
         ordering = ["batch", "row_number"]
