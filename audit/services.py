@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 
 from .models import Action, AuditEvent
@@ -62,7 +62,16 @@ def record(
     batch: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
-    """Append one audit event. Called by services within their transaction."""
+    """Append one audit event. Called by services within their transaction.
+
+    Refuses to run outside one: an event written on its own could stay when the write it
+    records is rolled back, or go missing when the write stays."""
+    if not transaction.get_connection(router.db_for_write(AuditEvent)).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "audit.services.record() must run inside the transaction of the write it records: "
+            "call it from a service decorated with @transaction.atomic "
+            "(or inside `with transaction.atomic():`)."
+        )
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent(
         occurred_at=timezone.now(),
