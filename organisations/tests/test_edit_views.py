@@ -333,3 +333,16 @@ def test_the_other_secretary_gets_404_and_changes_nothing(client, world, name):
     assert not Organisation.objects.filter(name="篡改").exists()
     assert not Member.objects.filter(post="篡改").exists()
     assert Position.objects.get().ended_on is None
+
+
+def test_a_service_error_on_a_field_the_form_lacks_shows_above_the_form():
+    from django.core.exceptions import ValidationError
+
+    from organisations.forms import RevealForm
+    from organisations.views import _service_errors
+
+    form = RevealForm({"reason": "核对"})
+    assert form.is_valid()
+    _service_errors(form, ValidationError({"reason": "太短", "id_number_digest": "已登记"}))
+    assert form.errors["reason"] == ["太短"]
+    assert form.non_field_errors() == ["已登记"]
