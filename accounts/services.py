@@ -4,8 +4,9 @@ import secrets
 import string
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
@@ -137,10 +138,12 @@ def account_unlock(*, actor, username: str = "", ip_address: str = "", request=N
     return count
 
 
+@transaction.atomic
 def login_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGIN, target=user, request=request)
 
 
+@transaction.atomic
 def login_failed_recorded(*, username: str, request) -> None:
     audit.record(
         actor=None,
@@ -151,6 +154,7 @@ def login_failed_recorded(*, username: str, request) -> None:
     )
 
 
+@transaction.atomic
 def lockout_recorded(*, username: str, request) -> None:
     audit.record(
         actor=None,
@@ -161,6 +165,7 @@ def lockout_recorded(*, username: str, request) -> None:
     )
 
 
+@transaction.atomic
 def logout_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
 
@@ -195,6 +200,19 @@ def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
 
     transaction.on_commit(send)
     return len(recipients)
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: User, notification) -> None:
+    """Mark one of the actor's own notifications read (the first reading time is kept).
+
+    Not audited: a notification is the account's own inbox, not party data, and marking it read
+    changes nothing anyone else sees."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
 
 
 def secretaries_over(organisation) -> "list[User]":

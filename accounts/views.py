@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -101,8 +100,7 @@ def api_token(request):
 @require_POST
 def notification_read(request, pk):
     notification = get_object_or_404(request.user.notifications.unread(), pk=pk)
-    notification.read_at = timezone.now()
-    notification.save(update_fields=["read_at"])
+    services.notification_mark_read(actor=request.user, notification=notification)
     return redirect(notification.link or "core:home")
 
 

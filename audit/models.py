@@ -12,6 +12,8 @@ class Action(models.TextChoices):
     DELETE = "delete", _("删除")
     REVEAL = "reveal", _("查看明文")
     EXPORT = "export", _("导出")
+    # A file holding personal data entered the system (a roster upload); EXPORT's counterpart.
+    UPLOAD = "upload", _("上传")
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOCKOUT = "lockout", _("账号锁定")

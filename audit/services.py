@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 
 from core.actors import Operator
@@ -67,7 +67,15 @@ def record(
     """Append one audit event. Called by services within their transaction.
 
     The actor is an account, the operator of a command or job (named in `actor_name` as
-    "operator:<command>"), or, for events about a failed sign-in, nobody."""
+    "operator:<command>"), or, for events about a failed sign-in, nobody. Refuses to run
+    outside a transaction: an event written on its own could stay when the write it
+    records is rolled back, or go missing when the write stays."""
+    if not transaction.get_connection(router.db_for_write(AuditEvent)).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "audit.services.record() must run inside the transaction of the write it records: "
+            "call it from a service decorated with @transaction.atomic "
+            "(or inside `with transaction.atomic():`)."
+        )
     if isinstance(actor, Operator):
         actor_obj, actor_name = None, str(actor)
     else:

@@ -230,6 +230,8 @@ def organisation_create(
 def organisation_update(
     *, actor, organisation: Organisation, request=None, **fields
 ) -> Organisation:
+    # The diff is against the stored row (locked), whatever the caller's object went through.
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     require_editable(actor, organisation)
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in fields.items():
@@ -301,7 +303,12 @@ def position_create(
 
 @transaction.atomic
 def position_end(*, actor, position: Position, ended_on: date, request=None) -> Position:
+    position = (
+        Position.objects.select_for_update().select_related("organisation").get(pk=position.pk)
+    )
     require_editable(actor, position.organisation)
+    if position.ended_on is not None:
+        raise ValidationError({"ended_on": _("该班子成员已离任。")})
     if ended_on < position.term_start:
         raise ValidationError({"ended_on": _("离任日期不能早于任期开始。")})
     position.ended_on = ended_on

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,6 +56,33 @@ def organisation_detail(request, pk):
     )
 
 
+def edit_form(form_class, request, stored, **kwargs):
+    """The one way to edit: a plain form showing `stored`'s values (`initial=`) that validates
+    the POSTed input and nothing else. It is never bound to `stored` (a bound ModelForm copies
+    the input onto the instance while validating, and the service's "before" would already
+    hold the new values). The view hands `cleaned_data` to the service through `_submit`; the
+    service loads, diffs, saves and audits.
+
+        organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+        form = edit_form(OrganisationForm, request, organisation)
+        done = _submit(request, form, lambda data: services.organisation_update(
+            actor=request.user, organisation=organisation, request=request, **data), ...)
+        return done or render(...)
+    """
+    initial = model_to_dict(stored, fields=list(form_class.base_fields))
+    return form_class(request.POST or None, initial=initial, **kwargs)
+
+
+def _service_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: on the field it names when the form has that
+    field, otherwise above the form (never a 500 for a field the form does not show)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _submit(request, form, save, *, success: str, next_url):
     """For a valid POSTed form, run `save` (a service call) and redirect to `next_url(saved)`;
     the service's ValidationError lands on the form. None when the form is to be shown."""
@@ -63,7 +91,7 @@ def _submit(request, form, save, *, success: str, next_url):
     try:
         saved = save(form.cleaned_data)
     except ValidationError as exc:
-        form.add_error(None, exc)
+        _service_errors(form, exc)
         return None
     messages.success(request, success)
     return _saved(request, next_url(saved))
@@ -94,16 +122,12 @@ def organisation_create(request, parent_pk):
 @party_data_required
 def organisation_update(request, pk):
     organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
-    form = OrganisationForm(request.POST or None, instance=organisation)
-    # The form copies its values onto `organisation`; the service diffs against the stored row.
+    form = edit_form(OrganisationForm, request, organisation)
     done = _submit(
         request,
         form,
         lambda data: services.organisation_update(
-            actor=request.user,
-            organisation=Organisation.objects.get(pk=pk),
-            request=request,
-            **data,
+            actor=request.user, organisation=organisation, request=request, **data
         ),
         success=_("已保存。"),
         next_url=organisation_url,
@@ -141,10 +165,14 @@ def position_end(request, pk):
     position = get_object_or_404(
         Position.objects.editable_by(request.user).select_related("organisation"), pk=pk
     )
-    services.position_end(
-        actor=request.user, position=position, ended_on=timezone.localdate(), request=request
-    )
-    messages.success(request, _("已离任。"))
+    try:
+        services.position_end(
+            actor=request.user, position=position, ended_on=timezone.localdate(), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已离任。"))
     return _saved(request, organisation_url(position.organisation))
 
 
@@ -210,16 +238,26 @@ def member_reveal(request, pk):
 
 
 def _member_form(request, member=None):
-    initial = {}
-    if member is None and request.GET.get("organisation"):
-        initial["organisation"] = request.GET["organisation"]
-    form = MemberForm(request.POST or None, instance=member, user=request.user, initial=initial)
+    if member is None:
+        organisation = request.GET.get("organisation")
+        form = MemberForm(
+            request.POST or None,
+            user=request.user,
+            initial={"organisation": organisation} if organisation else {},
+        )
+    else:
+        form = edit_form(
+            MemberForm,
+            request,
+            member,
+            user=request.user,
+            id_number_masked=member.id_number_masked,
+        )
 
     def save(data):
         if member is None:
             return services.member_create(actor=request.user, request=request, **data)
-        stored = Member.objects.get(pk=member.pk)  # the form has changed `member` in place
-        return services.member_update(actor=request.user, member=stored, request=request, **data)
+        return services.member_update(actor=request.user, member=member, request=request, **data)
 
     done = _submit(
         request,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
-from core.actors import Operator
+from core.actors import Operator, operator
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
 
@@ -77,6 +77,20 @@ def _account(actor):
     return None if isinstance(actor, Operator) else actor
 
 
+def _batch_event(*, actor, batch: ImportBatch, action: Action, changes: dict, **kwargs) -> None:
+    """One step of a batch's own life (upload, preview, failure, discard, expiry): its file
+    holds clear ID numbers, so each step is in the audit log, under the batch code."""
+    _audit(
+        actor=actor,
+        batch=batch,
+        action=action,
+        target=batch,
+        organisation=batch.organisation_id,
+        changes=changes,
+        **kwargs,
+    )
+
+
 # --- upload -------------------------------------------------------------------------------
 
 
@@ -114,7 +128,20 @@ def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
     else:
         batch.estimated_rows = table.estimated_rows
         table.close()
-    batch.save()
+    with transaction.atomic():
+        batch.save()
+        _batch_event(
+            actor=actor,
+            batch=batch,
+            action=Action.UPLOAD,
+            changes={
+                "file": batch.original_name,
+                "size": batch.size,
+                "format": batch.file_format,
+                "status": batch.status,
+                **({"error": batch.error} if batch.error else {}),
+            },
+        )
     return batch
 
 
@@ -122,13 +149,22 @@ def _file_path(batch: ImportBatch) -> Path:
     return Path(upload_storage().path(batch.stored_file))
 
 
-def batch_discard(*, batch: ImportBatch) -> None:
-    """Forget a batch that was never applied (a dry run): its rows and its stored file."""
+@transaction.atomic
+def batch_discard(*, batch: ImportBatch, actor, reason: str = "") -> None:
+    """Forget a batch that was never applied (a dry run, or expired): its rows and its stored
+    file. A command or job passes its operator (core.actors.operator)."""
     if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
         raise ValueError("an applied batch is rolled back, never discarded")
     if batch.stored_file:
         upload_storage().delete(batch.stored_file)
     progress.clear(batch.code)
+    _batch_event(
+        actor=actor,
+        batch=batch,
+        action=Action.DELETE,
+        changes={"status": [batch.status, None], "file": [batch.original_name, None]},
+        reason=reason,
+    )
     batch.delete()
 
 
@@ -140,9 +176,10 @@ def batches_expire(*, older_than_days: int = 7, now=None) -> int:
         created_at__lt=cutoff,
         status__in=[BatchStatus.UPLOADED, BatchStatus.PREVIEWED, BatchStatus.FAILED],
     )
+    reason = _("超过 %(days)s 天未导入，自动清除。") % {"days": older_than_days}
     count = 0
     for batch in stale.iterator():
-        batch_discard(batch=batch)
+        batch_discard(batch=batch, actor=operator("purge_roster_uploads"), reason=reason)
         count += 1
     return count
 
@@ -222,14 +259,18 @@ def batch_preview(
         BatchStatus.PREVIEWED,
     ):
         raise ValidationError(_("该批次已导入或已撤销，不能重新预览。"))
+    started_from = batch.status
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.PREVIEWING)
     batch.status = BatchStatus.PREVIEWING
     try:
         table = reader.open_table(_file_path(batch), batch.file_format)
     except (reader.RosterFileError, OSError) as exc:
-        batch.status = BatchStatus.FAILED
-        batch.error = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。")
-        batch.save(update_fields=["status", "error"])
+        batch_fail(
+            batch=batch,
+            actor=actor,
+            message=getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。"),
+            status=BatchStatus.FAILED,
+        )
         return batch
     try:
         batch.sheet_name = table.sheet_name
@@ -250,7 +291,18 @@ def batch_preview(
         batch.summary = counts
         batch.status = BatchStatus.PREVIEWED
         batch.previewed_at = timezone.now()
-        batch.save()
+        with transaction.atomic():
+            batch.save()
+            _batch_event(
+                actor=actor,
+                batch=batch,
+                action=Action.UPDATE,
+                changes={
+                    "status": [started_from, batch.status],
+                    "summary": counts,
+                    **({"error": batch.error} if batch.error else {}),
+                },
+            )
     finally:
         table.close()
         progress.clear(batch.code)
@@ -524,9 +576,18 @@ def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch
     return batch
 
 
-def batch_fail(*, batch: ImportBatch, message: str, status: str) -> None:
-    """A task that stopped with an error: the batch says so and can be retried."""
+@transaction.atomic
+def batch_fail(*, batch: ImportBatch, actor, message: str, status: str) -> None:
+    """A preview or apply that stopped with an error: the batch says so (and can be retried).
+
+    The audit event records the change of status only: the message may quote the exception,
+    and with it a cell of the file."""
+    before = batch.status
     ImportBatch.objects.filter(pk=batch.pk).update(status=status, error=message)
+    batch.status, batch.error = status, message
+    _batch_event(
+        actor=actor, batch=batch, action=Action.UPDATE, changes={"status": [before, status]}
+    )
     progress.clear(batch.code)
 
 
@@ -671,6 +732,7 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
 # --- exports ------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def member_export_recorded(
     *,
     actor,
@@ -693,6 +755,7 @@ def member_export_recorded(
     )
 
 
+@transaction.atomic
 def rejected_rows_recorded(*, actor, batch: ImportBatch, count: int, request=None) -> None:
     audit.record(
         actor=actor,

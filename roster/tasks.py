@@ -52,12 +52,14 @@ def start_apply(*, batch: ImportBatch, actor, request=None):
 @task()
 def preview_batch(batch_id: int, actor: dict, mapping: list | None = None) -> None:
     batch = ImportBatch.objects.select_related("organisation").get(pk=batch_id)
+    actor = _actor(actor)
     try:
-        services.batch_preview(batch=batch, actor=_actor(actor), mapping=mapping)
+        services.batch_preview(batch=batch, actor=actor, mapping=mapping)
     except Exception as exc:
         logger.exception("roster preview %s failed", batch.code)
         services.batch_fail(
             batch=batch,
+            actor=actor,
             message=_("预览失败：%(error)s") % {"error": exc},
             status=BatchStatus.FAILED,
         )
@@ -67,14 +69,16 @@ def preview_batch(batch_id: int, actor: dict, mapping: list | None = None) -> No
 @task()
 def apply_batch(batch_id: int, actor: dict) -> None:
     batch = ImportBatch.objects.select_related("organisation").get(pk=batch_id)
+    actor = _actor(actor)
     try:
-        services.batch_apply(batch=batch, actor=_actor(actor))
+        services.batch_apply(batch=batch, actor=actor)
     except Exception as exc:
         # Nothing was written (one transaction); the preview stands and can be applied again.
         logger.exception("roster apply %s failed", batch.code)
         detail = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         services.batch_fail(
             batch=batch,
+            actor=actor,
             message=_("导入失败，未做任何修改：%(error)s") % {"error": detail},
             status=BatchStatus.PREVIEWED,
         )

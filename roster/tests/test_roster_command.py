@@ -52,7 +52,7 @@ def test_apply_by_id_imports_and_audits_as_the_command_line(world, roster, capsy
     summary = json.loads(out)["summary"]
     assert summary["applied"] is True and summary["created"] == 1
     batch = ImportBatch.objects.get(code=summary["batch"])
-    event = AuditEvent.objects.get(batch=batch.code)
+    event = AuditEvent.objects.get(batch=batch.code, target_type="organisations.member")
     assert event.actor is None and event.actor_name == "operator:import_roster"
     assert Member.objects.get(name="王芳").organisation == world.org_a
 

@@ -22,6 +22,8 @@ from roster.models import BatchStatus, ImportBatch
 from roster.tests import samples
 
 HEADERS = samples.HEADERS
+# Events about members (a batch also logs its own upload, preview and so on).
+MEMBER = "organisations.member"
 
 
 def upload(actor, organisation, path):
@@ -182,7 +184,7 @@ def test_preview_gives_every_row_an_outcome_and_changes_nothing(world, messy):
     }
     assert batch.summary["to_create"] == 2 and batch.summary["to_update"] == 1
     assert Member.objects.count() == before
-    assert not AuditEvent.objects.filter(batch=batch.code).exists()
+    assert not AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).exists()
 
     # Messages name the row and the file's own column, in Chinese.
     assert "第 5 行，性别：性别与身份证号码不符" in messages(batch, 5)
@@ -240,7 +242,7 @@ def test_apply_writes_valid_rows_with_the_batch_in_the_audit_log(
     world.member_a.refresh_from_db()
     assert world.member_a.phone == "13900001111"
 
-    events = AuditEvent.objects.filter(batch=batch.code)
+    events = AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER)
     assert sorted(events.values_list("action", flat=True)) == ["create", "create", "update"]
     update = events.get(action="update")
     assert update.changes == {"phone": ["13887654321", "13900001111"]}
@@ -272,9 +274,15 @@ def test_rollback_restores_values_and_removes_created_members(world, messy):
     assert not Member.objects.with_id_number(messy.tibetan_id).exists()
     world.member_a.refresh_from_db()
     assert world.member_a.phone == "13887654321"
-    actions = AuditEvent.objects.filter(batch=batch.code).values_list("action", flat=True)
+    actions = AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).values_list(
+        "action", flat=True
+    )
     assert sorted(actions) == ["create", "create", "delete", "delete", "update", "update"]
-    assert AuditEvent.objects.filter(batch=batch.code, action="delete").first().reason
+    assert (
+        AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER, action="delete")
+        .first()
+        .reason
+    )
 
 
 def test_rollback_refused_once_a_member_changed_later(world, messy):
@@ -394,7 +402,7 @@ def test_apply_is_all_or_nothing(world, messy, monkeypatch):
     with pytest.raises(RuntimeError):
         services.batch_apply(batch=batch, actor=secretary)
     assert Member.objects.count() == count
-    assert not AuditEvent.objects.filter(batch=batch.code).exists()
+    assert not AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).exists()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PREVIEWED
 
@@ -419,7 +427,7 @@ def test_large_files_go_to_the_task_worker(
         assert applying.status == BatchStatus.APPLYING
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPLIED
-    assert AuditEvent.objects.filter(batch=batch.code).count() == 3
+    assert AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).count() == 3
 
 
 def test_a_failing_background_apply_leaves_the_preview_to_retry(

@@ -69,7 +69,7 @@ class Command(BaseCommand):
             importable = sum(batch.summary.get(outcome, 0) for outcome in IMPORTABLE)
         finally:
             if batch.status != BatchStatus.APPLIED:
-                services.batch_discard(batch=batch)  # a dry run leaves nothing behind
+                services.batch_discard(batch=batch, actor=actor)  # a dry run leaves nothing behind
         if not importable:
             raise SystemExit(1)
 
