@@ -1,7 +1,7 @@
 """Input forms of the organisation tree and the member registry.
 
 Plain forms: they validate input and nothing else. An edit view shows the stored values with
-`initial=` (views.edit_form) and hands `cleaned_data` to the service, which loads, diffs, saves
+`initial=` (core.editing.edit_form) and hands `cleaned_data` to the service, which loads, diffs, saves
 and audits; the form is never bound to the object being changed."""
 
 from django import forms

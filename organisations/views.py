@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms.models import model_to_dict
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
+from core.editing import edit_form, saved_redirect, submit
 from core.permissions import party_data_required
 
 from . import selectors, services
@@ -17,10 +16,6 @@ from .models import Member, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
 PAGE_SIZE = 50
-
-
-def _saved(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @party_data_required
@@ -56,47 +51,6 @@ def organisation_detail(request, pk):
     )
 
 
-def edit_form(form_class, request, stored, **kwargs):
-    """The one way to edit: a plain form showing `stored`'s values (`initial=`) that validates
-    the POSTed input and nothing else. It is never bound to `stored` (a bound ModelForm copies
-    the input onto the instance while validating, and the service's "before" would already
-    hold the new values). The view hands `cleaned_data` to the service through `_submit`; the
-    service loads, diffs, saves and audits.
-
-        organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
-        form = edit_form(OrganisationForm, request, organisation)
-        done = _submit(request, form, lambda data: services.organisation_update(
-            actor=request.user, organisation=organisation, request=request, **data), ...)
-        return done or render(...)
-    """
-    initial = model_to_dict(stored, fields=list(form_class.base_fields))
-    return form_class(request.POST or None, initial=initial, **kwargs)
-
-
-def _service_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names when the form has that
-    field, otherwise above the form (never a 500 for a field the form does not show)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-def _submit(request, form, save, *, success: str, next_url):
-    """For a valid POSTed form, run `save` (a service call) and redirect to `next_url(saved)`;
-    the service's ValidationError lands on the form. None when the form is to be shown."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        saved = save(form.cleaned_data)
-    except ValidationError as exc:
-        _service_errors(form, exc)
-        return None
-    messages.success(request, success)
-    return _saved(request, next_url(saved))
-
-
 def organisation_url(organisation):
     return reverse("organisations:organisation_detail", args=[organisation.pk])
 
@@ -105,7 +59,7 @@ def organisation_url(organisation):
 def organisation_create(request, parent_pk):
     parent = get_object_or_404(Organisation.objects.editable_by(request.user), pk=parent_pk)
     form = OrganisationForm(request.POST or None)
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda data: services.organisation_create(
@@ -123,7 +77,7 @@ def organisation_create(request, parent_pk):
 def organisation_update(request, pk):
     organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
     form = edit_form(OrganisationForm, request, organisation)
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda data: services.organisation_update(
@@ -143,7 +97,7 @@ def organisation_update(request, pk):
 def position_create(request, pk):
     organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
     form = PositionForm(request.POST or None, organisation=organisation)
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda data: services.position_create(
@@ -173,7 +127,7 @@ def position_end(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已离任。"))
-    return _saved(request, organisation_url(position.organisation))
+    return saved_redirect(request, organisation_url(position.organisation))
 
 
 @party_data_required
@@ -259,7 +213,7 @@ def _member_form(request, member=None):
             return services.member_create(actor=request.user, request=request, **data)
         return services.member_update(actor=request.user, member=member, request=request, **data)
 
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda _data: save(form.service_kwargs()),

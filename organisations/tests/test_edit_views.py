@@ -339,7 +339,7 @@ def test_a_service_error_on_a_field_the_form_lacks_shows_above_the_form():
     from django.core.exceptions import ValidationError
 
     from organisations.forms import RevealForm
-    from organisations.views import _service_errors
+    from core.editing import service_errors as _service_errors
 
     form = RevealForm({"reason": "核对"})
     assert form.is_valid()
