@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from core import network
+
 from .models import Action, AuditEvent
 
 # Fields whose values never go into the log in clear.
@@ -44,9 +46,8 @@ def diff(before: dict, after: dict) -> dict:
 
 
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, through the trusted proxies only (core.network)."""
+    return network.client_ip(request)
 
 
 def record(
