@@ -32,9 +32,11 @@ def _test_settings(settings, tmp_path):
     # Uploads go to the test's own folder; background tasks run at once, inside the test.
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # The live server speaks plain HTTP; secure-only cookies would never come back.
+    # The live server speaks plain HTTP; secure-only cookies would never come back, and
+    # production's redirect to HTTPS would answer every request with a 301.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

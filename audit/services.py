@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models, router, transaction
 from django.utils import timezone
 
+from core import network
 from core.actors import Operator
 
 from .models import Action, AuditEvent
@@ -46,9 +47,8 @@ def diff(before: dict, after: dict) -> dict:
 
 
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, through the trusted proxies only (core.network)."""
+    return network.client_ip(request)
 
 
 def record(

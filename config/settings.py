@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.network import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -37,6 +39,13 @@ FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Empty: the
+# client address is the connection's (REMOTE_ADDR); a header from anyone else is ignored.
+try:
+    TRUSTED_PROXIES = [str(n) for n in parse_networks(env.list("TRUSTED_PROXIES", default=[]))]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,7 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -136,8 +145,23 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Password policy (DESIGN §8): length and the number of character classes are settings.
 PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=8)
 PASSWORD_MIN_CLASSES = env.int("PASSWORD_MIN_CLASSES", default=3)
+# Words no password may contain: the platform's and the organisation's names (lower case,
+# compared case-insensitively). A deployment adds its own, e.g. the prefecture's name.
+PASSWORD_FORBIDDEN_WORDS = env.list(
+    "PASSWORD_FORBIDDEN_WORDS",
+    default=["dangjian", "dangwei", "gongwei", "jiguan", "zhibu", "dangyuan"],
+)
+# Days after which a password must be changed (等保 periodic change); 0 = never.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0)
+if PASSWORD_MAX_AGE_DAYS < 0:
+    raise ImproperlyConfigured("PASSWORD_MAX_AGE_DAYS must be 0 (off) or a number of days.")
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "display_name", "phone", "email", "first_name")
+        },
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
@@ -147,20 +171,47 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # 12345678Aa: a common password with a little decoration.
+    {"NAME": "accounts.validators.CommonPasswordPartValidator"},
+    {
+        "NAME": "accounts.validators.ForbiddenWordsValidator",
+        "OPTIONS": {"words": PASSWORD_FORBIDDEN_WORDS},
+    },
 ]
 
-# Lockout (django-axes): 5 failures lock the account and, separately, the address for 15 minutes.
+# Lockout (django-axes, accounts/lockout.py): 5 failures of one account from one address lock
+# that account at that address for 15 minutes, so one person's typos behind an office's NAT lock
+# no one else. Against password spraying, LOCKOUT_ADDRESS_FAILURES failures from one address
+# (any accounts) lock the address, except for security officer accounts, which only their own
+# failures lock: the one who unlocks others always has a way in.
 AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURES", default=5)
+LOCKOUT_ADDRESS_FAILURES = env.int("LOCKOUT_ADDRESS_FAILURES", default=30)
+if not AXES_FAILURE_LIMIT < LOCKOUT_ADDRESS_FAILURES:
+    raise ImproperlyConfigured("LOCKOUT_ADDRESS_FAILURES must be larger than LOCKOUT_FAILURES.")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Never stored in clear in the attempt records (the password-change form counts as well).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password",
+    "new_password_again",
+    "csrfmiddlewaretoken",
+]
 AXES_VERBOSE = False
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
-# Sessions: 30 minutes idle (accounts.middleware.IdleTimeoutMiddleware keeps the clock).
+# Sessions (accounts.middleware.SessionLimitsMiddleware keeps both clocks): 30 minutes idle,
+# and 12 hours after sign-in at most, however active the session is.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_COOKIE_AGE = env.int("SESSION_MAX_HOURS", default=12) * 3600
+SESSION_MAX_SECONDS = env.int("SESSION_MAX_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
@@ -169,8 +220,11 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Production (DEBUG off) speaks HTTPS only: plain HTTP is redirected and browsers are told to
+# remember it for a year. The health check stays reachable over HTTP for the proxy's probes.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Audit events are kept at least this long (等保 2.0: ≥ 180 days); the purge refuses less.

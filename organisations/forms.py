@@ -1,8 +1,8 @@
 """Input forms of the organisation tree and the member registry.
 
 Plain forms: they validate input and nothing else. An edit view shows the stored values with
-`initial=` (core.editing.edit_form) and hands `cleaned_data` to the service, which loads, diffs, saves
-and audits; the form is never bound to the object being changed."""
+`initial=` (core.editing.edit_form) and hands `cleaned_data` to the service, which loads,
+diffs, saves and audits; the form is never bound to the object being changed."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

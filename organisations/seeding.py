@@ -30,7 +30,7 @@ from .models import (
 from .reference_data import Education
 from .services import default_term_end, name_search_keys
 
-DEMO_PASSWORD = "Dangjian@2026"
+DEMO_PASSWORD = "Meili-Xueshan#26"
 
 # (organ, kind of its party organisation, number of branches under it)
 ORGANS = [

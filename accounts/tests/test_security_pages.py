@@ -64,7 +64,7 @@ def test_security_officer_ends_a_session(client, world):
     signed_in(client, world.users["security"])
     sessions = client.get(reverse("accounts:sessions")).context["sessions"]
     target = next(s for s in sessions if s.user == world.users["secretary_a"])
-    client.post(reverse("accounts:sessions"), {"key": [target.key]})
+    client.post(reverse("accounts:sessions"), {"session": [target.id]})
     assert other.get(reverse("core:home")).status_code == 302  # signed out
 
 

@@ -338,8 +338,8 @@ def test_the_other_secretary_gets_404_and_changes_nothing(client, world, name):
 def test_a_service_error_on_a_field_the_form_lacks_shows_above_the_form():
     from django.core.exceptions import ValidationError
 
-    from organisations.forms import RevealForm
     from core.editing import service_errors as _service_errors
+    from organisations.forms import RevealForm
 
     form = RevealForm({"reason": "核对"})
     assert form.is_valid()
