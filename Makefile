@@ -32,7 +32,8 @@ static: setup
 run: migrate static
 	$(PY) manage.py seed --if-empty
 	$(PY) manage.py demo_logins
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	# The server and the task worker (manage.py db_worker) beside it; Ctrl-C stops both.
+	DEBUG=1 $(PY) scripts/run_dev.py $(HOST) $(PORT)
 
 seed: migrate
 	$(PY) manage.py seed

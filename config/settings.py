@@ -279,6 +279,34 @@ TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 
+# Roster import (花名册) limits: a small upload must never exhaust a web process or a worker.
+# Files at or above ROSTER_BACKGROUND_ROWS rows or ROSTER_BACKGROUND_MB (on disk, or unpacked
+# for .xlsx) are read by the task worker only. An .xlsx is refused, from its zip directory and
+# before anything parses it, when it unpacks past ROSTER_MAX_UNPACKED_MB in all or when its
+# shared strings (or any other part read whole) unpack past ROSTER_MAX_SHARED_STRINGS_MB. A run
+# of ROSTER_EMPTY_ROWS_END empty rows ends the table; a table longer than ROSTER_MAX_ROWS is
+# refused. A running import silent for ROSTER_STALE_MINUTES counts as interrupted (it can be
+# retried, and purged); a task not picked up after ROSTER_TASK_WAIT_MINUTES makes the page say
+# the worker is not running.
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
+    return value
+
+
+ROSTER_MAX_UPLOAD_MB = _positive_int("ROSTER_MAX_UPLOAD_MB", 20)
+ROSTER_MAX_ROWS = _positive_int("ROSTER_MAX_ROWS", 100_000)
+ROSTER_MAX_UNPACKED_MB = _positive_int("ROSTER_MAX_UNPACKED_MB", 400)
+ROSTER_MAX_SHARED_STRINGS_MB = _positive_int("ROSTER_MAX_SHARED_STRINGS_MB", 50)
+ROSTER_EMPTY_ROWS_END = _positive_int("ROSTER_EMPTY_ROWS_END", 1000)
+ROSTER_BACKGROUND_ROWS = _positive_int("ROSTER_BACKGROUND_ROWS", 10_000)
+ROSTER_BACKGROUND_MB = _positive_int("ROSTER_BACKGROUND_MB", 5)
+ROSTER_TASK_WAIT_MINUTES = _positive_int("ROSTER_TASK_WAIT_MINUTES", 2)
+ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

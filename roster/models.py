@@ -78,6 +78,15 @@ class ImportBatch(models.Model):
         _("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.UPLOADED
     )
     background = models.BooleanField(_("后台处理"), default=False)
+    # Background work, for telling a running task from a dead or never started one. Every move
+    # between states is a compare-and-set on `status` (roster.services), stamped here; the run
+    # that owns a running state holds `run_token`, and a task whose token no longer matches
+    # (the batch was retried, or another run finished it) leaves the batch alone.
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Last sign of life of the worker running the batch; empty until a worker picks it up.
+    # (While applying, inside one transaction, the progress file carries the heartbeat.)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
     sheet_name = models.CharField(_("工作表"), max_length=100, blank=True)
     title = models.CharField(_("表题"), max_length=200, blank=True)
     header_row = models.PositiveIntegerField(_("表头所在行"), null=True, blank=True)

@@ -1,5 +1,11 @@
 """Reads of roster import batches, always from the scoped queryset."""
 
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import progress
 from .models import ImportBatch, ImportRow, RowOutcome
 
 BATCHES_SHOWN = 20
@@ -30,3 +36,26 @@ def rejected_rows(batch: ImportBatch):
         .only("row_number", "raw", "messages")
         .order_by("row_number")
     )
+
+
+def batch_health(batch: ImportBatch, *, now=None) -> str | None:
+    """How a batch that a task should be working on is doing: None when it is fine (or not
+    running); "waiting" when no worker has picked it up for ROSTER_TASK_WAIT_MINUTES (the
+    worker is not running); "stalled" when still nobody has after ROSTER_STALE_MINUTES, and
+    "stale" when its worker went silent that long (killed): both can be retried.
+
+    The signs of life are the move into the current state, the worker's heartbeat on the
+    batch, and the time of its last progress write (the heartbeat while applying)."""
+    if not batch.is_running:
+        return None
+    now = now or timezone.now()
+    beat = (progress.read(batch.code) or {}).get("at")
+    beat_at = datetime.fromtimestamp(beat, tz=UTC) if isinstance(beat, int | float) else None
+    started = batch.heartbeat_at is not None or beat_at is not None
+    signs = [batch.status_changed_at or batch.created_at, batch.heartbeat_at, beat_at]
+    silent = now - max(sign for sign in signs if sign is not None)
+    if silent >= timedelta(minutes=settings.ROSTER_STALE_MINUTES):
+        return "stale" if started else "stalled"
+    if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
+        return "waiting"
+    return None

@@ -8,6 +8,7 @@ snapshot and diff. Every change is audited with the batch code in AuditEvent.bat
 
 import json
 import logging
+import secrets
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +30,14 @@ from organisations.models import Member, MembershipPeriod, Organisation
 
 from . import preview, progress, reader
 from .columns import FIELD_BY_KEY, REQUIRED, auto_mapping
-from .models import BatchStatus, ImportBatch, ImportRow, RowAction, RowOutcome
+from .models import (
+    RUNNING_STATUSES,
+    BatchStatus,
+    ImportBatch,
+    ImportRow,
+    RowAction,
+    RowOutcome,
+)
 from .normalise import ParsedDate
 
 logger = logging.getLogger(__name__)
@@ -47,11 +56,16 @@ WRITE_CHUNK = 500
 
 def background_threshold() -> int:
     """Files with at least this many rows are previewed and applied by the task worker."""
-    return getattr(settings, "ROSTER_BACKGROUND_ROWS", 10_000)
+    return settings.ROSTER_BACKGROUND_ROWS
+
+
+def background_bytes() -> int:
+    """Files this big (on disk, or unpacked for an .xlsx) are only ever read by the worker."""
+    return settings.ROSTER_BACKGROUND_MB * 1024 * 1024
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "ROSTER_MAX_UPLOAD_MB", 20) * 1024 * 1024
+    return settings.ROSTER_MAX_UPLOAD_MB * 1024 * 1024
 
 
 def upload_storage() -> FileSystemStorage:
@@ -75,6 +89,67 @@ def _account(actor):
     """The account to name on a batch (uploaded, applied, rolled back by); none for the
     operator of a command or job, whom the audit log names instead."""
     return None if isinstance(actor, Operator) else actor
+
+
+# --- moves between states ----------------------------------------------------------------
+
+
+class BatchBusy(ValidationError):
+    """The batch is not in the state a step needs: another request or run moved it first.
+
+    A view shows the message; a task stops quietly (the batch belongs to another run)."""
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def _move(batch: ImportBatch, *, expected, to: str, token: str | None = None, **fields) -> bool:
+    """Compare-and-set: move the batch from one of the `expected` states (and, given `token`,
+    only while that run owns it) to `to`, with `fields`. True only if this call made the move;
+    `batch` then carries the new values. Two requests or tasks can never both make one move."""
+    values = {"status": to, "status_changed_at": timezone.now(), **fields}
+    query = ImportBatch.objects.filter(pk=batch.pk, status__in=expected)
+    if token is not None:
+        query = query.filter(run_token=token)
+    if query.update(**values) != 1:
+        return False
+    for name, value in values.items():
+        setattr(batch, name, value)
+    return True
+
+
+def _status_now(batch: ImportBatch) -> str:
+    return (
+        ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+        or batch.status
+    )
+
+
+def _busy(batch: ImportBatch) -> BatchBusy:
+    """Why a step was refused, from the state the batch is in now."""
+    status = _status_now(batch)
+    if status == BatchStatus.APPLYING:
+        return BatchBusy(_("该批次正在导入，请勿重复提交。"))
+    if status == BatchStatus.APPLIED:
+        return BatchBusy(_("该批次已经导入，请勿重复提交。"))
+    if status == BatchStatus.ROLLED_BACK:
+        return BatchBusy(_("该批次已撤销，不能再导入或预览。"))
+    if status in RUNNING_STATUSES:
+        return BatchBusy(_("该批次正在后台预览，请稍候。"))
+    return BatchBusy(_("请先完成预览。"))
+
+
+def _heartbeat(batch: ImportBatch, token: str) -> None:
+    """The worker running the batch is alive. Raises BatchBusy when its run no longer owns the
+    batch (it was retried meanwhile, or another run finished it): the run then stops."""
+    now = timezone.now()
+    alive = ImportBatch.objects.filter(
+        pk=batch.pk, run_token=token, status__in=RUNNING_STATUSES
+    ).update(heartbeat_at=now)
+    if not alive:
+        raise BatchBusy(_("该批次已由另一次处理接手。"))
+    batch.heartbeat_at = now
 
 
 def _batch_event(*, actor, batch: ImportBatch, action: Action, changes: dict, **kwargs) -> None:
@@ -121,13 +196,7 @@ def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
         size=upload.size,
     )
     batch.stored_file = upload_storage().save(f"{batch.code}.{file_format}", upload)
-    try:
-        table = reader.open_table(_file_path(batch), file_format)
-    except reader.RosterFileError as exc:
-        batch.status, batch.error = BatchStatus.FAILED, exc.message
-    else:
-        batch.estimated_rows = table.estimated_rows
-        table.close()
+    _inspect(batch)
     with transaction.atomic():
         batch.save()
         _batch_event(
@@ -147,6 +216,27 @@ def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
 
 def _file_path(batch: ImportBatch) -> Path:
     return Path(upload_storage().path(batch.stored_file))
+
+
+def _weight(batch: ImportBatch) -> int:
+    """What reading the file costs: its unpacked size (an .xlsx, from the zip directory),
+    or its size (a CSV). Raises RosterFileError for a zip bomb."""
+    return reader.unpacked_size(_file_path(batch), batch.file_format)
+
+
+def _inspect(batch: ImportBatch) -> None:
+    """Find the table of a fresh upload and estimate its rows, or say why the file cannot be
+    read. A big file is only checked (its zip directory): the worker reads it, never the web
+    request; batch_start_preview sends it there by its size."""
+    try:
+        if _weight(batch) >= background_bytes():
+            return
+        table = reader.open_table(_file_path(batch), batch.file_format)
+    except reader.RosterFileError as exc:
+        batch.status, batch.error = BatchStatus.FAILED, exc.message
+    else:
+        batch.estimated_rows = table.estimated_rows
+        table.close()
 
 
 @transaction.atomic
@@ -172,16 +262,28 @@ def batches_expire(*, older_than_days: int = 7, now=None) -> int:
     """Discard batches uploaded more than `older_than_days` ago and never applied: their files
     hold clear ID numbers and must not stay on disk. Returns how many went."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
-    stale = ImportBatch.objects.filter(
-        created_at__lt=cutoff,
-        status__in=[BatchStatus.UPLOADED, BatchStatus.PREVIEWED, BatchStatus.FAILED],
-    )
+    stale = _expirable(cutoff, now or timezone.now())
     reason = _("超过 %(days)s 天未导入，自动清除。") % {"days": older_than_days}
     count = 0
     for batch in stale.iterator():
         batch_discard(batch=batch, actor=operator("purge_roster_uploads"), reason=reason)
         count += 1
     return count
+
+
+def _expirable(cutoff, now):
+    """Batches uploaded before `cutoff` and never applied: idle ones, and running ones whose
+    worker died (stale: a killed apply wrote nothing, and its file must not stay either)."""
+    from .selectors import batch_health
+
+    idle = [BatchStatus.UPLOADED, BatchStatus.PREVIEWED, BatchStatus.FAILED]
+    old = ImportBatch.objects.filter(created_at__lt=cutoff)
+    dead = [
+        batch.pk
+        for batch in old.filter(status__in=RUNNING_STATUSES)
+        if batch_health(batch, now=now) in ("stalled", "stale")
+    ]
+    return old.filter(Q(status__in=idle) | Q(pk__in=dead))
 
 
 # --- preview ------------------------------------------------------------------------------
@@ -245,32 +347,50 @@ def missing_columns(batch: ImportBatch) -> list[str]:
 
 
 def batch_preview(
-    *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
+    *,
+    batch: ImportBatch,
+    actor,
+    mapping: list[str | None] | None = None,
+    token: str | None = None,
 ) -> ImportBatch:
     """(Re)build the preview: every source row gets its outcome. Changes nothing else.
 
-    Runs outside one big transaction on purpose: the rows are written a chunk at a time, so a
-    10,000-row preview never holds the database's write lock for long."""
+    Without `token` it runs here and now (a small file, or the command line); the task worker
+    passes the token batch_start_preview (or a retry) gave the queued batch, and gives up
+    quietly (BatchBusy) once another run owns the batch. Runs outside one big transaction on
+    purpose: the rows are written a chunk at a time, so a 10,000-row preview never holds the
+    database's write lock for long."""
     _require_editable(actor, batch.organisation)
-    if batch.status not in (
-        BatchStatus.UPLOADED,
-        BatchStatus.QUEUED,
-        BatchStatus.PREVIEWING,
-        BatchStatus.PREVIEWED,
-    ):
-        raise ValidationError(_("该批次已导入或已撤销，不能重新预览。"))
-    started_from = batch.status
-    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.PREVIEWING)
-    batch.status = BatchStatus.PREVIEWING
+    started, started_from = timezone.now(), batch.status
+    if token is None:
+        token = _new_token()
+        claimed = _move(
+            batch,
+            expected=(BatchStatus.UPLOADED, BatchStatus.PREVIEWED),
+            to=BatchStatus.PREVIEWING,
+            run_token=token,
+            heartbeat_at=started,
+        )
+    else:
+        claimed = _move(
+            batch,
+            expected=(BatchStatus.QUEUED,),
+            to=BatchStatus.PREVIEWING,
+            token=token,
+            heartbeat_at=started,
+        )
+    if not claimed:
+        if _status_now(batch) in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
+            raise BatchBusy(_("该批次已导入或已撤销，不能重新预览。"))
+        raise _busy(batch)
     try:
         table = reader.open_table(_file_path(batch), batch.file_format)
     except (reader.RosterFileError, OSError) as exc:
-        batch_fail(
-            batch=batch,
-            actor=actor,
-            message=getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。"),
-            status=BatchStatus.FAILED,
-        )
+        message = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。")
+        if batch_fail(
+            batch=batch, actor=actor, message=message, status=BatchStatus.FAILED, token=token
+        ):
+            batch.status, batch.error = BatchStatus.FAILED, message
         return batch
     try:
         batch.sheet_name = table.sheet_name
@@ -287,12 +407,39 @@ def batch_preview(
             }
         else:
             batch.error = ""
-            _fill_preview(batch, actor, table, counts)
-        batch.summary = counts
-        batch.status = BatchStatus.PREVIEWED
-        batch.previewed_at = timezone.now()
+            try:
+                _fill_preview(batch, actor, table, counts, token)
+            except reader.RosterFileError as exc:
+                # Too long: nothing of it stays (the user splits the file).
+                ImportRow.objects.filter(batch=batch).delete()
+                if batch_fail(
+                    batch=batch,
+                    actor=actor,
+                    message=exc.message,
+                    status=BatchStatus.FAILED,
+                    token=token,
+                ):
+                    batch.status, batch.error = BatchStatus.FAILED, exc.message
+                return batch
+            if table.ended_at:
+                counts["ended_at_row"] = table.ended_at
         with transaction.atomic():
-            batch.save()
+            done = _move(
+                batch,
+                expected=(BatchStatus.PREVIEWING,),
+                to=BatchStatus.PREVIEWED,
+                token=token,
+                sheet_name=batch.sheet_name,
+                title=batch.title,
+                header_row=batch.header_row,
+                columns=batch.columns,
+                estimated_rows=batch.estimated_rows,
+                summary=counts,
+                error=batch.error,
+                previewed_at=timezone.now(),
+            )
+            if not done:
+                raise BatchBusy(_("该批次已由另一次处理接手。"))
             _batch_event(
                 actor=actor,
                 batch=batch,
@@ -309,7 +456,7 @@ def batch_preview(
     return batch
 
 
-def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) -> None:
+def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict, token: str) -> None:
     target = batch.organisation
     organisations = preview.organisation_queryset(actor).filter(path__startswith=target.path)
     ctx = preview.Context(
@@ -322,6 +469,7 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) 
     meter = progress.Progress(batch.code, phase="preview", total=table.estimated_rows)
 
     def store(results):
+        _heartbeat(batch, token)  # and stop here if another run took the batch over
         ImportRow.objects.bulk_create([_import_row(batch, r) for r in results])
         for result in results:
             counts[result.outcome] += 1
@@ -338,15 +486,72 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) 
 def batch_start_preview(
     *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
 ) -> ImportBatch:
-    """Preview now, or mark a large file QUEUED for the task worker (the page then shows
-    progress); roster.tasks.start_preview enqueues it."""
+    """Preview now, or mark a big file (by estimated rows, or by size) QUEUED for the task
+    worker with the token of its run (the page then shows progress);
+    roster.tasks.start_preview enqueues it."""
     _require_editable(actor, batch.organisation)
     if batch.status == BatchStatus.FAILED:
         return batch  # the file could not be read; the batch page says why
-    if batch.estimated_rows < background_threshold():
+    if not _is_big(batch):
         return batch_preview(batch=batch, actor=actor, mapping=mapping)
-    batch.status, batch.background = BatchStatus.QUEUED, True
-    batch.save(update_fields=["status", "background"])
+    fields = {"background": True, "run_token": _new_token(), "heartbeat_at": None, "error": ""}
+    if mapping is not None and batch.columns:
+        # Kept now, so that a retry of this run previews with the same columns.
+        fields["columns"] = _columns([c["header"] for c in batch.columns], mapping)
+    expected = (BatchStatus.UPLOADED, BatchStatus.PREVIEWED)
+    if not _move(batch, expected=expected, to=BatchStatus.QUEUED, **fields):
+        raise _busy(batch)
+    return batch
+
+
+def _is_big(batch: ImportBatch) -> bool:
+    if batch.estimated_rows >= background_threshold():
+        return True
+    try:
+        return _weight(batch) >= background_bytes()
+    except (reader.RosterFileError, OSError):
+        return False  # the preview says what is wrong with the file, at once
+
+
+def retry_mapping(batch: ImportBatch) -> list[str | None] | None:
+    """The columns a retried preview uses: those of the run it replaces."""
+    return [c["field"] for c in batch.columns] if batch.columns else None
+
+
+@transaction.atomic
+def batch_retry(*, batch: ImportBatch, actor) -> ImportBatch:
+    """Start again a background preview or apply whose worker died (or never came): the batch
+    is stale (roster.selectors.batch_health). A new run token goes with it, so the old run, if
+    it ever wakes, finds the batch taken over and leaves it alone. An apply runs in one
+    transaction, so a killed one wrote nothing and is simply run again.
+    roster.tasks.retry enqueues the task."""
+    from .selectors import batch_health
+
+    _require_editable(actor, batch.organisation)
+    if batch_health(batch) not in ("stalled", "stale"):
+        raise ValidationError(_("该批次没有中断，不需要重试。"))
+    before = batch.status
+    to = BatchStatus.APPLYING if before == BatchStatus.APPLYING else BatchStatus.QUEUED
+    moved = _move(
+        batch,
+        expected=(before,),
+        to=to,
+        token=batch.run_token,
+        run_token=_new_token(),
+        heartbeat_at=None,
+        background=True,
+        error="",
+    )
+    if not moved:
+        raise _busy(batch)
+    progress.clear(batch.code)
+    _batch_event(
+        actor=actor,
+        batch=batch,
+        action=Action.UPDATE,
+        changes={"status": [before, to]},
+        reason=_("后台任务中断后重试"),
+    )
     return batch
 
 
@@ -486,9 +691,19 @@ def _apply_updates(batch, actor, rows, organisations, request) -> None:
         )
 
 
-def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
-    """Apply a previewed batch: every valid row, in one transaction. Rejected rows stay out."""
+def batch_apply(
+    *, batch: ImportBatch, actor, request=None, token: str | None = None
+) -> ImportBatch:
+    """Apply a previewed batch: every valid row, in one transaction. Rejected rows stay out.
+
+    Without `token` the batch is claimed here (PREVIEWED → APPLYING, compare-and-set, inside
+    the transaction): of two requests at once, the second waits for the first and is then
+    refused (BatchBusy). The task worker passes the token batch_start_apply (or a retry) gave
+    the batch; a run whose token no longer matches, or that finds the batch applied, is
+    refused the same way and changes nothing."""
     _require_editable(actor, batch.organisation)
+    if token is not None:
+        _heartbeat(batch, token)  # picked up by the worker
     row_ids = list(
         batch.rows.filter(action__in=[RowAction.CREATE, RowAction.UPDATE])
         .order_by("row_number")
@@ -497,12 +712,22 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
     meter = progress.Progress(batch.code, phase="apply", total=len(row_ids))
     try:
         with transaction.atomic():
+            if token is None:
+                token = _new_token()
+                claimed = _move(
+                    batch,
+                    expected=(BatchStatus.PREVIEWED,),
+                    to=BatchStatus.APPLYING,
+                    run_token=token,
+                    background=False,
+                )
+                if not claimed:
+                    raise _busy(batch)
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            if locked.status not in (
-                BatchStatus.PREVIEWED,
-                BatchStatus.APPLYING,
-            ) or missing_columns(locked):
-                raise ValidationError(_("该批次不能导入（尚未预览，或已导入、已撤销）。"))
+            if locked.status != BatchStatus.APPLYING or locked.run_token != token:
+                raise _busy(locked)
+            if missing_columns(locked):
+                raise ValidationError(_("请先完成预览。"))
             # Rows only ever name the target or organisations under it (the preview resolved
             # them there); the applier's own scope decides which of those may be written.
             organisations = (
@@ -541,19 +766,26 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
                 )
                 meter.advance(len(rows))
             applied = ImportRow.objects.filter(batch=locked).exclude(applied="")
-            locked.summary = {
-                **locked.summary,
-                "created": applied.filter(applied=RowAction.CREATE).count(),
-                "updated": applied.filter(applied=RowAction.UPDATE).count(),
-                "stale": stale,
-            }
-            locked.status = BatchStatus.APPLIED
-            locked.applied_at = timezone.now()
-            locked.applied_by = _account(actor)
-            locked.error = ""
             # The file holds clear ID numbers and nothing needs it any more.
-            stored, locked.stored_file = locked.stored_file, ""
-            locked.save()
+            stored = locked.stored_file
+            done = _move(
+                locked,
+                expected=(BatchStatus.APPLYING,),
+                to=BatchStatus.APPLIED,
+                token=token,
+                summary={
+                    **locked.summary,
+                    "created": applied.filter(applied=RowAction.CREATE).count(),
+                    "updated": applied.filter(applied=RowAction.UPDATE).count(),
+                    "stale": stale,
+                },
+                applied_at=timezone.now(),
+                applied_by=_account(actor),
+                error="",
+                stored_file="",
+            )
+            if not done:
+                raise _busy(locked)
             if stored:
                 transaction.on_commit(lambda: upload_storage().delete(stored))
     finally:
@@ -562,33 +794,54 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
 
 
 def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
-    """Apply now, or mark a large batch APPLYING in the background; roster.tasks.start_apply
-    enqueues it."""
+    """Apply now, or mark a large batch APPLYING (compare-and-set, with the token of its run)
+    for the task worker; roster.tasks.start_apply enqueues it. A second request for the same
+    batch is refused with a message (BatchBusy) and enqueues nothing."""
     _require_editable(actor, batch.organisation)
-    if batch.status != BatchStatus.PREVIEWED or missing_columns(batch):
+    if batch.status != BatchStatus.PREVIEWED:
+        raise _busy(batch)
+    if missing_columns(batch):
         raise ValidationError(_("请先完成预览。"))
     if not batch.applicable_count:
         raise ValidationError(_("没有可以导入的行。"))
     if batch.summary.get("rows", 0) < background_threshold():
         return batch_apply(batch=batch, actor=actor, request=request)
-    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING, background=True)
-    batch.status, batch.background = BatchStatus.APPLYING, True
+    moved = _move(
+        batch,
+        expected=(BatchStatus.PREVIEWED,),
+        to=BatchStatus.APPLYING,
+        background=True,
+        run_token=_new_token(),
+        heartbeat_at=None,
+        error="",
+    )
+    if not moved:
+        raise _busy(batch)
     return batch
 
 
 @transaction.atomic
-def batch_fail(*, batch: ImportBatch, actor, message: str, status: str) -> None:
+def batch_fail(
+    *, batch: ImportBatch, actor, message: str, status: str, token: str | None = None
+) -> bool:
     """A preview or apply that stopped with an error: the batch says so (and can be retried).
+    Only while the batch is still running (and, given `token`, still that run's): a failure
+    never overwrites what another run finished. Returns whether it did.
 
     The audit event records the change of status only: the message may quote the exception,
     and with it a cell of the file."""
     before = batch.status
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status, error=message)
+    running = ImportBatch.objects.filter(pk=batch.pk, status__in=RUNNING_STATUSES)
+    if token is not None:
+        running = running.filter(run_token=token)
+    if not running.update(status=status, error=message, status_changed_at=timezone.now()):
+        return False
     batch.status, batch.error = status, message
     _batch_event(
         actor=actor, batch=batch, action=Action.UPDATE, changes={"status": [before, status]}
     )
     progress.clear(batch.code)
+    return True
 
 
 # --- rollback -----------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 Views start a preview or an apply here: the service does it at once for a small file, or marks
 the batch for the worker, and this module enqueues it once the transaction commits. The task
-names its actor by reference, an account or the operator of a command, never "nobody"."""
+names its actor by reference, an account or the operator of a command, never "nobody".
+
+Each queued run carries the batch's run token. A task whose token no longer matches (the
+batch was retried after its worker died, or another run finished it) stops quietly and leaves
+the batch alone: a failure is reported only by the run that owns the batch."""
 
 import logging
 
@@ -33,28 +37,50 @@ def _actor(ref: dict):
     return get_user_model().objects.get(pk=ref["user"])
 
 
+def _enqueue_preview(batch: ImportBatch, actor, mapping) -> None:
+    ref, token = actor_ref(actor), batch.run_token
+    transaction.on_commit(lambda: preview_batch.enqueue(batch.pk, ref, mapping, token))
+
+
+def _enqueue_apply(batch: ImportBatch, actor) -> None:
+    ref, token = actor_ref(actor), batch.run_token
+    transaction.on_commit(lambda: apply_batch.enqueue(batch.pk, ref, token))
+
+
 def start_preview(*, batch: ImportBatch, actor, mapping: list[str | None] | None = None):
     batch = services.batch_start_preview(batch=batch, actor=actor, mapping=mapping)
     if batch.status == BatchStatus.QUEUED:
-        ref = actor_ref(actor)
-        transaction.on_commit(lambda: preview_batch.enqueue(batch.pk, ref, mapping))
+        _enqueue_preview(batch, actor, mapping)
     return batch
 
 
 def start_apply(*, batch: ImportBatch, actor, request=None):
     batch = services.batch_start_apply(batch=batch, actor=actor, request=request)
     if batch.status == BatchStatus.APPLYING and batch.background:
-        ref = actor_ref(actor)
-        transaction.on_commit(lambda: apply_batch.enqueue(batch.pk, ref))
+        _enqueue_apply(batch, actor)
+    return batch
+
+
+def retry(*, batch: ImportBatch, actor):
+    """Run again, in the worker, a preview or apply whose worker died or never came."""
+    batch = services.batch_retry(batch=batch, actor=actor)
+    if batch.status == BatchStatus.APPLYING:
+        _enqueue_apply(batch, actor)
+    else:
+        _enqueue_preview(batch, actor, services.retry_mapping(batch))
     return batch
 
 
 @task()
-def preview_batch(batch_id: int, actor: dict, mapping: list | None = None) -> None:
-    batch = ImportBatch.objects.select_related("organisation").get(pk=batch_id)
+def preview_batch(batch_id: int, actor: dict, mapping: list | None = None, token: str = "") -> None:
+    batch = ImportBatch.objects.select_related("organisation").filter(pk=batch_id).first()
+    if batch is None:
+        return  # discarded meanwhile
     actor = _actor(actor)
     try:
-        services.batch_preview(batch=batch, actor=actor, mapping=mapping)
+        services.batch_preview(batch=batch, actor=actor, mapping=mapping, token=token)
+    except services.BatchBusy:
+        logger.info("roster preview %s: the batch belongs to another run", batch.code)
     except Exception as exc:
         logger.exception("roster preview %s failed", batch.code)
         services.batch_fail(
@@ -62,16 +88,22 @@ def preview_batch(batch_id: int, actor: dict, mapping: list | None = None) -> No
             actor=actor,
             message=_("预览失败：%(error)s") % {"error": exc},
             status=BatchStatus.FAILED,
+            token=token,
         )
         raise
 
 
 @task()
-def apply_batch(batch_id: int, actor: dict) -> None:
-    batch = ImportBatch.objects.select_related("organisation").get(pk=batch_id)
+def apply_batch(batch_id: int, actor: dict, token: str = "") -> None:
+    batch = ImportBatch.objects.select_related("organisation").filter(pk=batch_id).first()
+    if batch is None:
+        return
     actor = _actor(actor)
     try:
-        services.batch_apply(batch=batch, actor=actor)
+        services.batch_apply(batch=batch, actor=actor, token=token)
+    except services.BatchBusy:
+        # Another run applied it (or took it over): its outcome stands, untouched.
+        logger.info("roster apply %s: the batch belongs to another run", batch.code)
     except Exception as exc:
         # Nothing was written (one transaction); the preview stands and can be applied again.
         logger.exception("roster apply %s failed", batch.code)
@@ -81,6 +113,7 @@ def apply_batch(batch_id: int, actor: dict) -> None:
             actor=actor,
             message=_("导入失败，未做任何修改：%(error)s") % {"error": detail},
             status=BatchStatus.PREVIEWED,
+            token=token,
         )
         if not isinstance(exc, ValidationError):
             raise

@@ -1,6 +1,7 @@
 """Pages of the roster import: upload, preview (with progress for large files), apply,
 roll back, and the files that go with them (rejected rows, blank template)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -111,7 +112,12 @@ def roster_batch(request, code):
         return render(
             request,
             "roster/batch.html#progress",
-            {"batch": batch, "progress": progress.read(batch.code)},
+            {
+                "batch": batch,
+                "progress": progress.read(batch.code),
+                "health": selectors.batch_health(batch),
+                "stale_minutes": settings.ROSTER_STALE_MINUTES,
+            },
         )
     outcome = request.GET.get("outcome")
     if outcome not in RowOutcome.values:
@@ -147,6 +153,8 @@ def roster_batch(request, code):
             "unmatched": unmatched,
             "field_labels": {key: field.label for key, field in FIELD_BY_KEY.items()},
             "progress": progress.read(batch.code) if batch.is_running else None,
+            "health": selectors.batch_health(batch),
+            "stale_minutes": settings.ROSTER_STALE_MINUTES,
         },
     )
 
@@ -162,8 +170,12 @@ def roster_columns(request, code):
     elif not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()))
     else:
-        tasks.start_preview(batch=batch, actor=request.user, mapping=form.mapping())
-        messages.success(request, _("已按新的列对应重新预览。"))
+        try:
+            tasks.start_preview(batch=batch, actor=request.user, mapping=form.mapping())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已按新的列对应重新预览。"))
     return _done(request, batch)
 
 
@@ -185,6 +197,20 @@ def roster_apply(request, code):
                     "updated": batch.summary.get("updated", 0),
                 },
             )
+    return _done(request, batch)
+
+
+@party_data_required
+@require_POST
+def roster_retry(request, code):
+    """Run again a background preview or apply whose worker died or never came."""
+    batch = _batch(request, code)
+    try:
+        tasks.retry(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新交给后台任务处理。"))
     return _done(request, batch)
 
 

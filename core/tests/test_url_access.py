@@ -154,6 +154,11 @@ ROUTES = {
         _roster_batch,
         party(admin=302, a=302, b=404, member=404),
     ),
+    "roster:roster_retry": (
+        "post",
+        _roster_batch,
+        party(admin=302, a=302, b=404, member=404),
+    ),
     "roster:roster_rejected": ("get", _roster_batch, party(b=404, member=404)),
     "roster:roster_template": ("get", lambda w: {}, party()),
     "audit:event_list": ("get", lambda w: {}, only("auditor")),
