@@ -23,8 +23,10 @@ def active_sessions(limit: int = 500) -> list[ActiveSession]:
         Session.objects.filter(expire_date__gt=timezone.now()).order_by("-expire_date")[:limit]
     )
     decoded = [(s, s.get_decoded()) for s in sessions]
-    user_ids = {data.get("_auth_user_id") for _session, data in decoded} - {None}
-    users = User.objects.in_bulk([int(pk) for pk in user_ids])
+    user_ids = {
+        int(data["_auth_user_id"]) for _session, data in decoded if data.get("_auth_user_id")
+    }
+    users = User.objects.in_bulk(list(user_ids))
     result = []
     for session, data in decoded:
         user = users.get(int(data["_auth_user_id"])) if data.get("_auth_user_id") else None

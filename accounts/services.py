@@ -2,16 +2,22 @@
 
 import secrets
 import string
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
 
 from .models import Role, User
+
+if TYPE_CHECKING:
+    from organisations.models import Organisation
 
 ACCOUNT_FIELDS = (
     "username",
@@ -52,7 +58,13 @@ def _check_role(user: User) -> None:
 
 @transaction.atomic
 def account_create(
-    *, actor, username: str, role: str, request=None, password: str | None = None, **fields
+    *,
+    actor: User,
+    username: str,
+    role: str,
+    request: HttpRequest | None = None,
+    password: str | None = None,
+    **fields: Any,
 ) -> tuple[User, str]:
     """A new account with an initial password (returned once, to hand over)."""
     user = User(username=username.strip(), role=role, must_change_password=True, **fields)
@@ -75,7 +87,9 @@ def account_create(
 
 
 @transaction.atomic
-def account_update(*, actor, user: User, request=None, **fields) -> User:
+def account_update(
+    *, actor: User, user: User, request: HttpRequest | None = None, **fields: Any
+) -> User:
     before = audit.snapshot(user, ACCOUNT_FIELDS)
     for name, value in fields.items():
         setattr(user, name, value)
@@ -97,7 +111,7 @@ def account_update(*, actor, user: User, request=None, **fields) -> User:
 
 
 @transaction.atomic
-def account_reset_password(*, actor, user: User, request=None) -> str:
+def account_reset_password(*, actor: User, user: User, request: HttpRequest | None = None) -> str:
     password = generate_initial_password()
     user.set_password(password)
     user.must_change_password = True
@@ -113,7 +127,7 @@ def account_reset_password(*, actor, user: User, request=None) -> str:
 
 
 @transaction.atomic
-def password_change(*, user: User, new_password: str, request=None) -> None:
+def password_change(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
     validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
@@ -122,7 +136,13 @@ def password_change(*, user: User, new_password: str, request=None) -> None:
 
 
 @transaction.atomic
-def account_unlock(*, actor, username: str = "", ip_address: str = "", request=None) -> int:
+def account_unlock(
+    *,
+    actor: User,
+    username: str = "",
+    ip_address: str = "",
+    request: HttpRequest | None = None,
+) -> int:
     """Lift a lockout early (安全员)."""
     from axes.utils import reset
 
@@ -137,11 +157,11 @@ def account_unlock(*, actor, username: str = "", ip_address: str = "", request=N
     return count
 
 
-def login_recorded(*, user: User, request) -> None:
+def login_recorded(*, user: User, request: HttpRequest | None) -> None:
     audit.record(actor=user, action=Action.LOGIN, target=user, request=request)
 
 
-def login_failed_recorded(*, username: str, request) -> None:
+def login_failed_recorded(*, username: str, request: HttpRequest | None) -> None:
     audit.record(
         actor=None,
         actor_name=username[:150],
@@ -151,7 +171,7 @@ def login_failed_recorded(*, username: str, request) -> None:
     )
 
 
-def lockout_recorded(*, username: str, request) -> None:
+def lockout_recorded(*, username: str, request: HttpRequest | None) -> None:
     audit.record(
         actor=None,
         actor_name=username[:150],
@@ -161,12 +181,12 @@ def lockout_recorded(*, username: str, request) -> None:
     )
 
 
-def logout_recorded(*, user: User, request) -> None:
+def logout_recorded(*, user: User, request: HttpRequest | None) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
 
 
 @transaction.atomic
-def api_token_rotate(*, user: User, request=None) -> str:
+def api_token_rotate(*, user: User, request: HttpRequest | None = None) -> str:
     """A new API token for `user`, replacing any old one; shown to the user once."""
     from rest_framework.authtoken.models import Token
 
@@ -182,13 +202,13 @@ def api_token_rotate(*, user: User, request=None) -> str:
     return token.key
 
 
-def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
+def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str = "") -> int:
     """In-app notifications (站内通知), sent after the surrounding transaction commits."""
     from .models import Notification
 
     recipients = list(recipients)
 
-    def send():
+    def send() -> None:
         Notification.objects.bulk_create(
             [Notification(recipient=r, title=title[:200], body=body, link=link) for r in recipients]
         )
@@ -197,7 +217,7 @@ def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
     return len(recipients)
 
 
-def secretaries_over(organisation) -> "list[User]":
+def secretaries_over(organisation: "Organisation") -> list[User]:
     """Active secretary accounts whose subtree contains `organisation`."""
     prefixes = [organisation.path[:n] for n in range(4, len(organisation.path) + 1, 4)]
     return list(
@@ -206,7 +226,13 @@ def secretaries_over(organisation) -> "list[User]":
 
 
 @transaction.atomic
-def sessions_end(*, actor, keys: list[str], request=None, target: User | None = None) -> int:
+def sessions_end(
+    *,
+    actor: User,
+    keys: list[str],
+    request: HttpRequest | None = None,
+    target: User | None = None,
+) -> int:
     """Sign sessions out (安全员 or on deactivation); the actor's own session is kept."""
     from django.contrib.sessions.models import Session
 

@@ -6,8 +6,17 @@ and turns the answer into a filter; views and the API never scope by hand.
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+    from .models import Organisation
 
 
 class Reach(Enum):
@@ -28,7 +37,7 @@ class Scope:
 NOTHING = Scope(Reach.NOTHING)
 
 
-def scope_for(user, *, write: bool = False) -> Scope:
+def scope_for(user: "User | AnonymousUser | None", *, write: bool = False) -> Scope:
     """What `user` may read (or, with write=True, change) of organisations and members."""
     from accounts.models import Role
 
@@ -36,11 +45,11 @@ def scope_for(user, *, write: bool = False) -> Scope:
         return NOTHING
     if user.role == Role.COMMITTEE_ADMIN:
         return Scope(Reach.ALL)
-    if user.role == Role.SECRETARY and user.organisation_id:
+    if user.role == Role.SECRETARY and user.organisation is not None:
         # One query per request at most: the related object is cached on the user.
         organisation = user.organisation
         return Scope(Reach.SUBTREE, path=organisation.path, organisation_id=organisation.pk)
-    if user.role == Role.MEMBER and user.member_id and not write:
+    if user.role == Role.MEMBER and not write and user.member is not None:
         member = user.member
         return Scope(Reach.SELF, organisation_id=member.organisation_id, member_id=member.pk)
     # Auditors and security officers never read party data (三员分立).
@@ -57,7 +66,7 @@ def organisation_q(scope: Scope, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
-def subtree_ids(path: str):
+def subtree_ids(path: str) -> "QuerySet[Organisation, dict[str, Any]]":
     """The ids of the organisations under `path` (itself included), as a subquery.
 
     Members are matched with `organisation_id IN (…)` rather than a join on the path: the
@@ -78,7 +87,7 @@ def member_q(scope: Scope, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
-def can_edit(user, organisation) -> bool:
+def can_edit(user: "User | AnonymousUser | None", organisation: "Organisation") -> bool:
     """Whether `user` may change `organisation` and its members: the write scope, decided
     from the organisation's path without a query."""
     scope = scope_for(user, write=True)
@@ -87,6 +96,6 @@ def can_edit(user, organisation) -> bool:
     return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
 
 
-def can_reveal_personal_data(user) -> bool:
+def can_reveal_personal_data(user: "User | AnonymousUser | None") -> bool:
     """Only those who may edit a member may ask to see the clear ID number."""
     return scope_for(user, write=True).reach in (Reach.ALL, Reach.SUBTREE)
