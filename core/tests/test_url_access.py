@@ -110,7 +110,7 @@ def scoped(ok=200, member=404, *, base=None):
 
 
 def api_scoped(member=404):
-    return scoped(member=member, base={**api(), "anonymous": 401})
+    return scoped(member=member, base=api())
 
 
 def both(table):
@@ -120,7 +120,7 @@ def both(table):
 
 def recipient_only():
     """Each secretary marks their own notification read; everyone else's is 404."""
-    return {side: {**only(f"secretary_{side}", 302)} for side in SIDES}
+    return {side: only(f"secretary_{side}", 302) for side in SIDES}
 
 
 # name -> (method, kwargs for a side's object, or None; statuses: {persona: status} or, for a URL
