@@ -37,6 +37,10 @@ def _test_settings(settings, tmp_path):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_SSL_REDIRECT = False
+    # WhiteNoise otherwise indexes every static file (about 1,200, with stat calls and headers)
+    # each time a test client builds its middleware: most of a simple test's time. In
+    # autorefresh mode it looks a file up only when one is asked for.
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -3,11 +3,14 @@
 import getpass
 import secrets
 import string
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +20,9 @@ from audit.models import Action
 from core.actors import operator as actor_operator
 
 from .models import PRIVILEGED_ROLES, Role, User
+
+if TYPE_CHECKING:
+    pass
 
 ACCOUNT_FIELDS = (
     "username",
@@ -255,7 +261,7 @@ def privileged_account_set_role(
 
 
 @transaction.atomic
-def password_change(*, user: User, new_password: str, request=None) -> None:
+def password_change(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
     validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
@@ -332,7 +338,7 @@ def logout_recorded(*, user: User, request) -> None:
 
 
 @transaction.atomic
-def api_token_rotate(*, user: User, request=None) -> str:
+def api_token_rotate(*, user: User, request: HttpRequest | None = None) -> str:
     """A new API token for `user`, replacing any old one; shown to the user once."""
     from rest_framework.authtoken.models import Token
 
@@ -348,13 +354,13 @@ def api_token_rotate(*, user: User, request=None) -> str:
     return token.key
 
 
-def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
+def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str = "") -> int:
     """In-app notifications (站内通知), sent after the surrounding transaction commits."""
     from .models import Notification
 
     recipients = list(recipients)
 
-    def send():
+    def send() -> None:
         Notification.objects.bulk_create(
             [Notification(recipient=r, title=title[:200], body=body, link=link) for r in recipients]
         )

@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, router, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from core import network
@@ -13,11 +15,17 @@ from core.actors import Operator
 
 from .models import Action, AuditEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from organisations.models import Organisation
+
 # Fields whose values never go into the log in clear.
 MASKED_FIELDS = {"id_number", "password"}
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, date | datetime | Decimal):
@@ -25,19 +33,19 @@ def _plain(value):
     return value
 
 
-def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields`, JSON-ready, for a before/after comparison."""
     values = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        if field.is_relation:
+        if isinstance(field, models.ForeignKey):
             values[name] = getattr(instance, field.attname)
         else:
             values[name] = _plain(getattr(instance, name))
     return values
 
 
-def diff(before: dict, after: dict) -> dict:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for every field whose value changed."""
     return {
         key: [before.get(key), after.get(key)]
@@ -53,13 +61,13 @@ def client_ip(request) -> str | None:
 
 def record(
     *,
-    actor,
+    actor: "User | AnonymousUser | None",
     action: Action | str,
     target: models.Model | None = None,
-    organisation=None,
-    changes: dict | None = None,
+    organisation: "Organisation | int | None" = None,
+    changes: dict[str, Any] | None = None,
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
     target_repr: str = "",
     batch: str = "",
     actor_name: str = "",

@@ -12,6 +12,7 @@ organisation, which kinds may sit under which, one secretary at a time.
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -21,6 +22,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.actors import MissingActor, Operator
 from core.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+    from .models import Organisation
 
 
 class Reach(Enum):
@@ -59,7 +68,7 @@ def scope_for(user, *, write: bool = False) -> Scope:
         # One query per request at most: the related object is cached on the user.
         organisation = user.organisation
         return Scope(Reach.SUBTREE, path=organisation.path, organisation_id=organisation.pk)
-    if user.role == Role.MEMBER and user.member_id and not write:
+    if user.role == Role.MEMBER and not write and user.member is not None:
         member = user.member
         return Scope(Reach.SELF, organisation_id=member.organisation_id, member_id=member.pk)
     # Auditors and security officers never read party data (三员分立).
@@ -71,7 +80,7 @@ def _organisation_model():
     return apps.get_model("organisations", "Organisation")
 
 
-def subtree_ids(path: str):
+def subtree_ids(path: str) -> "QuerySet[Organisation, dict[str, Any]]":
     """The ids of the organisations under `path` (itself included), as a subquery.
 
     Owned rows are matched with `organisation_id IN (…)` rather than a join on the path: the
@@ -126,7 +135,7 @@ def can_edit(user, organisation) -> bool:
     return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
 
 
-def can_reveal_personal_data(user) -> bool:
+def can_reveal_personal_data(user: "User | AnonymousUser | None") -> bool:
     """Only those who may edit a member may ask to see the clear ID number."""
     return scope_for(user, write=True).reach in (Reach.ALL, Reach.SUBTREE)
 

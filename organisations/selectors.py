@@ -4,14 +4,30 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from .filters import MemberFilter
-from .models import Member, MemberCategory, MemberStatus, Organisation, Position
+from .models import (
+    Member,
+    MemberCategory,
+    MembershipPeriod,
+    MemberStatus,
+    Organisation,
+    Position,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    Viewer = User | AnonymousUser
 
 # Warn this many days before a committee's term ends (换届提醒).
 TERM_WARNING_DAYS = 90
@@ -29,7 +45,7 @@ class CategoryCounts:
         return self.full + self.probationary
 
 
-def organisation_tree(user) -> list[Organisation]:
+def organisation_tree(user: "Viewer") -> list[Organisation]:
     """Visible organisations in tree order, each with `member_count` (its own active members)
     and `subtree_count` (with everything below it). Two queries, whatever the tree's size."""
     organisations = list(Organisation.objects.visible_to(user).order_by("path"))
@@ -88,7 +104,7 @@ def category_counts(organisation: Organisation) -> CategoryCounts:
     return CategoryCounts(full=counts["full"], probationary=counts["probationary"])
 
 
-def current_positions(organisation: Organisation):
+def current_positions(organisation: Organisation) -> QuerySet[Position]:
     return (
         Position.objects.current()
         .filter(organisation=organisation)
@@ -97,7 +113,9 @@ def current_positions(organisation: Organisation):
     )
 
 
-def positions_ending(user, *, today: date | None = None, within_days: int = TERM_WARNING_DAYS):
+def positions_ending(
+    user: "Viewer", *, today: date | None = None, within_days: int = TERM_WARNING_DAYS
+) -> QuerySet[Position]:
     """Current positions whose term ends within `within_days` (or has already ended)."""
     today = today or timezone.localdate()
     return (
@@ -109,12 +127,14 @@ def positions_ending(user, *, today: date | None = None, within_days: int = TERM
     )
 
 
-def member_list(user):
+def member_list(user: "Viewer") -> QuerySet[Member]:
     """The base of the member list: visible members with what a row shows, no N+1."""
     return _with_row_data(Member.objects.visible_to(user))
 
 
-def filtered_members(user, params):
+def filtered_members(
+    user: "Viewer", params: QueryDict | None
+) -> tuple[MemberFilter, QuerySet[Member]]:
     """The member list's filter form and the visible members it selects (none while a filter
     is invalid: the form then says which). Shared by the list page and the 花名册 export."""
     member_filter = MemberFilter(params, user=user)
@@ -126,7 +146,7 @@ def filtered_members(user, params):
     return member_filter, queryset
 
 
-def _with_row_data(queryset):
+def _with_row_data(queryset: QuerySet[Member]) -> QuerySet[Member]:
     return queryset.select_related("organisation")
 
 
@@ -164,6 +184,8 @@ class MemberPaginator(Paginator):
     and join every row it skips. Still one query, so the page's query count does not change.
     """
 
+    object_list: QuerySet[Member]
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -180,30 +202,31 @@ class MemberPaginator(Paginator):
                 cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
 
-    def page(self, number):
+    def page(self, number: int | str) -> "Page[Member]":
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self._rows(bottom, top), number, self)
+        # _get_page is Django's documented hook for a Page subclass; django-stubs omit it.
+        return self._get_page(self._rows(bottom, top), number, self)  # type: ignore[attr-defined]
 
-    def _rows(self, bottom: int, top: int):
+    def _rows(self, bottom: int, top: int) -> QuerySet[Member]:
         queryset = self.object_list
         if bottom < DEFERRED_JOIN_FROM or top <= bottom:
             return queryset.only(*ROW_FIELDS)[bottom:top]
         keys = queryset.values("pk")[bottom:top]
-        ordering = queryset.query.order_by or Member._meta.ordering
+        ordering = queryset.query.order_by or Member._meta.ordering or ()
         # Scoping and filters are in `keys`; this outer query only fetches those rows.
         rows = _with_row_data(Member.objects.filter(pk__in=keys))
         return rows.only(*ROW_FIELDS).order_by(*ordering)
 
 
-def member_detail_queryset(user):
+def member_detail_queryset(user: "Viewer") -> QuerySet[Member]:
     return Member.objects.visible_to(user).select_related("organisation")
 
 
-def membership_history(member: Member):
+def membership_history(member: Member) -> QuerySet[MembershipPeriod]:
     return member.periods.select_related("organisation")
 
 
@@ -215,7 +238,7 @@ class ScopeSummary:
     members: CategoryCounts
 
 
-def scope_summary(user) -> ScopeSummary | None:
+def scope_summary(user: "Viewer") -> ScopeSummary | None:
     if not Organisation.objects.editable_by(user).exists():
         return None
     counts = (

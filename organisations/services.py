@@ -1,9 +1,11 @@
 """Writes to the organisation tree and the member registry. Every write is audited."""
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +22,12 @@ from .models import (
     Member,
     MembershipPeriod,
     Organisation,
+    OrganisationKind,
     Position,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MEMBER_FIELDS = (
     "name",
@@ -99,13 +105,20 @@ def _check_member(member: Member, id_number: str) -> None:
         raise ValidationError(errors)
 
 
-def require_editable(actor, organisation: Organisation) -> None:
+def require_editable(actor: "User", organisation: Organisation) -> None:
     if not policy.can_edit(actor, organisation):
         raise PermissionDenied
 
 
 @transaction.atomic
-def member_create(*, actor, id_number: str, request=None, batch: str = "", **fields) -> Member:
+def member_create(
+    *,
+    actor: "User",
+    id_number: str,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
+) -> Member:
     organisation = fields["organisation"]
     require_editable(actor, organisation)
     member = Member(**fields)
@@ -134,7 +147,13 @@ def member_create(*, actor, id_number: str, request=None, batch: str = "", **fie
 
 @transaction.atomic
 def member_update(
-    *, actor, member: Member, id_number: str | None = None, request=None, batch: str = "", **fields
+    *,
+    actor: "User",
+    member: Member,
+    id_number: str | None = None,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
 ) -> Member:
     require_editable(actor, member.organisation)
     before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
@@ -181,7 +200,9 @@ def member_update(
 
 
 @transaction.atomic
-def member_reveal_id_number(*, actor, member: Member, reason: str, request=None) -> str:
+def member_reveal_id_number(
+    *, actor: "User", member: Member, reason: str, request: HttpRequest | None = None
+) -> str:
     """The clear ID number, for someone who may edit the member and says why. Audited."""
     reason = (reason or "").strip()
     if len(reason) < 2:
@@ -201,7 +222,11 @@ def member_reveal_id_number(*, actor, member: Member, reason: str, request=None)
 
 @transaction.atomic
 def organisation_create(
-    *, actor, parent: Organisation | None, request=None, **fields
+    *,
+    actor: "User",
+    parent: Organisation | None,
+    request: HttpRequest | None = None,
+    **fields: Any,
 ) -> Organisation:
     if parent is None:
         if not policy.can_create_root(actor):
@@ -228,7 +253,11 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_update(
-    *, actor, organisation: Organisation, request=None, **fields
+    *,
+    actor: "User",
+    organisation: Organisation,
+    request: HttpRequest | None = None,
+    **fields: Any,
 ) -> Organisation:
     # The diff is against the stored row (locked), whatever the caller's object went through.
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -257,7 +286,7 @@ def organisation_update(
 
 
 def default_term_end(organisation: Organisation, term_start: date) -> date:
-    years = TERM_YEARS[organisation.kind]
+    years = TERM_YEARS[OrganisationKind(organisation.kind)]
     try:
         return term_start.replace(year=term_start.year + years)
     except ValueError:  # 29 February
@@ -267,13 +296,13 @@ def default_term_end(organisation: Organisation, term_start: date) -> date:
 @transaction.atomic
 def position_create(
     *,
-    actor,
+    actor: "User",
     organisation: Organisation,
     member: Member,
     title: str,
     term_start: date,
     term_end: date | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Position:
     require_editable(actor, organisation)
     position = Position(

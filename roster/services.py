@@ -9,15 +9,19 @@ snapshot and diff. Every change is audited with the batch code in AuditEvent.bat
 import json
 import logging
 import secrets
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +43,13 @@ from .models import (
     RowOutcome,
 )
 from .normalise import ParsedDate
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# The importing user, or None for the command line (the server's operator).
+Actor: TypeAlias = "User | None"
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +180,12 @@ def _batch_event(*, actor, batch: ImportBatch, action: Action, changes: dict, **
 # --- upload -------------------------------------------------------------------------------
 
 
-def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
+def batch_upload(*, actor: Actor, organisation: Organisation, upload: File) -> ImportBatch:
     """Store an uploaded .xlsx/.csv (type- and size-checked) as a new batch, and find its table.
 
     Raises ValidationError({"file": ...}) for a file that is not a roster at all."""
     _require_editable(actor, organisation)
+    name = upload.name or ""
     if upload.size > max_upload_bytes():
         raise ValidationError(
             {
@@ -185,7 +197,7 @@ def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
     head = upload.read(8)
     upload.seek(0)
     try:
-        file_format = reader.detect_format(upload.name, head)
+        file_format = reader.detect_format(name, head)
     except reader.RosterFileError as exc:
         raise ValidationError({"file": exc.message}) from None
     batch = ImportBatch(
@@ -258,7 +270,7 @@ def batch_discard(*, batch: ImportBatch, actor, reason: str = "") -> None:
     batch.delete()
 
 
-def batches_expire(*, older_than_days: int = 7, now=None) -> int:
+def batches_expire(*, older_than_days: int = 7, now: datetime | None = None) -> int:
     """Discard batches uploaded more than `older_than_days` ago and never applied: their files
     hold clear ID numbers and must not stay on disk. Returns how many went."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
@@ -289,7 +301,7 @@ def _expirable(cutoff, now):
 # --- preview ------------------------------------------------------------------------------
 
 
-def _encode_cell(value):
+def _encode_cell(value: object) -> object:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime):
@@ -301,10 +313,15 @@ def _encode_cell(value):
     return str(value)
 
 
-def decode_cell(value):
+def decode_cell(value: object) -> object:
     if isinstance(value, dict):
         kind, text = next(iter(value.items()))
-        return {"datetime": datetime, "date": date, "time": time}[kind].fromisoformat(text)
+        parsers: dict[str, Callable[[str], object]] = {
+            "datetime": datetime.fromisoformat,
+            "date": date.fromisoformat,
+            "time": time.fromisoformat,
+        }
+        return parsers[kind](text)
     return value
 
 
@@ -484,7 +501,7 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict, 
 
 
 def batch_start_preview(
-    *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
+    *, batch: ImportBatch, actor: Actor, mapping: list[str | None] | None = None
 ) -> ImportBatch:
     """Preview now, or mark a big file (by estimated rows, or by size) QUEUED for the task
     worker with the token of its run (the page then shows progress);
@@ -558,7 +575,7 @@ def batch_retry(*, batch: ImportBatch, actor) -> ImportBatch:
 # --- apply --------------------------------------------------------------------------------
 
 
-def _chunks(items: list, size: int = WRITE_CHUNK):
+def _chunks(items: list[_T], size: int = WRITE_CHUNK) -> Iterator[list[_T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -573,9 +590,9 @@ def _stale(row: ImportRow, text: str) -> None:
     ]
 
 
-def _stored_values(row: ImportRow, organisations: dict) -> dict:
+def _stored_values(row: ImportRow, organisations: dict[int, Organisation]) -> dict[str, Any]:
     """ImportRow.values back as the preview's values (ParsedDate, Organisation)."""
-    values = {}
+    values: dict[str, Any] = {}
     stored = row.values
     for key, value in stored.items():
         if key in preview.PRECISION_FIELDS.values():
@@ -590,11 +607,17 @@ def _stored_values(row: ImportRow, organisations: dict) -> dict:
     return values
 
 
-def _snapshot(member: Member) -> dict:
+def _snapshot(member: Member) -> dict[str, Any]:
     return {**audit.snapshot(member, SNAPSHOT_FIELDS), "id_number": member.id_number_masked}
 
 
-def _apply_creates(batch, actor, rows, organisations, request) -> None:
+def _apply_creates(
+    batch: ImportBatch,
+    actor: Actor,
+    rows: list[ImportRow],
+    organisations: dict[int, Organisation],
+    request: HttpRequest | None,
+) -> None:
     numbers = {row.pk: crypto.decrypt(row.id_number_token) for row in rows}
     digests = {row.pk: crypto.digest(numbers[row.pk]) for row in rows}
     taken = set(
@@ -632,7 +655,13 @@ def _apply_creates(batch, actor, rows, organisations, request) -> None:
         row.member, row.applied = member, RowAction.CREATE
 
 
-def _apply_updates(batch, actor, rows, organisations, request) -> None:
+def _apply_updates(
+    batch: ImportBatch,
+    actor: Actor,
+    rows: list[ImportRow],
+    organisations: dict[int, Organisation],
+    request: HttpRequest | None,
+) -> None:
     members = preview.member_queryset(actor).in_bulk([row.member_id for row in rows])
     now, today = timezone.now(), timezone.localdate()
     changed, moved = [], []
@@ -665,7 +694,7 @@ def _apply_updates(batch, actor, rows, organisations, request) -> None:
             moved.append((row, member))
     _update_rows(Member, [m for _r, m, _b in changed], UPDATE_FIELDS)
     if moved:
-        open_periods = {}
+        open_periods: dict[int, list[int]] = {}
         for period in MembershipPeriod.objects.filter(
             member_id__in=[m.pk for _r, m in moved], ended_on__isnull=True
         ):
@@ -887,9 +916,9 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     for relation in Member._meta.related_objects:
         if relation.related_model in (MembershipPeriod, ImportRow):
             continue  # removed with the member / our own bookkeeping
-        for chunk in _chunks(created):
+        for ids in _chunks(created):
             referring = relation.related_model._base_manager.filter(
-                **{f"{relation.field.name}__in": chunk}
+                **{f"{relation.field.name}__in": ids}
             ).values_list(relation.field.attname, flat=True)
             for member_id in set(referring):
                 number, name = by_member[member_id]
@@ -907,7 +936,7 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     return blockers
 
 
-def _restore(member: Member, before: dict) -> None:
+def _restore(member: Member, before: dict[str, Any]) -> None:
     for key in SNAPSHOT_FIELDS:
         if key not in before:
             continue
@@ -921,7 +950,9 @@ def _restore(member: Member, before: dict) -> None:
 
 
 @transaction.atomic
-def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
+def batch_rollback(
+    *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
+) -> ImportBatch:
     """Undo an applied batch: previous values restored, created members removed. Refused
     (ValidationError listing why) while anything later depends on it."""
     _require_editable(actor, batch.organisation)
@@ -961,9 +992,9 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
         .exclude(member=None)
         .values_list("member_id", flat=True)
     )
-    for chunk in _chunks(created):
-        members = Member.objects.filter(pk__in=chunk)
-        for member in members:
+    for ids in _chunks(created):
+        doomed = Member.objects.filter(pk__in=ids)
+        for member in doomed:
             _audit(
                 actor=actor,
                 batch=batch,
@@ -974,7 +1005,7 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
                 reason=reason,
                 request=request,
             )
-        members.delete()
+        doomed.delete()
     batch.status = BatchStatus.ROLLED_BACK
     batch.rolled_back_at = now
     batch.rolled_back_by = _account(actor)
@@ -988,13 +1019,13 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
 @transaction.atomic
 def member_export_recorded(
     *,
-    actor,
-    organisation,
+    actor: "User",
+    organisation: Organisation | None,
     count: int,
-    filters: dict,
+    filters: dict[str, Any],
     reveal: bool = False,
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> None:
     """An export of personal data is itself audited; one with clear ID numbers records why."""
     audit.record(
@@ -1021,7 +1052,7 @@ def rejected_rows_recorded(*, actor, batch: ImportBatch, count: int, request=Non
     )
 
 
-def _update_rows(model, objects: list, fields: list[str]) -> None:
+def _update_rows(model: type[models.Model], objects: list[Any], fields: list[str]) -> None:
     """UPDATE … WHERE pk = … for each object in one executemany.
 
     QuerySet.bulk_update builds one CASE WHEN per field over the whole chunk, which at
@@ -1031,12 +1062,13 @@ def _update_rows(model, objects: list, fields: list[str]) -> None:
         return
     meta = model._meta
     connection = connections[router.db_for_write(model)]
-    columns = [meta.get_field(name) for name in fields]
+    concrete = {field.name: field for field in meta.concrete_fields}
+    columns = [concrete[name] for name in fields]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in columns),
-        quote(meta.pk.column),
+        ", ".join(f"{quote(_column(field))} = %s" for field in columns),
+        quote(_column(meta.pk)),
     )
     params = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
@@ -1045,3 +1077,10 @@ def _update_rows(model, objects: list, fields: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    """A concrete field's column (typed optional: fields without a column have none)."""
+    if field.column is None:
+        raise ValueError(f"{field} has no database column")
+    return field.column
