@@ -28,6 +28,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed .env
 	mkdir -p var
+	@$(PYTHON) scripts/system_packages.py
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
