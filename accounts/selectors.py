@@ -46,3 +46,11 @@ def active_sessions(limit: int = 500) -> list[ActiveSession]:
 
 def sessions_of(user: User) -> list[str]:
     return [s.key for s in active_sessions() if s.user.pk == user.pk]
+
+
+def api_tokens_of(user: User):
+    """The user's API tokens that still work, newest first (expired ones are refused by the
+    authentication and removed when the user next creates one)."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

@@ -2,16 +2,21 @@
 
 import secrets
 import string
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
 
 from .models import Role, User
+
+if TYPE_CHECKING:
+    from knox.models import AuthToken
 
 ACCOUNT_FIELDS = (
     "username",
@@ -93,6 +98,7 @@ def account_update(*, actor, user: User, request=None, **fields) -> User:
             from .selectors import sessions_of
 
             sessions_end(actor=actor, keys=sessions_of(user), request=request, target=user)
+            api_tokens_revoke(actor=actor, user=user, request=request)
     return user
 
 
@@ -109,6 +115,7 @@ def account_reset_password(*, actor, user: User, request=None) -> str:
         changes={"password": ["***", "*** (reset)"]},
         request=request,
     )
+    api_tokens_revoke(actor=actor, user=user, request=request)
     return password
 
 
@@ -119,6 +126,7 @@ def password_change(*, user: User, new_password: str, request=None) -> None:
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     audit.record(actor=user, action=Action.PASSWORD_CHANGE, target=user, request=request)
+    api_tokens_revoke(actor=user, user=user, request=request)
 
 
 @transaction.atomic
@@ -165,21 +173,73 @@ def logout_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
 
 
-@transaction.atomic
-def api_token_rotate(*, user: User, request=None) -> str:
-    """A new API token for `user`, replacing any old one; shown to the user once."""
-    from rest_framework.authtoken.models import Token
+def _token_label(token) -> str:
+    """How a token is named on screen and in the log: its first 8 characters (of 64), enough
+    to tell one's tokens apart and far too few to use."""
+    return f"{token.token_key[:8]}…"
 
-    replaced = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
+
+@transaction.atomic
+def api_token_create(*, user: User, request=None) -> tuple["AuthToken", str]:
+    """A new API token (django-rest-knox) for `user`, valid API_TOKEN_TTL_DAYS days.
+
+    Returns the token's row and the token itself, to be shown once: only its hash is kept."""
+    from knox.models import AuthToken
+    from knox.settings import knox_settings
+
+    # Lock the account's row: two simultaneous requests must not both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if limit is not None and AuthToken.objects.filter(user=user).count() >= limit:
+        raise ValidationError(
+            _("每个账号最多同时持有 %(n)d 个 API 令牌，请先吊销不再使用的令牌。") % {"n": limit}
+        )
+    token, key = AuthToken.objects.create(user=user)
     audit.record(
         actor=user,
-        action=Action.UPDATE,
+        action=Action.CREATE,
         target=user,
-        changes={"api_token": ["***" if replaced else None, "*** (new)"]},
+        changes={
+            "api_token": [None, _token_label(token)],
+            "expiry": [None, token.expiry.isoformat()],
+        },
         request=request,
     )
-    return token.key
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token: "AuthToken", request=None) -> None:
+    """The user revokes one of their own API tokens."""
+    if token.user_id != user.pk:
+        raise PermissionDenied
+    token.delete()
+    audit.record(
+        actor=user,
+        action=Action.DELETE,
+        target=user,
+        changes={"api_token": [_token_label(token), None]},
+        request=request,
+    )
+
+
+@transaction.atomic
+def api_tokens_revoke(*, actor, user: User, request=None) -> int:
+    """Revoke every API token of `user`: on a password change or reset, on deactivation, or
+    by the user at once. Audited when there was any."""
+    from knox.models import AuthToken
+
+    count, _deleted = AuthToken.objects.filter(user=user).delete()
+    if count:
+        audit.record(
+            actor=actor,
+            action=Action.DELETE,
+            target=user,
+            changes={"api_tokens": [count, 0]},
+            request=request,
+        )
+    return count
 
 
 def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:

@@ -1,15 +1,24 @@
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.response import Response
 
 from organisations import selectors, services
-from organisations.filters import MemberFilter
+from organisations.filters import MemberFilter, labelled_errors
 from organisations.models import Member, Organisation
 
+from .permissions import PARTY_DATA
 from .serializers import (
     MemberInputSerializer,
     MemberSerializer,
@@ -18,12 +27,9 @@ from .serializers import (
     OrganisationSerializer,
 )
 
-
-class ReadsPartyData(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return bool(
-            request.user and request.user.is_authenticated and request.user.reads_party_data
-        )
+# Object ids in URLs are decimal numbers: anything else is no such object (404), never an
+# error from the database's integer conversion (`/members/AAA/` was a server error).
+ID = "[0-9]{1,18}"
 
 
 def _service_call(func, **kwargs):
@@ -47,7 +53,8 @@ class OrganisationViewSet(
     """Organisations visible to the caller, in tree order."""
 
     serializer_class = OrganisationSerializer
-    permission_classes = [ReadsPartyData]
+    permission_classes = PARTY_DATA
+    lookup_value_regex = ID
 
     def get_queryset(self):
         return Organisation.objects.visible_to(self.request.user).order_by("path")
@@ -82,7 +89,8 @@ class MemberViewSet(
     ID numbers and phones are always masked here."""
 
     serializer_class = MemberSerializer
-    permission_classes = [ReadsPartyData]
+    permission_classes = PARTY_DATA
+    lookup_value_regex = ID
     filter_backends: list = []
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -91,7 +99,7 @@ class MemberViewSet(
         if self.action == "list":
             member_filter = MemberFilter(self.request.query_params, user=self.request.user)
             if not member_filter.is_valid():
-                raise ValidationError(member_filter.errors)
+                raise ValidationError(labelled_errors(member_filter))
             queryset = member_filter.filter_queryset(queryset)
         return queryset
 
@@ -124,3 +132,21 @@ class MemberViewSet(
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """接口文档: Swagger UI, from drf-spectacular-sidecar's local files (no CDN).
+
+    The start-up script is not inline, which the CSP (scripts from our own origin only) would
+    block and leave the page blank: the page loads it from this same URL with `?script`.
+    It is a page for the browser, so the anonymous are sent to the login page and an account
+    that must change its password to the password form, as everywhere else."""
+
+    def handle_exception(self, exc):
+        user = self.request.user
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            return redirect_to_login(self.request.get_full_path())
+        must_change = user.is_authenticated and user.must_change_password
+        if isinstance(exc, PermissionDenied) and must_change:
+            return redirect("accounts:password_change")
+        return super().handle_exception(exc)
