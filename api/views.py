@@ -2,9 +2,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import api_view
 from rest_framework.exceptions import (
     AuthenticationFailed,
     NotAuthenticated,
@@ -77,6 +79,23 @@ class OrganisationViewSet(
         return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
 
 
+class MemberFilterBackend(DjangoFilterBackend):
+    """The member list page's own filters (organisations.filters.MemberFilter, its choices
+    scoped to the caller), on the list only; they are documented in the schema from the same
+    class. Invalid values are a 400 naming each field in Chinese, as on the page."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "user": request.user}
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) != "list":
+            return queryset
+        member_filter = self.get_filterset(request, queryset, view)
+        if not member_filter.is_valid():
+            raise ValidationError(labelled_errors(member_filter))
+        return member_filter.qs
+
+
 class MemberViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -91,17 +110,12 @@ class MemberViewSet(
     serializer_class = MemberSerializer
     permission_classes = PARTY_DATA
     lookup_value_regex = ID
-    filter_backends: list = []
+    filter_backends = [MemberFilterBackend]
+    filterset_class = MemberFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        queryset = selectors.member_list(self.request.user).order_by("name_pinyin", "id")
-        if self.action == "list":
-            member_filter = MemberFilter(self.request.query_params, user=self.request.user)
-            if not member_filter.is_valid():
-                raise ValidationError(labelled_errors(member_filter))
-            queryset = member_filter.filter_queryset(queryset)
-        return queryset
+        return selectors.member_list(self.request.user).order_by("name_pinyin", "id")
 
     def _organisation(self, pk):
         return get_object_or_404(Organisation.objects.editable_by(self.request.user), pk=pk)
@@ -150,3 +164,11 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         if isinstance(exc, PermissionDenied) and must_change:
             return redirect("accounts:password_change")
         return super().handle_exception(exc)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/ (`/api/v1/members/AAA/`): a JSON 404 like the API's own,
+    not the site's HTML page."""
+    raise NotFound

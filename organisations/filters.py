@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Member, MemberCategory, MemberStatus, Organisation, Sex
 from .reference_data import Education, Ethnicity
@@ -155,6 +156,7 @@ FIRST_JOINED_YEAR = 1921
 LAST_YEAR = 9999
 
 
+@extend_schema_field({"type": "integer", "minimum": FIRST_JOINED_YEAR, "maximum": LAST_YEAR})
 class YearFilter(django_filters.NumberFilter):
     """A whole year within [FIRST_JOINED_YEAR, LAST_YEAR]; anything else is a field error."""
 

@@ -35,3 +35,25 @@ def test_malformed_ids_are_404(api, resource, pk):
     if resource == "members":
         response = api.patch(f"/api/v1/members/{pk}/", {"post": "x"}, format="json")
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/members/AAA/", "/api/v1/members/a%0Ab/", "/api/v1/x/"])
+def test_unknown_api_addresses_are_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "１", "9999999999"])
+def test_page_that_is_not_a_positive_number_is_400(api, page):
+    response = api.get("/api/v1/members/", {"page": page})
+    assert response.status_code == 400
+    assert response.json() == {"page": ["页码：须为正整数。"]}
+
+
+def test_page_past_the_last_is_404_and_empty_values_mean_no_filter(api, world):
+    assert api.get("/api/v1/organisations/", {"page": "99"}).status_code == 404
+    response = api.get("/api/v1/members/", {"page": "", "order": "", "ethnicity": ""})
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
