@@ -7,9 +7,10 @@ from rest_framework import permissions
 class PasswordChanged(permissions.BasePermission):
     """An account that must change its initial or reset password gets nothing from the API,
     with a token or with the browser session, until it has (the pages redirect it to the
-    password form, see accounts.middleware; the API answers 403)."""
+    password form, see accounts.middleware; the API answers 403). Keep the condition the
+    middleware's."""
 
-    message = _("请先登录网页修改初始密码，然后才能使用 API。")
+    message = _("请先登录网页修改密码，然后才能使用 API。")
 
     def has_permission(self, request, view):
         user = request.user

@@ -32,7 +32,7 @@ def document_errors(result, generator, request, public):
             names = {p.get("name") for p in operation.get("parameters", [])}
             errors = {
                 "401": _("未登录，或 API 令牌无效、已过期、已吊销。"),
-                "403": _("本账号无权使用 API，或须先修改初始密码。"),
+                "403": _("本账号无权使用 API，或须先登录网页修改密码。"),
             }
             if names - {"id"} or "requestBody" in operation:
                 errors["400"] = _("请求有误：参数或字段不合要求。")

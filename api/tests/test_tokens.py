@@ -202,7 +202,7 @@ def test_must_change_password_gets_nothing_from_the_api(client, world, via):
     for url in urls:
         response = api.get(url)
         assert response.status_code == 403, url
-        assert "修改初始密码" in response.content.decode(), url
+        assert "请先登录网页修改密码" in response.content.decode(), url
     write = api.patch(f"{MEMBERS}{world.member_a.pk}/", {"post": "x"}, format="json")
     assert write.status_code == 403
     # The documentation page is for the browser: it sends the user to change the password.
