@@ -97,3 +97,11 @@ def account_list(*, role: str = "", query: str = ""):
     if query:
         accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     return accounts
+
+
+def api_tokens_of(user: User):
+    """The user's API tokens that still work, newest first (expired ones are refused by the
+    authentication and removed when the user next creates one)."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

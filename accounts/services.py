@@ -17,12 +17,16 @@ from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.models import Action
+from core.actors import Operator
 from core.actors import operator as actor_operator
 
 from .models import PRIVILEGED_ROLES, Role, User
 
 if TYPE_CHECKING:
     pass
+
+if TYPE_CHECKING:
+    from knox.models import AuthToken
 
 ACCOUNT_FIELDS = (
     "username",
@@ -139,6 +143,7 @@ def account_update(*, actor, user: User, request=None, **fields) -> User:
         )
         if "is_active" in changes and not user.is_active:
             sessions_end(actor=actor, user=user, request=request)
+            api_tokens_revoke(actor=actor, user=user, request=request)
     return user
 
 
@@ -165,6 +170,7 @@ def account_reset_password(*, actor, user: User, request=None) -> str:
         changes={"password": ["***", "*** (reset)"]},
         request=request,
     )
+    api_tokens_revoke(actor=actor, user=user, request=request)
     return password
 
 
@@ -173,13 +179,17 @@ def account_reset_password(*, actor, user: User, request=None) -> str:
 # audited under the operator's name, with the operating-system user who ran it.
 
 
-def _operator_record(*, operator: str, step: str, reason: str, user: User, action, changes):
-    operator = operator.strip()
-    if not operator:
+def _operator(name: str) -> Operator:
+    """The person at the server's command line, as the operator the audit log names."""
+    if not name.strip():
         raise ValidationError(_("须写明操作人姓名。"))
+    return actor_operator(name.strip()[:140])
+
+
+def _operator_record(*, operator: str, step: str, reason: str, user: User, action, changes):
     via = f"manage.py privileged_account {step} (os user {getpass.getuser()})"
     audit.record(
-        actor=actor_operator(operator[:140]),
+        actor=_operator(operator),
         action=action,
         target=user,
         changes=changes,
@@ -221,6 +231,7 @@ def privileged_account_reset_password(*, operator: str, username: str, reason: s
         raise ValidationError(_("书记/党务干部和党员账号的密码由安全员在“账号管理”页面重置。"))
     # The new password hash also ends every session signed in with the old one.
     password = _reset_password(user)
+    api_tokens_revoke(actor=_operator(operator), user=user)
     _operator_record(
         operator=operator,
         step="reset",
@@ -256,7 +267,8 @@ def privileged_account_set_role(
             action=Action.UPDATE,
             changes=changes,
         )
-        sessions_end(actor=actor_operator(operator.strip()[:140]), user=user)
+        sessions_end(actor=_operator(operator), user=user)
+        api_tokens_revoke(actor=_operator(operator), user=user)
     return user
 
 
@@ -268,6 +280,7 @@ def password_change(*, user: User, new_password: str, request: HttpRequest | Non
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit.record(actor=user, action=Action.PASSWORD_CHANGE, target=user, request=request)
+    api_tokens_revoke(actor=user, user=user, request=request)
 
 
 def password_change_failed(*, user: User, request) -> None:
@@ -337,21 +350,73 @@ def logout_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
 
 
-@transaction.atomic
-def api_token_rotate(*, user: User, request: HttpRequest | None = None) -> str:
-    """A new API token for `user`, replacing any old one; shown to the user once."""
-    from rest_framework.authtoken.models import Token
+def _token_label(token) -> str:
+    """How a token is named on screen and in the log: its first 8 characters (of 64), enough
+    to tell one's tokens apart and far too few to use."""
+    return f"{token.token_key[:8]}…"
 
-    replaced = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
+
+@transaction.atomic
+def api_token_create(*, user: User, request=None) -> tuple["AuthToken", str]:
+    """A new API token (django-rest-knox) for `user`, valid API_TOKEN_TTL_DAYS days.
+
+    Returns the token's row and the token itself, to be shown once: only its hash is kept."""
+    from knox.models import AuthToken
+    from knox.settings import knox_settings
+
+    # Lock the account's row: two simultaneous requests must not both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if limit is not None and AuthToken.objects.filter(user=user).count() >= limit:
+        raise ValidationError(
+            _("每个账号最多同时持有 %(n)d 个 API 令牌，请先吊销不再使用的令牌。") % {"n": limit}
+        )
+    token, key = AuthToken.objects.create(user=user)
     audit.record(
         actor=user,
-        action=Action.UPDATE,
+        action=Action.CREATE,
         target=user,
-        changes={"api_token": ["***" if replaced else None, "*** (new)"]},
+        changes={
+            "api_token": [None, _token_label(token)],
+            "expiry": [None, token.expiry.isoformat()],
+        },
         request=request,
     )
-    return token.key
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token: "AuthToken", request=None) -> None:
+    """The user revokes one of their own API tokens."""
+    if token.user_id != user.pk:
+        raise PermissionDenied
+    token.delete()
+    audit.record(
+        actor=user,
+        action=Action.DELETE,
+        target=user,
+        changes={"api_token": [_token_label(token), None]},
+        request=request,
+    )
+
+
+@transaction.atomic
+def api_tokens_revoke(*, actor, user: User, request=None) -> int:
+    """Revoke every API token of `user`: on a password change or reset, on deactivation, or
+    by the user at once. Audited when there was any."""
+    from knox.models import AuthToken
+
+    count, _deleted = AuthToken.objects.filter(user=user).delete()
+    if count:
+        audit.record(
+            actor=actor,
+            action=Action.DELETE,
+            target=user,
+            changes={"api_tokens": [count, 0]},
+            request=request,
+        )
+    return count
 
 
 def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str = "") -> int:

@@ -8,12 +8,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from core.editing import service_errors
 from core.permissions import role_required
@@ -105,16 +105,49 @@ def password_change(request):
     )
 
 
+@never_cache
 @login_required
 def api_token(request):
-    """API 令牌: a token for scripts using REST API v1, with the same scope as the account."""
+    """API 令牌: tokens for scripts using REST API v1, with the same scope as the account.
+
+    A new token is shown once, on the response to the POST that made it (never cached);
+    the list shows each token's first characters and expiry, and each can be revoked."""
     if not request.user.reads_party_data:
         raise Http404
     key = None
     if request.method == "POST":
-        key = services.api_token_rotate(user=request.user, request=request)
-    has_token = key is not None or Token.objects.filter(user=request.user).exists()
-    return render(request, "accounts/api_token.html", {"key": key, "has_token": has_token})
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                _token, key = services.api_token_create(user=request.user, request=request)
+            elif action == "revoke":
+                token = get_object_or_404(
+                    selectors.api_tokens_of(request.user), digest=request.POST.get("token", "")
+                )
+                services.api_token_revoke(user=request.user, token=token, request=request)
+                messages.success(request, _("令牌已吊销。"))
+                return redirect("accounts:api_token")
+            elif action == "revoke_all":
+                count = services.api_tokens_revoke(
+                    actor=request.user, user=request.user, request=request
+                )
+                done = ngettext("已吊销 %(n)d 个令牌。", "已吊销 %(n)d 个令牌。", count)
+                messages.success(request, done % {"n": count})
+                return redirect("accounts:api_token")
+            else:
+                return HttpResponseBadRequest(_("未知的操作。"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("accounts:api_token")
+    return render(
+        request,
+        "accounts/api_token.html",
+        {
+            "key": key,
+            "tokens": selectors.api_tokens_of(request.user),
+            "ttl_days": settings.API_TOKEN_TTL_DAYS,
+        },
+    )
 
 
 @login_required

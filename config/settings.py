@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "treebeard",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -309,27 +309,59 @@ ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring tokens (django-rest-knox), header `Authorization: Token <key>`.
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.PasswordChanged",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API tokens (django-rest-knox): only a hash is stored; each token expires this many days after
+# it was made (no sliding renewal), and a user holds at most API_TOKENS_PER_USER at a time.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+if not 1 <= API_TOKEN_TTL_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_TTL_DAYS={API_TOKEN_TTL_DAYS} is out of range: give a number of days from "
+        "1 to 3650 (default 90)."
+    )
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=5)
+if API_TOKENS_PER_USER < 1:
+    raise ImproperlyConfigured("API_TOKENS_PER_USER must be at least 1 (default 5).")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": API_TOKENS_PER_USER,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dangjian API",
     "DESCRIPTION": "机关党建工作平台 REST API v1: organisations and members, scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation documents its error answers too (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.PasswordChanged",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "organisations.models.Sex",
         "MemberCategoryEnum": "organisations.models.MemberCategory",
         "MemberStatusEnum": "organisations.models.MemberStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge image from the online validator: intranets reach no internet.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

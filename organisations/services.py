@@ -286,11 +286,16 @@ def organisation_update(
 
 
 def default_term_end(organisation: Organisation, term_start: date) -> date:
-    years = TERM_YEARS[OrganisationKind(organisation.kind)]
+    """The term's end by the organisation's term length (党委 5 years, 总支 and 支部 3)."""
+    year = term_start.year + TERM_YEARS[OrganisationKind(organisation.kind)]
+    if year > date.max.year:
+        raise ValidationError(
+            {"term_start": _("任期开始日期过晚，无法推算任期届满日期，请核对任期开始日期。")}
+        )
     try:
-        return term_start.replace(year=term_start.year + years)
+        return term_start.replace(year=year)
     except ValueError:  # 29 February
-        return term_start.replace(year=term_start.year + years, day=28)
+        return term_start.replace(year=year, day=28)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from core.permissions import party_data_required
 from organisations import selectors as organisation_selectors
+from organisations.filters import labelled_errors
 from organisations.models import Member, Organisation
 from organisations.policy import can_reveal_personal_data
 
@@ -254,6 +255,13 @@ def member_export(request):
     GET masks ID numbers and phones. A POST with a reason, from someone who may edit the
     members, writes them in full (only the members they may edit). Both are audited."""
     member_filter, queryset = organisation_selectors.filtered_members(request.user, request.GET)
+    list_url = f"{reverse('organisations:member_list')}?{request.GET.urlencode()}"
+    if not member_filter.is_valid():
+        # Back to the list, which shows the same errors beside the filter fields.
+        errors = labelled_errors(member_filter).values()
+        problems = "；".join(error for field_errors in errors for error in field_errors)
+        messages.error(request, _("筛选条件有误，未导出：%(errors)s") % {"errors": problems})
+        return redirect(list_url)
     reveal, reason = False, ""
     if request.method == "POST":
         if not can_reveal_personal_data(request.user):
@@ -261,12 +269,10 @@ def member_export(request):
         form = ExportRevealForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("请填写显示完整身份证号码的事由。"))
-            return redirect(f"{reverse('organisations:member_list')}?{request.GET.urlencode()}")
+            return redirect(list_url)
         reveal, reason = True, form.cleaned_data["reason"]
         queryset = queryset & Member.objects.editable_by(request.user)
-    scope_org = (
-        member_filter.form.cleaned_data.get("organisation") if member_filter.is_valid() else None
-    )
+    scope_org = member_filter.form.cleaned_data.get("organisation")
     unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
     unit_name = unit.name if unit else ""
     output, count = write_roster(

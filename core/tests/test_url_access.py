@@ -187,7 +187,7 @@ ROUTES = {
     "api:member-list": ("get", None, api()),
     "api:member-detail": ("get", lambda s: {"pk": s.member.pk}, api_scoped(member=200)),
     "api:schema": ("get", None, AUTHENTICATED_API),
-    "api:docs": ("get", None, AUTHENTICATED_API),
+    "api:docs": ("get", None, {**AUTHENTICATED_API, "anonymous": LOGIN}),
     "set_language": ("post", None, {p: 302 for p in PERSONAS}),
 }
 

@@ -391,3 +391,16 @@ def test_upload_still_needs_the_csrf_token(world, tmp_path):
     client.force_login(world.users["secretary_a"])
     path = samples.write_workbook(tmp_path / "r.xlsx", people_rows(1))
     assert post_file(client, world.org_a, path).status_code == 403
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "10000", "99999999999999999999"])
+def test_export_with_a_bad_filter_goes_back_to_the_list_and_says_why(client, world, year):
+    """Issue 7, item 11: was a server error; nothing is exported or audited."""
+    client.force_login(world.users["admin"])
+    response = client.get(reverse("roster:member_export"), {"joined_year": year}, follow=True)
+    assert response.redirect_chain[0][1] == 302
+    assert response.redirect_chain[0][0].startswith(reverse("organisations:member_list"))
+    assert "筛选条件有误，未导出：入党年份：请输入 1921 至 9999 之间的年份。" in (
+        response.content.decode()
+    )
+    assert not AuditEvent.objects.filter(action="export").exists()
