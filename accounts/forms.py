@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +17,22 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
     error_messages = {
-        "invalid_login": _("用户名（手机号）或密码不正确。连续失败 5 次将锁定 15 分钟。"),
+        "invalid_login": _(
+            "用户名（手机号）或密码不正确。连续失败 %(limit)s 次将锁定 %(minutes)s 分钟。"
+        ),
         "inactive": _("该账号已停用，请联系安全员。"),
     }
+
+    def get_invalid_login_error(self):
+        # The lockout numbers are the settings axes enforces, never copied into the text.
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={
+                "limit": settings.AXES_FAILURE_LIMIT,
+                "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
+        )
 
 
 class PasswordChangeForm(forms.Form):

@@ -54,10 +54,6 @@ class User(AbstractUser):
         return self.role == Role.COMMITTEE_ADMIN
 
     @property
-    def is_secretary(self) -> bool:
-        return self.role == Role.SECRETARY
-
-    @property
     def is_auditor(self) -> bool:
         return self.role == Role.AUDITOR
 

@@ -449,9 +449,12 @@ def notification_mark_read(*, actor: User, notification) -> None:
 
 def secretaries_over(organisation) -> "list[User]":
     """Active secretary accounts whose subtree contains `organisation`."""
-    prefixes = [organisation.path[:n] for n in range(4, len(organisation.path) + 1, 4)]
     return list(
-        User.objects.filter(role=Role.SECRETARY, is_active=True, organisation__path__in=prefixes)
+        User.objects.filter(
+            role=Role.SECRETARY,
+            is_active=True,
+            organisation__path__in=organisation.ancestor_paths(),
+        )
     )
 
 

@@ -108,8 +108,9 @@ def record(
 
 @transaction.atomic
 def purge_expired(*, now: datetime | None = None) -> int:
-    """Delete events older than the retention period (never shorter than 180 days)."""
-    days = max(settings.AUDIT_RETENTION_DAYS, 180)
+    """Delete events older than AUDIT_RETENTION_DAYS, never younger than the legal floor
+    AUDIT_RETENTION_MIN_DAYS (a setting overridden below it is still refused)."""
+    days = max(settings.AUDIT_RETENTION_DAYS, settings.AUDIT_RETENTION_MIN_DAYS)
     cutoff = (now or timezone.now()) - timedelta(days=days)
     # Bypass the append-only queryset on purpose: retention is the one permitted deletion.
     deleted, _ = models.QuerySet(AuditEvent).filter(occurred_at__lt=cutoff).delete()

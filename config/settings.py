@@ -227,8 +227,22 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Audit events are kept at least this long (等保 2.0: ≥ 180 days); the purge refuses less.
-AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=365), 180)
+# Audit events are kept AUDIT_RETENTION_DAYS; never fewer than the floor of 等保 2.0
+# (≥ 180 days), which the purge also enforces whatever the setting says.
+AUDIT_RETENTION_MIN_DAYS = 180
+AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=365), AUDIT_RETENTION_MIN_DAYS)
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        shown = env.str(name)
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {shown!r}.") from None
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, got {value}.")
+    return value
+
 
 # Content Security Policy (django-csp): scripts only from our own origin, no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -287,16 +301,8 @@ TASKS = {
 # of ROSTER_EMPTY_ROWS_END empty rows ends the table; a table longer than ROSTER_MAX_ROWS is
 # refused. A running import silent for ROSTER_STALE_MINUTES counts as interrupted (it can be
 # retried, and purged); a task not picked up after ROSTER_TASK_WAIT_MINUTES makes the page say
-# the worker is not running.
-
-
-def _positive_int(name: str, default: int) -> int:
-    value = env.int(name, default=default)
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
-    return value
-
-
+# the worker is not running. Uploads never applied are discarded after ROSTER_UPLOAD_EXPIRY_DAYS
+# by `manage.py purge_roster_uploads` (their files hold clear ID numbers).
 ROSTER_MAX_UPLOAD_MB = _positive_int("ROSTER_MAX_UPLOAD_MB", 20)
 ROSTER_MAX_ROWS = _positive_int("ROSTER_MAX_ROWS", 100_000)
 ROSTER_MAX_UNPACKED_MB = _positive_int("ROSTER_MAX_UNPACKED_MB", 400)
@@ -306,6 +312,7 @@ ROSTER_BACKGROUND_ROWS = _positive_int("ROSTER_BACKGROUND_ROWS", 10_000)
 ROSTER_BACKGROUND_MB = _positive_int("ROSTER_BACKGROUND_MB", 5)
 ROSTER_TASK_WAIT_MINUTES = _positive_int("ROSTER_TASK_WAIT_MINUTES", 2)
 ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
+ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -53,7 +53,7 @@ def _readers(key: str, old_keys: tuple[str, ...]) -> MultiFernet:
 
 
 def _old_keys() -> tuple[str, ...]:
-    return tuple(getattr(settings, "FIELD_ENCRYPTION_OLD_KEYS", ()))
+    return tuple(settings.FIELD_ENCRYPTION_OLD_KEYS)
 
 
 def encrypt(plaintext: str) -> str:

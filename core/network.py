@@ -55,7 +55,7 @@ def client_ip(request) -> str | None:
     remote = _address(meta.get("REMOTE_ADDR") or "")
     if remote is None:
         return None
-    trusted = _trusted(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    trusted = _trusted(tuple(settings.TRUSTED_PROXIES or ()))
 
     def is_trusted(address: IPAddress) -> bool:
         return any(address in network for network in trusted)

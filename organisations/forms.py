@@ -85,13 +85,6 @@ class PositionForm(forms.Form):
             "name_pinyin"
         )
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("term_start"), data.get("term_end")
-        if start and end and end <= start:
-            self.add_error("term_end", _("任期届满日期须晚于任期开始日期。"))
-        return data
-
 
 class RevealForm(forms.Form):
     reason = forms.CharField(

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.text import drop_invisible
+
 # Province-level codes of GB/T 2260 (71 Taiwan, 81 Hong Kong, 82 Macao included: residents
 # there can hold mainland-format numbers).
 PROVINCE_CODES = frozenset(
@@ -47,10 +49,6 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
-
-# Characters that copy-paste from Word, WeChat or web pages leaves in a cell and that are not
-# str.isspace(): zero-width space/joiners, word joiner, byte-order mark.
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
 # Excel shows long numbers as 5.33401E+17 and keeps only 15 significant digits; a number
 # read back through a float can also arrive as "533401199001011000.0".
@@ -107,8 +105,7 @@ def _compact(raw: object) -> str:
     # Removing a space can join a base letter to a combining mark that NFKC then composes, so
     # repeat until nothing changes: this keeps normalising idempotent (it settles in 2–3 rounds).
     while True:
-        cleaned = unicodedata.normalize("NFKC", text)
-        cleaned = "".join(c for c in cleaned if not c.isspace() and c not in _INVISIBLE)
+        cleaned = "".join(drop_invisible(unicodedata.normalize("NFKC", text)).split())
         if cleaned == text:
             return cleaned
         text = cleaned

@@ -1,9 +1,13 @@
+from datetime import date, timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from core import crypto
+from core.constraints import ConstraintErrorsOnFields
 
 from . import policy
 from .id_numbers import mask_id_number, mask_phone
@@ -16,6 +20,32 @@ class OrganisationKind(models.TextChoices):
     GENERAL_BRANCH = "general_branch", _("党总支")
     BRANCH = "branch", _("党支部")
     GROUP = "group", _("党小组")
+
+
+class TermStatus(models.TextChoices):
+    """Where a committee's term stands (换届提醒)."""
+
+    CURRENT = "current", _("任期内")
+    ENDING_SOON = "ending_soon", _("即将届满")
+    ENDED = "ended", _("已届满")
+
+
+# Warn this many days before a committee's term ends (换届提醒).
+TERM_WARNING_DAYS = 90
+
+
+def term_warning_horizon(today: date) -> date:
+    """Terms ending on or before this day are due for renewal (or already overdue)."""
+    return today + timedelta(days=TERM_WARNING_DAYS)
+
+
+def term_status(term_end: date, today: date) -> TermStatus:
+    """The one rule for a term's status, used by the organisation page and the to-dos."""
+    if term_end < today:
+        return TermStatus.ENDED
+    if term_end <= term_warning_horizon(today):
+        return TermStatus.ENDING_SOON
+    return TermStatus.CURRENT
 
 
 # A committee's term in years by kind (DESIGN §5): base-level committee 5, others 3.
@@ -65,6 +95,16 @@ class Organisation(MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    # The tree's step length (treebeard's steplen) is used here and nowhere else.
+    @property
+    def parent_path(self) -> str:
+        """The path of the organisation above this one ("" for a root)."""
+        return self.path[: -self.steplen]
+
+    def ancestor_paths(self) -> list[str]:
+        """The paths of this organisation and of every one above it, root first."""
+        return [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+
 
 class MemberCategory(models.TextChoices):
     FULL = "full", _("正式党员")
@@ -107,12 +147,12 @@ class MemberQuerySet(policy.ScopedQuerySet):
     def with_id_number(self, id_number: str):
         return self.filter(id_number_digest=crypto.digest(id_number))
 
-    def with_id_numbers(self, id_numbers):
-        """Members holding any of `id_numbers` (one query for a whole roster file)."""
-        return self.filter(id_number_digest__in=[crypto.digest(n) for n in id_numbers])
+
+# The probationary rule's one message: the constraint's and the member builder's.
+PROBATIONARY_FULL_DATE_MESSAGE = _("人员类别为预备党员时不应填写转正日期。")
 
 
-class Member(models.Model):
+class Member(ConstraintErrorsOnFields, models.Model):
     """党员: one row of the 花名册 (roster), kept once and reused by every app."""
 
     name = models.CharField(_("姓名"), max_length=64)
@@ -146,7 +186,7 @@ class Member(models.Model):
     status = models.CharField(
         _("党籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
     )
-    # Search keys derived from the name by the service: full pinyin and initials (扎西·次仁 → zxcr).
+    # Search keys the member builder derives from the name: pinyin and initials (扎西·次仁 → zxcr).
     name_pinyin = models.CharField(max_length=200, editable=False, db_index=True)
     name_initials = models.CharField(max_length=32, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -158,6 +198,8 @@ class Member(models.Model):
     member_path = ""
     # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto): token → its digest.
     encrypted_fields = {"id_number_encrypted": "id_number_digest"}
+
+    constraint_fields = {"probationary_full_date": "full_member_on"}
 
     class Meta:
         verbose_name = _("党员")
@@ -178,6 +220,8 @@ class Member(models.Model):
             models.CheckConstraint(
                 condition=~Q(category="probationary") | Q(full_member_on__isnull=True),
                 name="probationary_has_no_full_member_date",
+                violation_error_code="probationary_full_date",
+                violation_error_message=PROBATIONARY_FULL_DATE_MESSAGE,
             )
         ]
 
@@ -255,7 +299,7 @@ class PositionQuerySet(policy.ScopedQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class Position(models.Model):
+class Position(ConstraintErrorsOnFields, models.Model):
     """班子成员职务: a member's seat on an organisation's committee, for one term."""
 
     organisation = models.ForeignKey(
@@ -273,15 +317,28 @@ class Position(models.Model):
     # Scoping: by organisation; a member sees the committee of their own organisation.
     organisation_path = "organisation"
 
+    constraint_fields = {"term_order": "term_end"}
+
     class Meta:
         ordering = ["organisation", "title", "term_start"]
         verbose_name = _("班子成员")
         verbose_name_plural = _("班子成员")
         constraints = [
             models.CheckConstraint(
-                condition=Q(term_end__gt=models.F("term_start")), name="term_ends_after_start"
+                condition=Q(term_end__gt=models.F("term_start")),
+                name="term_ends_after_start",
+                violation_error_code="term_order",
+                violation_error_message=_("任期届满日期必须晚于任期开始日期。"),
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.get_title_display()} {self.member}"
+
+    def term_status_on(self, day: date) -> TermStatus:
+        return term_status(self.term_end, day)
+
+    @property
+    def term_status(self) -> TermStatus:
+        """Today's status of the term (ended, ending soon, current)."""
+        return self.term_status_on(timezone.localdate())

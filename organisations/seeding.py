@@ -1,14 +1,15 @@
 """The demo prefecture (演示州): a deterministic organ party system of Diqing-like shape.
 
-Synthetic data only. Members go in with bulk inserts (encryption and pinyin keys computed the
-same way the services compute them), so 100,000 members take minutes, not hours; the whole
-run is recorded as one audit event rather than one per row."""
+Synthetic data only. Every member is built by the member builder (organisations.members), as
+the services build them, and goes in with bulk inserts, so 100,000 members take minutes, not
+hours; the whole run is recorded as one audit event rather than one per row."""
 
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from audit import services as audit
@@ -17,7 +18,15 @@ from core.actors import operator
 
 from .demo_names import person_name, pick_ethnicity
 from .id_numbers import DIQING_COUNTY_CODES, generate_id_number
+from .members import (
+    MIN_JOINING_AGE,
+    PROBATION_YEARS,
+    prepare_member,
+    probation_ends,
+    years_after,
+)
 from .models import (
+    TERM_YEARS,
     Member,
     MemberCategory,
     MembershipPeriod,
@@ -28,7 +37,7 @@ from .models import (
     PositionTitle,
 )
 from .reference_data import Education
-from .services import default_term_end, name_search_keys
+from .services import default_term_end
 
 DEMO_PASSWORD = "Meili-Xueshan#26"
 
@@ -197,13 +206,15 @@ def _member(rng: random.Random, branch: Organisation, today: date, used: set[str
             break
     probationary = rng.random() < 0.04
     if probationary:
-        joined = _random_date(rng, today - timedelta(days=360), today - timedelta(days=5))
+        # Joined within the probation (预备期) that ends after today.
+        probation_start = years_after(today, -PROBATION_YEARS) + timedelta(days=5)
+        joined = _random_date(rng, probation_start, today - timedelta(days=5))
         full_on = None
     else:
-        earliest = birth + timedelta(days=int(365.25 * 19))
-        latest = min(birth + timedelta(days=int(365.25 * 45)), today - timedelta(days=400))
+        earliest = years_after(birth, MIN_JOINING_AGE + 1)
+        latest = min(years_after(birth, 45), today - timedelta(days=400))
         joined = _random_date(rng, earliest, max(latest, earliest + timedelta(days=30)))
-        full_on = joined + timedelta(days=365)
+        full_on = probation_ends(joined)
     roll = rng.random()
     status = (
         MemberStatus.ACTIVE
@@ -212,29 +223,31 @@ def _member(rng: random.Random, branch: Organisation, today: date, used: set[str
         if roll < 0.99
         else MemberStatus.DECEASED
     )
-    name = person_name(rng, ethnicity, sex)
-    member = Member(
-        name=name,
-        sex=sex,
-        ethnicity=ethnicity,
-        birth_date=birth,
-        education=_weighted(rng, EDUCATION_WEIGHTS),
-        joined_on=joined,
-        full_member_on=full_on,
-        category=MemberCategory.PROBATIONARY if probationary else MemberCategory.FULL,
-        organisation=branch,
-        unit=branch.organ,
-        post=rng.choice(POSTS),
-        phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
-        status=status,
+    prepared = prepare_member(
+        {
+            "name": person_name(rng, ethnicity, sex),
+            "sex": sex,
+            "ethnicity": ethnicity,
+            "birth_date": birth,
+            "education": _weighted(rng, EDUCATION_WEIGHTS),
+            "joined_on": joined,
+            "full_member_on": full_on,
+            "category": MemberCategory.PROBATIONARY if probationary else MemberCategory.FULL,
+            "organisation": branch,
+            "unit": branch.organ,
+            "post": rng.choice(POSTS),
+            "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+            "status": status,
+        },
+        id_number=number,
+        today=today,
     )
-    member.set_id_number(number)
-    member.name_pinyin, member.name_initials = name_search_keys(name)
-    return member
+    prepared.raise_errors()  # a demo member breaking a rule is a bug of this module
+    return prepared.member
 
 
 def build_members(rng: random.Random, branches: list[Organisation], count: int, *, progress=None):
-    today = date.today()
+    today = timezone.localdate()
     used: set[str] = set()
     batch_size = 2000
     made = 0
@@ -270,16 +283,14 @@ def build_positions(rng: random.Random, organisations: list[Organisation], today
         if not candidates:
             continue
         rng.shuffle(candidates)
-        years = (default_term_end(organisation, today) - today).days // 365
-        term_start = _random_date(
-            rng, today - timedelta(days=365 * (years - 1)), today - timedelta(days=30)
-        )
+        years = TERM_YEARS[organisation.kind]
+        term_start = _random_date(rng, years_after(today, 1 - years), today - timedelta(days=30))
         # Every fourth committee's term ends within three months and every ninth has already
         # ended, so that the 换届 reminders have something to say in every subtree.
         if index % 4 == 2 or index % 9 == 5:
             days = rng.randint(10, 80) if index % 4 == 2 else -rng.randint(5, 60)
             ends = today + timedelta(days=days)
-            term_start = ends.replace(year=ends.year - years, day=min(ends.day, 28))
+            term_start = years_after(ends, -years)
         term_end = default_term_end(organisation, term_start)
         seats = [PositionTitle.SECRETARY]
         if len(candidates) >= 7:
@@ -341,7 +352,7 @@ def build_accounts(branches: list[Organisation]) -> dict[str, str]:
 @transaction.atomic
 def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedResult:
     rng = random.Random(seed_value)
-    today = date.today()
+    today = timezone.localdate()
     branches = build_tree(rng)
     build_members(rng, branches, members, progress=progress)
     leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))

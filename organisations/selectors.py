@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from .models import (
     MemberStatus,
     Organisation,
     Position,
+    term_warning_horizon,
 )
 
 if TYPE_CHECKING:
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
     Viewer = User | AnonymousUser
-
-# Warn this many days before a committee's term ends (换届提醒).
-TERM_WARNING_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -65,11 +63,10 @@ def organisation_tree(user: "Viewer") -> list[Organisation]:
     for organisation in organisations:
         organisation.member_count = direct.get(organisation.pk, 0)
         organisation.subtree_count = 0
-    step = Organisation.steplen
     for organisation in organisations:
         # Add each organisation's own members to itself and every visible ancestor.
-        for end in range(step, len(organisation.path) + 1, step):
-            ancestor = by_path.get(organisation.path[:end])
+        for path in organisation.ancestor_paths():
+            ancestor = by_path.get(path)
             if ancestor is not None:
                 ancestor.subtree_count += organisation.member_count
     return organisations
@@ -79,7 +76,7 @@ def visible_parent(user, organisation: Organisation) -> Organisation | None:
     """The organisation above, if `user` may see it: a secretary's view stops at their root."""
     if organisation.depth <= 1:
         return None
-    parent_path = organisation.path[: -Organisation.steplen]
+    parent_path = organisation.parent_path
     return Organisation.objects.visible_to(user).filter(path=parent_path).first()
 
 
@@ -113,15 +110,13 @@ def current_positions(organisation: Organisation) -> QuerySet[Position]:
     )
 
 
-def positions_ending(
-    user: "Viewer", *, today: date | None = None, within_days: int = TERM_WARNING_DAYS
-) -> QuerySet[Position]:
-    """Current positions whose term ends within `within_days` (or has already ended)."""
+def positions_ending(user: "Viewer", *, today: date | None = None) -> QuerySet[Position]:
+    """Current positions whose term has ended or is ending soon (Position.term_status_on)."""
     today = today or timezone.localdate()
     return (
         Position.objects.visible_to(user)
         .current()
-        .filter(term_end__lte=today + timedelta(days=within_days))
+        .filter(term_end__lte=term_warning_horizon(today))
         .select_related("organisation", "member")
         .order_by("term_end")
     )

@@ -9,14 +9,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from accounts import services as accounts
 from audit import services as audit
 from audit.models import Action
 
 from . import policy
-from .id_numbers import normalise_id_number, parse_id_number
+from .members import MEMBER_FIELDS, check_id_number_free, prepare_member, years_after
 from .models import (
     TERM_YEARS,
     Member,
@@ -28,81 +27,9 @@ from .models import (
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-MEMBER_FIELDS = (
-    "name",
-    "sex",
-    "ethnicity",
-    "birth_date",
-    "education",
-    "joined_on",
-    "joined_on_precision",
-    "full_member_on",
-    "full_member_on_precision",
-    "category",
-    "organisation",
-    "unit",
-    "post",
-    "phone",
-    "status",
-)
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
-
-
-def name_search_keys(name: str) -> tuple[str, str]:
-    """Full pinyin and initials of a name, ignoring the middle dot and spaces."""
-    chinese = "".join(ch for ch in name if "\u4e00" <= ch <= "\u9fff")
-    syllables = lazy_pinyin(chinese, style=Style.NORMAL, errors="ignore")
-    return "".join(syllables)[:200], "".join(s[0] for s in syllables if s)[:32]
-
-
-def normalise_name(name: str) -> str:
-    """Names lose inner spaces ("王  芳" → 王芳) and every middle-dot variant becomes "·"."""
-    cleaned = "".join(name.split())
-    for dot in "•‧・･.．":
-        cleaned = cleaned.replace(dot, "·")
-    return cleaned
-
-
-def date_order_problems(member: Member) -> dict[str, list[str]]:
-    """The registry's date-order rules, by field. Pure: the roster import calls it per row."""
-    problems: dict[str, list[str]] = {}
-    joined, full, born = member.joined_on, member.full_member_on, member.birth_date
-    if full and joined and full < joined:
-        problems["full_member_on"] = [_("转正日期不能早于入党日期。")]
-    if joined and born and joined <= born:
-        problems["joined_on"] = [_("入党日期不能早于出生日期。")]
-    return problems
-
-
-def _check_member(member: Member, id_number: str) -> None:
-    """Field-named errors for what the model's own validation cannot see."""
-    errors: dict[str, list] = {
-        field: [ValidationError(text) for text in texts]
-        for field, texts in date_order_problems(member).items()
-    }
-    try:
-        info = parse_id_number(id_number)
-    except ValidationError as exc:
-        errors["id_number"] = exc.error_list
-    else:
-        if member.sex and member.sex != info.sex:
-            errors["sex"] = [ValidationError(_("性别与身份证号码不符。"), code="id_mismatch")]
-        if member.birth_date and member.birth_date != info.birth_date:
-            errors["birth_date"] = [
-                ValidationError(
-                    _("出生日期与身份证号码不符（号码显示为 %(date)s）。"),
-                    code="id_mismatch",
-                    params={"date": info.birth_date.isoformat()},
-                )
-            ]
-        clash = Member.objects.with_id_number(info.number).exclude(pk=member.pk).exists()
-        if clash:
-            errors.setdefault("id_number", []).append(
-                ValidationError(_("该身份证号码已登记在册。"), code="duplicate")
-            )
-    if errors:
-        raise ValidationError(errors)
+# Validated by the member builder, or set by it from the ID number and the name.
+_BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials"]
 
 
 def require_editable(actor: "User", organisation: Organisation) -> None:
@@ -121,13 +48,11 @@ def member_create(
 ) -> Member:
     organisation = fields["organisation"]
     require_editable(actor, organisation)
-    member = Member(**fields)
-    member.name = normalise_name(member.name)
-    number = normalise_id_number(id_number)
-    _check_member(member, number)
-    member.set_id_number(number)
-    member.name_pinyin, member.name_initials = name_search_keys(member.name)
-    member.full_clean(exclude=["id_number_digest"])
+    prepared = prepare_member(fields, id_number=id_number)
+    prepared.raise_errors()
+    member = prepared.member
+    check_id_number_free(member)
+    member.full_clean(exclude=_BUILT_FIELDS)
     member.save()
     MembershipPeriod.objects.create(
         member=member, organisation=organisation, started_on=member.joined_on
@@ -158,18 +83,20 @@ def member_update(
     require_editable(actor, member.organisation)
     before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
     old_organisation = member.organisation
-    for name, value in fields.items():
-        setattr(member, name, value)
     if "organisation" in fields:
-        require_editable(actor, member.organisation)
-    member.name = normalise_name(member.name)
-    number = normalise_id_number(id_number) if id_number else member.id_number
-    _check_member(member, number)
-    member.set_id_number(number)
-    member.name_pinyin, member.name_initials = name_search_keys(member.name)
-    member.full_clean(exclude=["id_number_digest"])
+        require_editable(actor, fields["organisation"])
+    prepared = prepare_member(fields, id_number=id_number, member=member)
+    prepared.raise_errors()
+    new_number = prepared.member.id_number_digest != member.id_number_digest
+    if new_number:
+        check_id_number_free(prepared.member)
+    member = prepared.member
+    member.full_clean(exclude=_BUILT_FIELDS)
     after = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
     changes = audit.diff(before, after)
+    if new_number:
+        # Another number can have the same mask: the change is still recorded and saved.
+        changes["id_number"] = [before["id_number"], after["id_number"]]
     if not changes:
         return member
     member.save()
@@ -287,15 +214,12 @@ def organisation_update(
 
 def default_term_end(organisation: Organisation, term_start: date) -> date:
     """The term's end by the organisation's term length (党委 5 years, 总支 and 支部 3)."""
-    year = term_start.year + TERM_YEARS[OrganisationKind(organisation.kind)]
-    if year > date.max.year:
+    years = TERM_YEARS[OrganisationKind(organisation.kind)]
+    if term_start.year + years > date.max.year:
         raise ValidationError(
             {"term_start": _("任期开始日期过晚，无法推算任期届满日期，请核对任期开始日期。")}
         )
-    try:
-        return term_start.replace(year=year)
-    except ValueError:  # 29 February
-        return term_start.replace(year=year, day=28)
+    return years_after(term_start, years)
 
 
 @transaction.atomic

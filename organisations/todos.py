@@ -4,12 +4,13 @@ from django.utils.translation import gettext as _
 
 from core.todos import TodoItem, register
 
+from .models import TermStatus
 from .selectors import positions_ending
 
 
 @register
 def term_end_todos(user):
-    """换届提醒: committees whose term ends within 90 days, or has ended."""
+    """换届提醒: committees whose term is ending soon (models.TERM_WARNING_DAYS), or has ended."""
     if not user.reads_party_data or user.role == "member":
         return []
     today = timezone.localdate()
@@ -19,7 +20,7 @@ def term_end_todos(user):
         if position.organisation_id in seen:
             continue
         seen.add(position.organisation_id)
-        overdue = position.term_end < today
+        overdue = position.term_status_on(today) == TermStatus.ENDED
         items.append(
             TodoItem(
                 title=(

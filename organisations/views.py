@@ -34,7 +34,6 @@ def organisation_tree(request):
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
     editable = can_edit(request.user, organisation)
-    today = timezone.localdate()
     return render(
         request,
         "organisations/organisation_detail.html",
@@ -45,8 +44,6 @@ def organisation_detail(request, pk):
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),
             "editable": editable,
-            "today": today,
-            "warn_after": today + timezone.timedelta(days=selectors.TERM_WARNING_DAYS),
         },
     )
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ConstraintErrorsOnFields
 from organisations import policy
 
 
@@ -139,7 +140,7 @@ class ImportBatch(models.Model):
         return self.summary.get("to_create", 0) + self.summary.get("to_update", 0)
 
 
-class ImportRow(models.Model):
+class ImportRow(ConstraintErrorsOnFields, models.Model):
     """One source row of a batch and what importing it does (or did).
 
     Holds no clear ID number: `id_number_token` is the Fernet token (only for rows that create
@@ -177,13 +178,19 @@ class ImportRow(models.Model):
     visible_to_editors_only = True
     # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto).
     encrypted_fields = {"id_number_token": None, "raw": None}
+    constraint_fields = {"row_once": "row_number"}
 
     class Meta:
         ordering = ["batch", "row_number"]
         verbose_name = _("导入行")
         verbose_name_plural = _("导入行")
         constraints = [
-            models.UniqueConstraint(fields=["batch", "row_number"], name="roster_row_once")
+            models.UniqueConstraint(
+                fields=["batch", "row_number"],
+                name="roster_row_once",
+                violation_error_code="row_once",
+                violation_error_message=_("原表行号在同一导入批次中只能出现一次。"),
+            )
         ]
         indexes = [models.Index(fields=["batch", "outcome", "row_number"])]
 

@@ -5,6 +5,9 @@ Chinese message when the cell cannot be understood. Warnings (the value was unde
 something deserves a look) come back alongside the value.
 
 Identity numbers are not parsed here: organisations.id_numbers is the one place for that.
+The rules a member must meet (dates not in the future, age at joining, phone numbers, ...)
+are the member builder's (organisations.members); a parser here only reads the cell, and
+where a cell holds a person's value (name, phone) it uses the builder's own normaliser.
 """
 
 import re
@@ -12,14 +15,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from core.text import drop_invisible
 from organisations.id_numbers import mask_id_number
+from organisations.members import normalise_name, normalise_phone
 from organisations.models import DatePrecision, Education, MemberCategory, MemberStatus
 from organisations.reference_data import ETHNICITY_BY_NAME, Ethnicity
-from organisations.services import normalise_name
 
 
 class CellError(ValueError):
@@ -28,13 +32,6 @@ class CellError(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-# Characters that copy-paste leaves in cells and that str.isspace() does not catch.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-# Middle-dot look-alikes NFKC keeps and organisations.services.normalise_name does not list
-# (bullet operator, dot operator, hyphenation point's cousins from Word and web pages).
-_EXTRA_DOTS = str.maketrans({"\u2219": "·", "\u22c5": "·", "\u2e31": "·", "\u0387": "·"})
 
 
 def display(value: object) -> str:
@@ -57,7 +54,7 @@ def text(value: object) -> str:
         return ""
     raw = display(value)
     while True:
-        cleaned = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+        cleaned = drop_invisible(unicodedata.normalize("NFKC", raw))
         cleaned = " ".join(cleaned.split())
         if cleaned == raw:
             return cleaned
@@ -69,15 +66,9 @@ def is_blank(value: object) -> bool:
 
 
 def person_name(value: object) -> str:
-    """姓名: no inner spaces ("王  芳" → 王芳), one middle dot for every variant (扎西·次仁)."""
-    name = text(value)
-    while True:
-        # Dropping a space can join a letter to a combining mark that NFKC then composes:
-        # repeat until stable, so the result is the same however often it is normalised.
-        cleaned = text(normalise_name(name.translate(_EXTRA_DOTS))).replace(" ", "")
-        if cleaned == name:
-            return cleaned
-        name = cleaned
+    """姓名 as the member builder writes it: no inner spaces ("王  芳" → 王芳), one middle
+    dot for every variant (扎西·次仁)."""
+    return normalise_name(text(value))
 
 
 def id_number_cell(value: object) -> object:
@@ -126,15 +117,13 @@ def _format_has_day(number_format: str | None) -> bool:
     return "d" in cleaned
 
 
-def _build(year: int, month: int, day: int | None, shown: str, today: date) -> ParsedDate:
+def _build(year: int, month: int, day: int | None, shown: str) -> ParsedDate:
     try:
         value = date(year, month, day or 1)
     except ValueError:
         raise CellError(
             _("“%(value)s”不是有效的日期（月份或日期超出范围）。") % {"value": shown}
         ) from None
-    if value > today:
-        raise CellError(_("日期 %(value)s 晚于今天。") % {"value": shown})
     if value < EARLIEST:
         raise CellError(_("日期 %(value)s 早于 1900 年。") % {"value": shown})
     precision = DatePrecision.DAY if day is not None else DatePrecision.MONTH
@@ -153,14 +142,12 @@ def parse_date(
     number_format: str | None = None,
     *,
     typed: bool = True,
-    today: date | None = None,
 ) -> ParsedDate | None:
     """A date cell as (date, precision). Month-only dates ("1985.03", "1985年3月", 198503, an
     Excel date formatted yyyy.mm) keep month precision and are stored as the 1st.
 
     `typed` is False for text sources (CSV), where a cell "1985.1" may have been a number
     Excel showed without its trailing zero (1985.10, October); it then carries a warning."""
-    today = today or timezone.localdate()
     if value is None:
         return None
     if isinstance(value, bool | time):
@@ -169,19 +156,17 @@ def parse_date(
         day_value = value.date() if isinstance(value, datetime) else value
         shown = day_value.isoformat()
         has_day = _format_has_day(number_format)
-        return _build(
-            day_value.year, day_value.month, day_value.day if has_day else None, shown, today
-        )
+        return _build(day_value.year, day_value.month, day_value.day if has_day else None, shown)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
         digits = str(value)
         if len(digits) in (6, 8):
-            return parse_date(digits, typed=True, today=today)
+            return parse_date(digits, typed=True)
         if len(digits) == 5:
             # An Excel serial day number, left when a date column was reformatted as General.
             serial = from_excel(value)
-            return _build(serial.year, serial.month, serial.day, serial.date().isoformat(), today)
+            return _build(serial.year, serial.month, serial.day, serial.date().isoformat())
         if len(digits) == 4:
             raise CellError(
                 _("“%(value)s”只有年份，请至少写到月份，如 1985.03。") % {"value": digits}
@@ -194,7 +179,7 @@ def parse_date(
         # A number like 1985.03 typed into a General cell. Use the decimals the cell shows.
         match = re.fullmatch(r"0\.(0+)", (number_format or "").strip())
         shown = f"{value:.{len(match.group(1))}f}" if match else f"{value:.10g}"
-        parsed = parse_date(shown, typed=True, today=today)
+        parsed = parse_date(shown, typed=True)
         if parsed and not match and re.fullmatch(r"\d{4}\.1", shown):
             return ParsedDate(
                 parsed.value, parsed.precision, _ambiguous_month(parsed.value.year, shown)
@@ -208,7 +193,7 @@ def parse_date(
     if match:
         day = match.group("d")
         parsed = _build(
-            int(match.group("y")), int(match.group("m")), int(day) if day else None, shown, today
+            int(match.group("y")), int(match.group("m")), int(day) if day else None, shown
         )
         if not typed and re.fullmatch(r"\d{4}\.1", compact):
             return ParsedDate(
@@ -353,23 +338,15 @@ def parse_status(value: object) -> str | None:
     return str(code)
 
 
-_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
-_LANDLINE = re.compile(r"(?:\(?0\d{2,3}\)?-?)?[2-9]\d{6,7}(?:-\d{1,6})?")
-
-
 def parse_phone(value: object) -> str | None:
-    """联系电话: an 11-digit mobile (a +86 prefix dropped) or a landline with area code."""
+    """联系电话, by the member builder's rule: an 11-digit mobile (a +86 prefix dropped) or a
+    fixed line with its area code."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    cleaned = text(value).replace(" ", "").replace("—", "-")
-    if not cleaned:
-        return None
-    mobile = _MOBILE.fullmatch(cleaned.replace("-", ""))
-    if mobile:
-        return mobile.group(1)
-    if _LANDLINE.fullmatch(cleaned) and len(cleaned) <= 20:
-        return cleaned
-    raise CellError(_("“%(value)s”不是有效的电话号码。") % {"value": cleaned})
+    try:
+        return normalise_phone(text(value)) or None
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from None
 
 
 def split_unit_post(value: object) -> tuple[str, str]:

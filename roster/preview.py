@@ -2,14 +2,15 @@
 
 Interpretation is pure (cells → values, errors, warnings); matching works a chunk of rows at a
 time with a fixed number of queries per chunk, so a 10,000-row file costs a few dozen queries
-for the lookups plus the shared member checks of organisations.services.
+for the lookups. Each row that would create or change a member goes through the member
+builder (organisations.members.prepare_member), which holds the rules every way in shares.
 """
 
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from itertools import islice
 
 from django.core.exceptions import ValidationError
@@ -23,14 +24,19 @@ from organisations.id_numbers import (
     mask_phone,
     parse_id_number,
 )
+from organisations.members import (
+    MEMBER_FIELDS,
+    PreparedMember,
+    prepare_member,
+    probation_ends,
+    registered_id_digests,
+)
 from organisations.models import (
     DatePrecision,
     Member,
     MemberCategory,
-    MemberStatus,
     Organisation,
 )
-from organisations.services import MEMBER_FIELDS, date_order_problems
 
 from . import normalise
 from .columns import FIELD_BY_KEY, header_key
@@ -47,16 +53,6 @@ PRECISION_FIELDS = {
     "joined_on": "joined_on_precision",
     "full_member_on": "full_member_on_precision",
 }
-# Member fields the import never takes from a cell: clean_fields skips them.
-_NOT_FROM_FILE = [
-    "organisation",
-    "id_number_encrypted",
-    "id_number_digest",
-    "id_number_masked",
-    "id_last4",
-    "name_pinyin",
-    "name_initials",
-]
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 _FOOTER_WORDS = (
@@ -350,16 +346,7 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
         values["sex"] = info.sex
         values["birth_date"] = ParsedDate(info.birth_date, DatePrecision.DAY)
 
-    category = values.get("category")
-    if category == MemberCategory.PROBATIONARY and "full_member_on" in values:
-        result.errors.append(
-            message(
-                row_number,
-                ctx.column("full_member_on"),
-                _("人员类别为预备党员，不应填写转正时间。"),
-            )
-        )
-    elif category is None and "full_member_on" in values:
+    if "category" not in values and "full_member_on" in values:
         values["category"] = str(MemberCategory.FULL)
     if result.errors:
         result.outcome = RowOutcome.REJECTED
@@ -367,9 +354,7 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
 
 
 def _date(cell, ctx: Context) -> ParsedDate | None:
-    return normalise.parse_date(
-        cell.value, getattr(cell, "number_format", None), typed=ctx.typed, today=ctx.today
-    )
+    return normalise.parse_date(cell.value, getattr(cell, "number_format", None), typed=ctx.typed)
 
 
 # --- matching against the registry ------------------------------------------------------
@@ -405,17 +390,21 @@ def show(field_key: str, value, precision: str = DatePrecision.DAY) -> str:
     return str(value)
 
 
-def _apply_values(member: Member, values: dict) -> None:
+def model_values(values: dict) -> dict:
+    """A row's values as Member attributes for the member builder: a ParsedDate becomes its
+    date and, for the join and full-member dates, its precision."""
+    fields = {}
     for key, value in values.items():
         if isinstance(value, ParsedDate):
-            setattr(member, key, value.value)
+            fields[key] = value.value
             if key in PRECISION_FIELDS:
-                setattr(member, PRECISION_FIELDS[key], value.precision)
+                fields[PRECISION_FIELDS[key]] = value.precision
         else:
-            setattr(member, key, value)
+            fields[key] = value
+    return fields
 
 
-def _changes(member: Member, values: dict) -> dict:
+def changes(member: Member, values: dict) -> dict:
     """{field: [registry, file]} for the file's values that differ from the registry."""
     diff = {}
     for key in DIFF_FIELDS:
@@ -439,17 +428,29 @@ def _changes(member: Member, values: dict) -> dict:
     return diff
 
 
-def _member_problems(result: RowResult, candidate: Member, ctx: Context) -> None:
-    """The registry's rules on the row as it would be stored (model fields, date order),
-    each problem named by the column it comes from."""
-    try:
-        candidate.clean_fields(exclude=_NOT_FROM_FILE)
-        problems = {}
-    except ValidationError as exc:
-        problems = exc.message_dict
-    # The registry's own date rules; the number was already looked up in bulk by matching.
-    for key, errors in {**problems, **date_order_problems(candidate)}.items():
-        column = ctx.column(key) if key in FIELD_BY_KEY else key
+def prepare(
+    values: dict,
+    *,
+    id_number: str | None,
+    member: Member | None = None,
+    today: date | None = None,
+    derive: bool = True,
+) -> PreparedMember:
+    """The member builder on a row's values: what creating (`member` None) or updating
+    `member` with them would store, or why it may not (derive=False: only why not)."""
+    return prepare_member(
+        model_values(values), id_number=id_number, member=member, today=today, derive=derive
+    )
+
+
+def _member_problems(result: RowResult, prepared: PreparedMember, ctx: Context) -> None:
+    """The member builder's verdict on the row, each problem named by the column it comes
+    from."""
+    for key, errors in prepared.messages.items():
+        if key in FIELD_BY_KEY:
+            column = ctx.column(key)
+        else:
+            column = str(Member._meta.get_field(key).verbose_name)
         for text in errors:
             result.errors.append(message(result.row_number, column, text))
 
@@ -465,16 +466,14 @@ def _decide_new(result: RowResult, ctx: Context) -> None:
         return
     values.setdefault("organisation", ctx.target)
     if "category" not in values:
-        # No 人员类别 and no 转正时间: probation lasts a year, so someone who joined more
-        # than a year ago is taken to be a full member.
-        joined = values["joined_on"].value
-        probation_over = joined <= ctx.today - timedelta(days=365)
+        # No 人员类别 and no 转正时间: someone whose probation (预备期) is over is taken to
+        # be a full member.
+        probation_over = probation_ends(values["joined_on"].value) <= ctx.today
         values["category"] = str(
             MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
         )
-    candidate = Member(status=MemberStatus.ACTIVE)
-    _apply_values(candidate, values)
-    _member_problems(result, candidate, ctx)
+    prepared = prepare(values, id_number=result.id_number, today=ctx.today, derive=False)
+    _member_problems(result, prepared, ctx)
     if not result.errors:
         result.action = RowAction.CREATE
 
@@ -484,18 +483,21 @@ def _decide_update(result: RowResult, member: Member, ctx: Context) -> None:
     if "organisation" not in values and not ctx.organisations.contains(member.organisation_id):
         # Registered in the importer's scope but outside the target: the file puts them here.
         values["organisation"] = ctx.target
-    if values.get("category") == MemberCategory.PROBATIONARY:
+    if values.get("category") == MemberCategory.PROBATIONARY and "full_member_on" not in values:
         values["full_member_on"] = None  # a probationary member has no 转正 date
-    result.diff = _changes(member, {k: v for k, v in values.items() if v is not None})
+    result.diff = changes(member, {k: v for k, v in values.items() if v is not None})
     if values.get("full_member_on", "") is None and member.full_member_on is not None:
         result.diff["full_member_on"] = [show("full_member_on", member.full_member_on), ""]
     if not result.diff:
         return
-    candidate = Member(
-        **{f.attname: getattr(member, f.attname) for f in Member._meta.concrete_fields}
+    prepared = prepare(
+        {k: values[k] for k in values if k in result.diff},
+        id_number=result.id_number,
+        member=member,
+        today=ctx.today,
+        derive=False,
     )
-    _apply_values(candidate, {k: values[k] for k in values if k in result.diff})
-    _member_problems(result, candidate, ctx)
+    _member_problems(result, prepared, ctx)
     if not result.errors:
         result.action = RowAction.UPDATE
 
@@ -535,11 +537,7 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
         .filter(id_number_digest__in=list(digests))
         .select_related("organisation")
     }
-    elsewhere = set(
-        Member.objects.filter(
-            id_number_digest__in=[d for d in digests if d not in editable]
-        ).values_list("id_number_digest", flat=True)
-    )
+    elsewhere = registered_id_digests(d for d in digests if d not in editable)
     for digest, result in digests.items():
         member = editable.get(digest)
         if digest in elsewhere:
@@ -609,16 +607,3 @@ def values_to_json(values: dict) -> dict:
         else:
             stored[key] = value
     return stored
-
-
-def values_from_json(stored: dict) -> dict:
-    """Model attribute values from ImportRow.values (organisation as organisation_id)."""
-    values = {}
-    for key, value in stored.items():
-        if key in DATE_FIELDS and value:
-            values[key] = date.fromisoformat(value)
-        elif key == "organisation":
-            values["organisation_id"] = value
-        else:
-            values[key] = value
-    return values

@@ -9,7 +9,6 @@ read-only mode (rows streamed, memory flat in the number of rows); .csv as Excel
 
 import codecs
 import csv
-import io
 import re
 import zipfile
 import zlib
@@ -90,10 +89,6 @@ def detect_format(name: str, head: bytes) -> str:
     raise RosterFileError(_("只能上传 .xlsx 或 .csv 文件。"))
 
 
-def _mb(name: str) -> int:
-    return getattr(settings, name) * 1024 * 1024
-
-
 def _content_types(data: bytes) -> dict[str, str]:
     """PartName (without its leading "/") → content type, from [Content_Types].xml's
     overrides: where openpyxl looks for the shared strings, whatever the part is called."""
@@ -116,8 +111,8 @@ def _check_zip(path: Path) -> int:
     size (and fails the CRC) however much the data would inflate to. Worksheets are streamed,
     so only the total bounds them; the shared strings and every other part are read into
     memory whole (390 MB of shared strings grew a worker to 2.2 GB), so each is capped."""
-    total_cap = _mb("ROSTER_MAX_UNPACKED_MB")
-    whole_cap = _mb("ROSTER_MAX_SHARED_STRINGS_MB")
+    total_cap = settings.ROSTER_MAX_UNPACKED_MB * 1024 * 1024
+    whole_cap = settings.ROSTER_MAX_SHARED_STRINGS_MB * 1024 * 1024
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -383,13 +378,3 @@ def open_table(path: Path | str, file_format: str) -> Table:
     if file_format == "xlsx":
         return _open_xlsx(path)
     return _open_csv(path)
-
-
-def sniff(data: bytes | io.BufferedIOBase) -> bytes:
-    """The first bytes of an upload, for detect_format."""
-    if isinstance(data, bytes):
-        return data[:8]
-    position = data.tell()
-    head = data.read(8)
-    data.seek(position)
-    return head

@@ -1,9 +1,10 @@
 """Writes of the roster import: upload, preview, apply and roll back a batch; export records.
 
-Applying writes members in bulk (a 10,000-row file must go in within seconds), but through the
-same pieces organisations.services uses for one member: the name normalisation and search
-keys, the ID number helpers, the member rules (checked row by row at preview), the audit
-snapshot and diff. Every change is audited with the batch code in AuditEvent.batch.
+Applying writes members in bulk (a 10,000-row file must go in within seconds), but each member
+is built by the same member builder organisations.services uses for one member
+(organisations.members: normalisation, ID number storage, search keys, every rule), and the
+duplicate ID check is its bulk form. Every change is audited with the batch code in
+AuditEvent.batch.
 """
 
 import json
@@ -29,6 +30,7 @@ from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
 from core.actors import Operator, operator
+from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
 
@@ -54,10 +56,10 @@ _T = TypeVar("_T")
 logger = logging.getLogger(__name__)
 
 # Fields recorded before an update and restored by a rollback (the precisions included).
-SNAPSHOT_FIELDS = member_services.MEMBER_FIELDS
+SNAPSHOT_FIELDS = builder.MEMBER_FIELDS
 # Every attribute an applied row may change, for bulk_update.
 UPDATE_FIELDS = [
-    *member_services.MEMBER_FIELDS,
+    *builder.MEMBER_FIELDS,
     "name_pinyin",
     "name_initials",
     "updated_at",
@@ -270,7 +272,7 @@ def batch_discard(*, batch: ImportBatch, actor, reason: str = "") -> None:
     batch.delete()
 
 
-def batches_expire(*, older_than_days: int = 7, now: datetime | None = None) -> int:
+def batches_expire(*, older_than_days: int, now: datetime | None = None) -> int:
     """Discard batches uploaded more than `older_than_days` ago and never applied: their files
     hold clear ID numbers and must not stay on disk. Returns how many went."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
@@ -611,6 +613,15 @@ def _snapshot(member: Member) -> dict[str, Any]:
     return {**audit.snapshot(member, SNAPSHOT_FIELDS), "id_number": member.id_number_masked}
 
 
+def _stale_problems(row: ImportRow, prepared: builder.PreparedMember) -> bool:
+    """Whether the member builder refuses the row now (the rules, the registry or the date
+    moved on since the preview); the row then stays out and says why."""
+    if not prepared.errors:
+        return False
+    _stale(row, "；".join(text for texts in prepared.messages.values() for text in texts))
+    return True
+
+
 def _apply_creates(
     batch: ImportBatch,
     actor: Actor,
@@ -620,23 +631,18 @@ def _apply_creates(
 ) -> None:
     numbers = {row.pk: crypto.decrypt(row.id_number_token) for row in rows}
     digests = {row.pk: crypto.digest(numbers[row.pk]) for row in rows}
-    taken = set(
-        Member.objects.filter(id_number_digest__in=list(digests.values())).values_list(
-            "id_number_digest", flat=True
-        )
-    )
+    taken = builder.registered_id_digests(digests.values())
+    today = timezone.localdate()
     created = []
     for row in rows:
         if digests[row.pk] in taken:
             _stale(row, _("该身份证号码在预览之后已被登记，本行未导入。"))
             continue
         values = _stored_values(row, organisations)
-        member = Member()
-        preview._apply_values(member, values)
-        member.name = member_services.normalise_name(member.name)
-        member.set_id_number(numbers[row.pk])
-        member.name_pinyin, member.name_initials = member_services.name_search_keys(member.name)
-        created.append((row, member))
+        prepared = preview.prepare(values, id_number=numbers[row.pk], today=today)
+        if _stale_problems(row, prepared):
+            continue
+        created.append((row, prepared.member))
     Member.objects.bulk_create([member for _row, member in created])
     MembershipPeriod.objects.bulk_create(
         MembershipPeriod(member=m, organisation_id=m.organisation_id, started_on=m.joined_on)
@@ -671,22 +677,21 @@ def _apply_updates(
             _stale(row, _("该党员在预览之后已被删除或已不在您的管理范围内，本行未导入。"))
             continue
         values = _stored_values(row, organisations)
-        changes = preview._changes(member, {k: v for k, v in values.items() if v is not None})
+        changes = preview.changes(member, {k: v for k, v in values.items() if v is not None})
         if values.get("full_member_on", "") is None and member.full_member_on is not None:
             changes["full_member_on"] = True
         if not changes:
             continue
         before = _snapshot(member)
+        # The row's number is the member's (matched by it); the builder checks the
+        # combination as it would now be stored.
+        prepared = preview.prepare(
+            {k: values[k] for k in changes}, id_number=None, member=member, today=today
+        )
+        if _stale_problems(row, prepared):
+            continue
         old_organisation = member.organisation_id
-        preview._apply_values(member, {k: values[k] for k in changes})
-        if batch.previewed_at and member.updated_at > batch.previewed_at:
-            # Changed by someone else since the preview: check the combination again.
-            try:
-                member_services._check_member(member, member.id_number)
-            except ValidationError as exc:
-                _stale(row, "；".join(exc.messages))
-                continue
-        member.name_pinyin, member.name_initials = member_services.name_search_keys(member.name)
+        member = prepared.member
         member.updated_at = now
         row.before, row.applied = before, RowAction.UPDATE
         changed.append((row, member, before))
@@ -970,7 +975,7 @@ def batch_rollback(
             member = members[row.member_id]
             current = _snapshot(member)
             _restore(member, row.before)
-            member.name_pinyin, member.name_initials = member_services.name_search_keys(member.name)
+            member.name_pinyin, member.name_initials = builder.name_search_keys(member.name)
             member.updated_at = now
             restored.append(member)
             _audit(

@@ -30,7 +30,7 @@ NAMES = [
 def roster():
     branch = OrganisationFactory()
     for n, name in enumerate(NAMES):
-        MemberFactory(organisation=branch, name=name, joined_on=date(2001, 7, 1) + timedelta(n % 3))
+        MemberFactory(organisation=branch, name=name, joined_on=date(2005, 7, 1) + timedelta(n % 3))
     return branch
 
 

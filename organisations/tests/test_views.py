@@ -57,6 +57,7 @@ def registry(db):
             "和丽华": {"sex": "female", "birth_date": date(1986, 4, 2)},
             "阿普": {
                 "sex": "male",
+                "birth_date": date(1980, 1, 1),
                 "joined_on": date(2001, 7, 1),
                 "category": "probationary",
                 "full_member_on": None,

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font
 
 from organisations.demo_names import person_name, pick_ethnicity
 from organisations.id_numbers import generate_id_number
+from organisations.members import probation_ends
 from organisations.reference_data import ETHNICITY_BY_NAME
 
 HEADERS = [
@@ -80,7 +81,7 @@ def person(
         ethnicity=ethnicity,
         birth_date=birth,
         joined_on=joined,
-        full_member_on=joined + timedelta(days=365),
+        full_member_on=probation_ends(joined),
         branch=branch,
     )
 

@@ -196,9 +196,9 @@ def test_preview_gives_every_row_an_outcome_and_changes_nothing(world, messy):
     assert world.org_b.name not in messages(batch, 9)  # never says where
     assert "校验码" in messages(batch, 12)
     assert "乙局机关支部" in messages(batch, 13) and "不是" in messages(batch, 13)
-    assert "入党日期不能早于出生日期" in messages(batch, 14)
+    assert "第 14 行，入党时间：入党日期早于年满 18 周岁之日" in messages(batch, 14)
     assert "第 15 行，入党时间：新登记的党员必须填写此项" in messages(batch, 15)
-    assert "预备党员，不应填写转正时间" in messages(batch, 16)
+    assert "第 16 行，转正时间：人员类别为预备党员时不应填写转正日期" in messages(batch, 16)
     assert "空行" in messages(batch, 10) and "重复的表头" in messages(batch, 11)
     assert "合计" in messages(batch, 17)
 

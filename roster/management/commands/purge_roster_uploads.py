@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from roster.services import batches_expire
@@ -7,7 +8,12 @@ class Command(BaseCommand):
     help = "Discard roster uploads never applied after --days days (their files hold clear IDs)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=7)
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=settings.ROSTER_UPLOAD_EXPIRY_DAYS,
+            help="default: ROSTER_UPLOAD_EXPIRY_DAYS",
+        )
 
     def handle(self, *args, days, **options):
         count = batches_expire(older_than_days=days)
