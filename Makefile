@@ -4,6 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test workers (pytest-xdist): one per core; each worker has its own test database
+# (SQLite in memory, or test_<name>_gw0, _gw1, ... on PostgreSQL).
+WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(WORKERS) --dist worksteal
+# The PostgreSQL run's database; its test databases are test_dangjian_gw0, test_dangjian_gw1, ...
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/dangjian
 
 .PHONY: setup run test test-postgres lint bench seed migrate static clean
 
@@ -22,6 +28,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed .env
 	mkdir -p var
+	@$(PYTHON) scripts/system_packages.py
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
@@ -32,21 +39,23 @@ static: setup
 run: migrate static
 	$(PY) manage.py seed --if-empty
 	$(PY) manage.py demo_logins
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	# The server and the task worker (manage.py db_worker) beside it; Ctrl-C stops both.
+	DEBUG=1 $(PY) scripts/run_dev.py $(HOST) $(PORT)
 
 seed: migrate
 	$(PY) manage.py seed
 
 test: setup static
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: setup static
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/dangjian $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(PYTEST) $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
 
 bench: migrate static
 	$(PY) bench/member_list.py

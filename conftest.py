@@ -6,6 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Time limits per example make property tests fail on a busy machine, not on a wrong result.
+hypothesis_settings.register_profile("dangjian", deadline=None)
+hypothesis_settings.load_profile("dangjian")
 
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,9 +32,15 @@ def _test_settings(settings, tmp_path):
     # Uploads go to the test's own folder; background tasks run at once, inside the test.
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # The live server speaks plain HTTP; secure-only cookies would never come back.
+    # The live server speaks plain HTTP; secure-only cookies would never come back, and
+    # production's redirect to HTTPS would answer every request with a 301.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_SSL_REDIRECT = False
+    # WhiteNoise otherwise indexes every static file (about 1,200, with stat calls and headers)
+    # each time a test client builds its middleware: most of a simple test's time. In
+    # autorefresh mode it looks a file up only when one is asked for.
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -38,12 +49,16 @@ def _test_settings(settings, tmp_path):
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the session. Without Debian's chromium the browser tests
-    fail (CI installs it); set SKIP_BROWSER_TESTS=1 to skip them on a machine without it."""
+    """One headless Chromium for the session. `make setup` installs Debian's chromium where it
+    can (scripts/system_packages.py); where it could not, the browser tests are skipped with
+    the command to run, except on CI, where a missing browser fails them."""
     if os.environ.get("SKIP_BROWSER_TESTS") == "1":
         pytest.skip("SKIP_BROWSER_TESTS=1")
     if CHROMIUM is None:
-        pytest.fail("Debian's chromium is not installed: apt-get install chromium")
+        reason = "Debian's chromium is not installed: sudo apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make

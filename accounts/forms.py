@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Member, Organisation
 
-from .models import User
+from .models import PRIVILEGED_ROLES, Role, User
+from .services import PRIVILEGED_ROLE_MESSAGE
 
 
 class LoginForm(AuthenticationForm):
@@ -53,7 +54,7 @@ class PasswordChangeForm(forms.Form):
     def clean_old_password(self):
         password = self.cleaned_data["old_password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError(_("当前密码不正确。"))
+            raise forms.ValidationError(_("当前密码不正确。"), code="wrong_password")
         return password
 
     def clean(self):
@@ -66,28 +67,60 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class AccountForm(forms.ModelForm):
-    """Input of the security officer's account form; the service does the saving."""
+def _model_field(name: str) -> forms.Field:
+    return User._meta.get_field(name).formfield()
 
-    class Meta:
-        model = User
-        fields = [
-            "username",
-            "display_name",
-            "phone",
-            "role",
-            "organisation",
-            "member",
-            "is_active",
-        ]
 
-    def __init__(self, *args, **kwargs):
+class AccountForm(forms.Form):
+    """Input of the security officer's account form. Never bound to the stored account: the
+    service loads it, compares, saves and audits (a bound ModelForm would change the instance
+    while validating, and the service would see no change)."""
+
+    MANAGED_ROLES = [(role.value, role.label) for role in Role if role not in PRIVILEGED_ROLES]
+
+    username = _model_field("username")
+    display_name = _model_field("display_name")
+    phone = _model_field("phone")
+    role = forms.ChoiceField(
+        label=_("角色"),
+        choices=MANAGED_ROLES,
+        error_messages={"invalid_choice": PRIVILEGED_ROLE_MESSAGE},
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("所在党组织"),
+        queryset=Organisation.objects.order_by("path"),
+        required=False,
+        help_text=_("书记/党务干部的工作范围：该党组织及其下级。"),
+    )
+    # The member link is chosen by id (Tom Select searches); no full list on the page.
+    member = forms.ModelChoiceField(
+        label=_("党员档案"),
+        queryset=Member.objects.all(),
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": _("党员编号")}),
+        help_text=_("党员档案编号（党员详情页地址中的数字）。"),
+    )
+    is_active = forms.BooleanField(label=_("有效"), required=False, initial=True)
+
+    def __init__(self, *args, account: User | None = None, **kwargs):
+        if account is not None:
+            kwargs.setdefault("initial", {name: value for name, value in self.stored(account)})
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.order_by("path")
-        # The member link is chosen by id (Tom Select searches); no full list on the page.
-        self.fields["member"].queryset = Member.objects.all()
-        self.fields["member"].widget = forms.NumberInput(attrs={"placeholder": _("党员编号")})
-        self.fields["member"].help_text = _("党员档案编号（党员详情页地址中的数字）。")
+        if account is not None and account.is_privileged:
+            # 三员: the role of these accounts changes on the server's command line only.
+            self.fields["role"].choices = [(account.role, account.get_role_display())]
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = PRIVILEGED_ROLE_MESSAGE
+
+    @staticmethod
+    def stored(account: User):
+        yield "username", account.username
+        yield "display_name", account.display_name
+        yield "phone", account.phone or ""
+        yield "role", account.role
+        yield "organisation", account.organisation_id
+        yield "member", account.member_id
+        yield "is_active", account.is_active
 
 
 class UnlockForm(forms.Form):

@@ -1,21 +1,16 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import PARTY_DATA_ROLES, Role
 
-class Role(models.TextChoices):
-    """One role per account, so 三员分立 (admin / auditor / security officer) holds by
-    construction."""
-
-    COMMITTEE_ADMIN = "committee_admin", _("工委管理员")
-    SECRETARY = "secretary", _("党组织书记/党务干部")
-    MEMBER = "member", _("党员")
-    AUDITOR = "auditor", _("审计员")
-    SECURITY_OFFICER = "security_officer", _("安全员")
-
-
-# Roles that work with party data; auditor and security officer never read it.
-PARTY_DATA_ROLES = frozenset({Role.COMMITTEE_ADMIN, Role.SECRETARY, Role.MEMBER})
+# 三员: accounts with these roles are created, re-roled and reset only on the server's command
+# line (manage.py privileged_account), never by one of these roles on the web (docs/security.md).
+PRIVILEGED_ROLES = frozenset({Role.COMMITTEE_ADMIN, Role.AUDITOR, Role.SECURITY_OFFICER})
 
 
 class User(AbstractUser):
@@ -43,6 +38,7 @@ class User(AbstractUser):
     phone = models.CharField(_("手机号码"), max_length=20, unique=True, null=True, blank=True)
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     must_change_password = models.BooleanField(_("须修改初始密码"), default=True)
+    password_changed_at = models.DateTimeField(_("密码设置时间"), default=timezone.now)
 
     objects = UserManager()
 
@@ -68,6 +64,21 @@ class User(AbstractUser):
     @property
     def reads_party_data(self) -> bool:
         return self.role in PARTY_DATA_ROLES
+
+    @property
+    def is_privileged(self) -> bool:
+        return self.role in PRIVILEGED_ROLES
+
+    @property
+    def password_expired(self) -> bool:
+        """Older than PASSWORD_MAX_AGE_DAYS (0: passwords never expire)."""
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        return bool(days) and self.password_changed_at < timezone.now() - timedelta(days=days)
+
+    @property
+    def password_change_due(self) -> bool:
+        """An initial or reset password, or an expired one: the user may only change it."""
+        return self.must_change_password or self.password_expired
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -1,48 +1,107 @@
 """Reads for the security officer's pages."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.sessions.models import Session
+from django.db.models import Q
 from django.utils import timezone
 
+from core.roles import Role
+
+from . import lockout, sessions
 from .models import User
 
 
 @dataclass(frozen=True)
 class ActiveSession:
-    key: str
+    """A signed-in session as the 在线会话 page shows it: named by its public id, never by its
+    key (the key is a credential)."""
+
+    id: str
     user: User
-    expires: datetime
+    address: str
+    browser: str
+    user_agent: str
+    signed_in: datetime | None
     last_seen: datetime | None
+    expires: datetime
+    key: str = field(repr=False, compare=False)
+
+
+def _time(value) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromtimestamp(value, tz=timezone.get_current_timezone())
 
 
 def active_sessions(limit: int = 500) -> list[ActiveSession]:
     """Signed-in sessions, newest expiry first. Decodes each session (there are few)."""
-    sessions = list(
+    rows = list(
         Session.objects.filter(expire_date__gt=timezone.now()).order_by("-expire_date")[:limit]
     )
-    decoded = [(s, s.get_decoded()) for s in sessions]
-    user_ids = {data.get("_auth_user_id") for _session, data in decoded} - {None}
-    users = User.objects.in_bulk([int(pk) for pk in user_ids])
+    decoded = [(s, s.get_decoded()) for s in rows]
+    user_ids = {int(pk) for _session, data in decoded if (pk := data.get("_auth_user_id"))}
+    users = User.objects.in_bulk(list(user_ids))
     result = []
     for session, data in decoded:
         user = users.get(int(data["_auth_user_id"])) if data.get("_auth_user_id") else None
         if user is None:
             continue
-        seen = data.get("last_seen")
+        user_agent = data.get(sessions.USER_AGENT, "")
         result.append(
             ActiveSession(
-                key=session.session_key,
+                id=sessions.public_id(session.session_key),
                 user=user,
+                address=data.get(sessions.ADDRESS) or "",
+                browser=sessions.browser_summary(user_agent),
+                user_agent=user_agent,
+                signed_in=_time(data.get(sessions.LOGIN_AT)),
+                last_seen=_time(data.get(sessions.LAST_SEEN)),
                 expires=session.expire_date,
-                last_seen=datetime.fromtimestamp(seen, tz=timezone.get_current_timezone())
-                if seen
-                else None,
+                key=session.session_key,
             )
         )
     return result
 
 
-def sessions_of(user: User) -> list[str]:
-    return [s.key for s in active_sessions() if s.user.pk == user.pk]
+def sessions_by_id(ids) -> list[ActiveSession]:
+    wanted = set(ids)
+    return [s for s in active_sessions() if s.id in wanted]
+
+
+def sessions_of(user: User) -> list[ActiveSession]:
+    return [s for s in active_sessions() if s.user.pk == user.pk]
+
+
+def locked_usernames() -> set[str]:
+    """Accounts locked (by their own failures) at one address or more."""
+    return {username for username, _address in lockout.locked_pairs()}
+
+
+def failed_logins(limit: int = 200) -> list[dict]:
+    return lockout.recent_failures(limit)
+
+
+def locked_addresses() -> set[str]:
+    return lockout.locked_addresses()
+
+
+def account_list(*, role: str = "", query: str = ""):
+    """The security officer's account list (账号管理): every account, by role and username,
+    optionally of one role and matching a username or name. Accounts are not party data and
+    are not scoped by the tree; the security officer's role gate is the scope."""
+    accounts = User.objects.select_related("organisation").order_by("role", "username")
+    if role in Role.values:
+        accounts = accounts.filter(role=role)
+    if query:
+        accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    return accounts
+
+
+def api_tokens_of(user: User):
+    """The user's API tokens that still work, newest first (expired ones are refused by the
+    authentication and removed when the user next creates one)."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")

@@ -1,17 +1,32 @@
 """Account administration (security officer) and login events. Every step is audited."""
 
+import getpass
 import secrets
 import string
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.models import Action
+from core.actors import Operator
+from core.actors import operator as actor_operator
 
-from .models import Role, User
+from .models import PRIVILEGED_ROLES, Role, User
+
+if TYPE_CHECKING:
+    pass
+
+if TYPE_CHECKING:
+    from knox.models import AuthToken
 
 ACCOUNT_FIELDS = (
     "username",
@@ -36,33 +51,51 @@ def generate_initial_password() -> str:
     return f"{core}{upper}{symbol}{digit}"
 
 
+PRIVILEGED_ROLE_MESSAGE = gettext_lazy(
+    "工委管理员、审计员、安全员账号只能在服务器上用命令创建、变更角色和重置密码（三员分立），"
+    "请联系系统运维人员。"
+)
+
+
 def _check_role(user: User) -> None:
     errors = {}
     if user.role == Role.SECRETARY and not user.organisation_id:
         errors["organisation"] = _("书记/党务干部账号须指定所在党组织。")
     if user.role == Role.MEMBER and not user.member_id:
         errors["member"] = _("党员账号须关联党员档案。")
-    if user.role in (Role.COMMITTEE_ADMIN, Role.AUDITOR, Role.SECURITY_OFFICER) and (
-        user.organisation_id
-    ):
+    if user.role in PRIVILEGED_ROLES and user.organisation_id:
         errors["organisation"] = _("该角色不限定党组织，请留空。")
     if errors:
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def account_create(
-    *, actor, username: str, role: str, request=None, password: str | None = None, **fields
+def _new_account(
+    *, username: str, role: str, password: str | None, fields: dict
 ) -> tuple[User, str]:
-    """A new account with an initial password (returned once, to hand over)."""
+    unknown = set(fields) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"not account fields: {sorted(unknown)}")
     user = User(username=username.strip(), role=role, must_change_password=True, **fields)
     if not user.phone:
         user.phone = None
     _check_role(user)
     password = password or generate_initial_password()
     user.set_password(password)
+    user.password_changed_at = timezone.now()
     user.full_clean(exclude=["password"])
     user.save()
+    return user, password
+
+
+@transaction.atomic
+def account_create(
+    *, actor, username: str, role: str, request=None, password: str | None = None, **fields
+) -> tuple[User, str]:
+    """A new secretary or member account with an initial password (returned once, to hand
+    over). Privileged accounts are made by `privileged_account_create` only."""
+    if role in PRIVILEGED_ROLES:
+        raise ValidationError({"role": PRIVILEGED_ROLE_MESSAGE})
+    user, password = _new_account(username=username, role=role, password=password, fields=fields)
     audit.record(
         actor=actor,
         action=Action.CREATE,
@@ -74,8 +107,11 @@ def account_create(
     return user, password
 
 
-@transaction.atomic
-def account_update(*, actor, user: User, request=None, **fields) -> User:
+def _apply(user: User, fields: dict) -> dict:
+    """Set `fields` on `user` (loaded from the database) and validate; the changes made."""
+    unknown = set(fields) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"not account fields: {sorted(unknown)}")
     before = audit.snapshot(user, ACCOUNT_FIELDS)
     for name, value in fields.items():
         setattr(user, name, value)
@@ -83,25 +119,50 @@ def account_update(*, actor, user: User, request=None, **fields) -> User:
         user.phone = None
     _check_role(user)
     user.full_clean(exclude=["password"])
-    changes = audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
+    return audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
+
+
+@transaction.atomic
+def account_update(*, actor, user: User, request=None, **fields) -> User:
+    """Change an account. The stored account is loaded afresh, so the "before" of the audit
+    event is what the database held, whatever the caller did to `user`. Moving an account into
+    or out of a privileged role is for `privileged_account_set_role` only."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    role_before = user.role
+    if (
+        "role" in fields
+        and fields["role"] != role_before
+        and (role_before in PRIVILEGED_ROLES or fields["role"] in PRIVILEGED_ROLES)
+    ):
+        raise ValidationError({"role": PRIVILEGED_ROLE_MESSAGE})
+    changes = _apply(user, fields)
     if changes:
-        user.save(update_fields=list(fields))
+        user.save(update_fields=[name for name in fields if name in changes])
         audit.record(
             actor=actor, action=Action.UPDATE, target=user, changes=changes, request=request
         )
         if "is_active" in changes and not user.is_active:
-            from .selectors import sessions_of
-
-            sessions_end(actor=actor, keys=sessions_of(user), request=request, target=user)
+            sessions_end(actor=actor, user=user, request=request)
+            api_tokens_revoke(actor=actor, user=user, request=request)
     return user
+
+
+def _reset_password(user: User) -> str:
+    password = generate_initial_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    return password
 
 
 @transaction.atomic
 def account_reset_password(*, actor, user: User, request=None) -> str:
-    password = generate_initial_password()
-    user.set_password(password)
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    """A new initial password for a secretary or member account (安全员)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role in PRIVILEGED_ROLES:
+        raise ValidationError(PRIVILEGED_ROLE_MESSAGE)
+    password = _reset_password(user)
     audit.record(
         actor=actor,
         action=Action.UPDATE,
@@ -109,24 +170,144 @@ def account_reset_password(*, actor, user: User, request=None) -> str:
         changes={"password": ["***", "*** (reset)"]},
         request=request,
     )
+    api_tokens_revoke(actor=actor, user=user, request=request)
+    return password
+
+
+# 三员分立: the privileged accounts' procedure, run only from the server's command line
+# (manage.py privileged_account) by an operator who holds none of the three roles. Each step is
+# audited under the operator's name, with the operating-system user who ran it.
+
+
+def _operator(name: str) -> Operator:
+    """The person at the server's command line, as the operator the audit log names."""
+    if not name.strip():
+        raise ValidationError(_("须写明操作人姓名。"))
+    return actor_operator(name.strip()[:140])
+
+
+def _operator_record(*, operator: str, step: str, reason: str, user: User, action, changes):
+    via = f"manage.py privileged_account {step} (os user {getpass.getuser()})"
+    audit.record(
+        actor=_operator(operator),
+        action=action,
+        target=user,
+        changes=changes,
+        reason=f"{via}: {reason}" if reason else via,
+    )
+
+
+def _privileged_account(username: str) -> User:
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None:
+        raise ValidationError(_("没有用户名为 %(name)s 的账号。") % {"name": username})
+    return user
+
+
+@transaction.atomic
+def privileged_account_create(
+    *, operator: str, username: str, role: str, reason: str = "", **fields
+) -> tuple[User, str]:
+    """A committee admin, auditor or security officer account, with an initial password for the
+    operator to hand over in person; it must be changed at first sign-in."""
+    if role not in PRIVILEGED_ROLES:
+        raise ValidationError({"role": _("书记/党务干部和党员账号由安全员在“账号管理”页面创建。")})
+    user, password = _new_account(username=username, role=role, password=None, fields=fields)
+    _operator_record(
+        operator=operator,
+        step="create",
+        reason=reason,
+        user=user,
+        action=Action.CREATE,
+        changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)),
+    )
+    return user, password
+
+
+@transaction.atomic
+def privileged_account_reset_password(*, operator: str, username: str, reason: str = "") -> str:
+    user = _privileged_account(username)
+    if user.role not in PRIVILEGED_ROLES:
+        raise ValidationError(_("书记/党务干部和党员账号的密码由安全员在“账号管理”页面重置。"))
+    # The new password hash also ends every session signed in with the old one.
+    password = _reset_password(user)
+    api_tokens_revoke(actor=_operator(operator), user=user)
+    _operator_record(
+        operator=operator,
+        step="reset",
+        reason=reason,
+        user=user,
+        action=Action.UPDATE,
+        changes={"password": ["***", "*** (reset)"]},
+    )
     return password
 
 
 @transaction.atomic
-def password_change(*, user: User, new_password: str, request=None) -> None:
+def privileged_account_set_role(
+    *, operator: str, username: str, role: str, reason: str = "", **fields
+) -> User:
+    """Move an account into, out of or between the privileged roles (with the organisation or
+    member record the new role needs); the account's sessions end."""
+    user = _privileged_account(username)
+    if role not in PRIVILEGED_ROLES and user.role not in PRIVILEGED_ROLES:
+        raise ValidationError(
+            {"role": _("书记/党务干部和党员之间的角色变更由安全员在“账号管理”页面进行。")}
+        )
+    if role in PRIVILEGED_ROLES:
+        fields = {"organisation": None, "member": None, **fields}
+    changes = _apply(user, {"role": role, **fields})
+    if changes:
+        user.save(update_fields=["role", *fields])
+        _operator_record(
+            operator=operator,
+            step="set-role",
+            reason=reason,
+            user=user,
+            action=Action.UPDATE,
+            changes=changes,
+        )
+        sessions_end(actor=_operator(operator), user=user)
+        api_tokens_revoke(actor=_operator(operator), user=user)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
     validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit.record(actor=user, action=Action.PASSWORD_CHANGE, target=user, request=request)
+    api_tokens_revoke(actor=user, user=user, request=request)
+
+
+def password_change_failed(*, user: User, request) -> None:
+    """A wrong current password on the password-change form counts as a failed sign-in of
+    that account from that address (django-axes), so guessing it there locks out the same way."""
+    audit.record(
+        actor=user,
+        action=Action.LOGIN_FAILED,
+        target=user,
+        changes={"form": "password_change"},
+        request=request,
+    )
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username()}, request=request
+    )
 
 
 @transaction.atomic
 def account_unlock(*, actor, username: str = "", ip_address: str = "", request=None) -> int:
-    """Lift a lockout early (安全员)."""
+    """Lift a lockout early (安全员): an account (at every address), an address (for every
+    account), or one account at one address."""
     from axes.utils import reset
 
-    count = reset(username=username) if username else reset(ip=ip_address)
+    from .lockout import canonical_username
+
+    username = canonical_username(username) if username else ""
+    count = reset(username=username or None, ip=ip_address or None)
     audit.record(
         actor=actor,
         action=Action.UNLOCK,
@@ -137,10 +318,12 @@ def account_unlock(*, actor, username: str = "", ip_address: str = "", request=N
     return count
 
 
+@transaction.atomic
 def login_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGIN, target=user, request=request)
 
 
+@transaction.atomic
 def login_failed_recorded(*, username: str, request) -> None:
     audit.record(
         actor=None,
@@ -151,6 +334,7 @@ def login_failed_recorded(*, username: str, request) -> None:
     )
 
 
+@transaction.atomic
 def lockout_recorded(*, username: str, request) -> None:
     audit.record(
         actor=None,
@@ -161,40 +345,106 @@ def lockout_recorded(*, username: str, request) -> None:
     )
 
 
+@transaction.atomic
 def logout_recorded(*, user: User, request) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
 
 
-@transaction.atomic
-def api_token_rotate(*, user: User, request=None) -> str:
-    """A new API token for `user`, replacing any old one; shown to the user once."""
-    from rest_framework.authtoken.models import Token
+def _token_label(token) -> str:
+    """How a token is named on screen and in the log: its first 8 characters (of 64), enough
+    to tell one's tokens apart and far too few to use."""
+    return f"{token.token_key[:8]}…"
 
-    replaced = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
+
+@transaction.atomic
+def api_token_create(*, user: User, request=None) -> tuple["AuthToken", str]:
+    """A new API token (django-rest-knox) for `user`, valid API_TOKEN_TTL_DAYS days.
+
+    Returns the token's row and the token itself, to be shown once: only its hash is kept."""
+    from knox.models import AuthToken
+    from knox.settings import knox_settings
+
+    # Lock the account's row: two simultaneous requests must not both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if limit is not None and AuthToken.objects.filter(user=user).count() >= limit:
+        raise ValidationError(
+            _("每个账号最多同时持有 %(n)d 个 API 令牌，请先吊销不再使用的令牌。") % {"n": limit}
+        )
+    token, key = AuthToken.objects.create(user=user)
     audit.record(
         actor=user,
-        action=Action.UPDATE,
+        action=Action.CREATE,
         target=user,
-        changes={"api_token": ["***" if replaced else None, "*** (new)"]},
+        changes={
+            "api_token": [None, _token_label(token)],
+            "expiry": [None, token.expiry.isoformat()],
+        },
         request=request,
     )
-    return token.key
+    return token, key
 
 
-def notify(*, recipients, title: str, body: str = "", link: str = "") -> int:
+@transaction.atomic
+def api_token_revoke(*, user: User, token: "AuthToken", request=None) -> None:
+    """The user revokes one of their own API tokens."""
+    if token.user_id != user.pk:
+        raise PermissionDenied
+    token.delete()
+    audit.record(
+        actor=user,
+        action=Action.DELETE,
+        target=user,
+        changes={"api_token": [_token_label(token), None]},
+        request=request,
+    )
+
+
+@transaction.atomic
+def api_tokens_revoke(*, actor, user: User, request=None) -> int:
+    """Revoke every API token of `user`: on a password change or reset, on deactivation, or
+    by the user at once. Audited when there was any."""
+    from knox.models import AuthToken
+
+    count, _deleted = AuthToken.objects.filter(user=user).delete()
+    if count:
+        audit.record(
+            actor=actor,
+            action=Action.DELETE,
+            target=user,
+            changes={"api_tokens": [count, 0]},
+            request=request,
+        )
+    return count
+
+
+def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str = "") -> int:
     """In-app notifications (站内通知), sent after the surrounding transaction commits."""
     from .models import Notification
 
     recipients = list(recipients)
 
-    def send():
+    def send() -> None:
         Notification.objects.bulk_create(
             [Notification(recipient=r, title=title[:200], body=body, link=link) for r in recipients]
         )
 
     transaction.on_commit(send)
     return len(recipients)
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: User, notification) -> None:
+    """Mark one of the actor's own notifications read (the first reading time is kept).
+
+    Not audited: a notification is the account's own inbox, not party data, and marking it read
+    changes nothing anyone else sees."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
 
 
 def secretaries_over(organisation) -> "list[User]":
@@ -209,19 +459,41 @@ def secretaries_over(organisation) -> "list[User]":
 
 
 @transaction.atomic
-def sessions_end(*, actor, keys: list[str], request=None, target: User | None = None) -> int:
-    """Sign sessions out (安全员 or on deactivation); the actor's own session is kept."""
+def sessions_end(
+    *,
+    actor,
+    session_ids: list[str] | None = None,
+    user: User | None = None,
+    request=None,
+) -> int:
+    """Sign sessions out: those named by their public ids (在线会话 page) or all of `user`'s
+    (deactivation, a role change). The actor's own session is kept. One audit event per
+    account whose sessions ended."""
     from django.contrib.sessions.models import Session
 
+    from . import selectors, sessions
+
+    if session_ids is not None:
+        chosen = selectors.sessions_by_id(session_ids)
+    elif user is not None:
+        chosen = selectors.sessions_of(user)
+    else:
+        raise TypeError("sessions_end needs session_ids or user")
     own = getattr(getattr(request, "session", None), "session_key", None)
-    deleted, _ = Session.objects.filter(session_key__in=[k for k in keys if k != own]).delete()
-    if deleted:
+    own_id = sessions.public_id(own) if own else None
+    chosen = [s for s in chosen if s.id != own_id]
+    if not chosen:
+        return 0
+    Session.objects.filter(session_key__in=[s.key for s in chosen]).delete()
+    by_user: dict[int, list] = {}
+    for session in chosen:
+        by_user.setdefault(session.user.pk, []).append(session)
+    for ended in by_user.values():
         audit.record(
             actor=actor,
             action=Action.LOGOUT,
-            target=target,
-            target_repr=str(target or ""),
-            changes={"sessions_ended": deleted},
+            target=ended[0].user,
+            changes={"sessions_ended": len(ended), "session_ids": [s.id for s in ended]},
             request=request,
         )
-    return deleted
+    return len(chosen)

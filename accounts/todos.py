@@ -1,10 +1,9 @@
-from axes.models import AccessAttempt
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import ngettext
 
 from core.todos import TodoItem, register
 
+from . import lockout
 from .models import Role
 
 
@@ -12,9 +11,7 @@ from .models import Role
 def security_todos(user):
     if user.role != Role.SECURITY_OFFICER:
         return []
-    locked = AccessAttempt.objects.filter(
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-    ).count()
+    locked = len(lockout.locked_pairs()) + len(lockout.locked_addresses())
     if not locked:
         return []
     return [

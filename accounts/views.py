@@ -1,4 +1,4 @@
-from axes.models import AccessAttempt
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -8,18 +8,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
+from core.editing import service_errors
 from core.permissions import role_required
 
-from . import selectors, services
+from . import selectors, services, sessions
 from .forms import AccountForm, LoginForm, PasswordChangeForm, UnlockForm
 from .models import Role, User
 
@@ -32,6 +31,7 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         user = form.get_user()
         auth_login(self.request, user)
+        sessions.stamp_sign_in(self.request)
         services.login_recorded(user=user, request=self.request)
         return redirect(self.get_success_url())
 
@@ -47,7 +47,7 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-def locked_out(request, credentials=None, *args, **kwargs):
+def locked_out(request, original_response=None, credentials=None):
     """django-axes calls this when an account or address is locked out."""
     username = (credentials or {}).get("username", "") or request.POST.get("username", "")
     services.lockout_recorded(username=username, request=request)
@@ -68,9 +68,25 @@ def logout(request):
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+def _signed_out_locked(request, credentials):
+    """Wrong current passwords lock the account at this address as failed sign-ins do; the
+    session that tried them ends."""
+    auth_logout(request)
+    # The lockout page is answered here; AxesMiddleware need not answer it a second time.
+    request.axes_locked_out = False
+    return locked_out(request, credentials=credentials)
+
+
 @login_required
 def password_change(request):
     form = PasswordChangeForm(request.POST or None, user=request.user)
+    credentials = {"username": request.user.get_username()}
+    if request.method == "POST" and AxesProxyHandler.is_locked(request, credentials):
+        return _signed_out_locked(request, credentials)
+    if request.method == "POST" and form.has_error("old_password", "wrong_password"):
+        services.password_change_failed(user=request.user, request=request)
+        if getattr(request, "axes_locked_out", False):
+            return _signed_out_locked(request, credentials)
     if request.method == "POST" and form.is_valid():
         try:
             services.password_change(
@@ -82,45 +98,73 @@ def password_change(request):
             update_session_auth_hash(request, request.user)
             messages.success(request, _("密码已修改。"))
             return redirect("core:home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "max_age_days": settings.PASSWORD_MAX_AGE_DAYS},
+    )
 
 
+@never_cache
 @login_required
 def api_token(request):
-    """API 令牌: a token for scripts using REST API v1, with the same scope as the account."""
+    """API 令牌: tokens for scripts using REST API v1, with the same scope as the account.
+
+    A new token is shown once, on the response to the POST that made it (never cached);
+    the list shows each token's first characters and expiry, and each can be revoked."""
     if not request.user.reads_party_data:
         raise Http404
     key = None
     if request.method == "POST":
-        key = services.api_token_rotate(user=request.user, request=request)
-    has_token = key is not None or Token.objects.filter(user=request.user).exists()
-    return render(request, "accounts/api_token.html", {"key": key, "has_token": has_token})
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                _token, key = services.api_token_create(user=request.user, request=request)
+            elif action == "revoke":
+                token = get_object_or_404(
+                    selectors.api_tokens_of(request.user), digest=request.POST.get("token", "")
+                )
+                services.api_token_revoke(user=request.user, token=token, request=request)
+                messages.success(request, _("令牌已吊销。"))
+                return redirect("accounts:api_token")
+            elif action == "revoke_all":
+                count = services.api_tokens_revoke(
+                    actor=request.user, user=request.user, request=request
+                )
+                done = ngettext("已吊销 %(n)d 个令牌。", "已吊销 %(n)d 个令牌。", count)
+                messages.success(request, done % {"n": count})
+                return redirect("accounts:api_token")
+            else:
+                return HttpResponseBadRequest(_("未知的操作。"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("accounts:api_token")
+    return render(
+        request,
+        "accounts/api_token.html",
+        {
+            "key": key,
+            "tokens": selectors.api_tokens_of(request.user),
+            "ttl_days": settings.API_TOKEN_TTL_DAYS,
+        },
+    )
 
 
 @login_required
 @require_POST
 def notification_read(request, pk):
     notification = get_object_or_404(request.user.notifications.unread(), pk=pk)
-    notification.read_at = timezone.now()
-    notification.save(update_fields=["read_at"])
+    services.notification_mark_read(actor=request.user, notification=notification)
     return redirect(notification.link or "core:home")
 
 
 @role_required(Role.SECURITY_OFFICER)
 def account_list(request):
-    accounts = User.objects.select_related("organisation").order_by("role", "username")
     role = request.GET.get("role", "")
-    if role in Role.values:
-        accounts = accounts.filter(role=role)
     query = request.GET.get("q", "").strip()
-    if query:
-        accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    accounts = selectors.account_list(role=role, query=query)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
-    locked = set(
-        AccessAttempt.objects.filter(
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-        ).values_list("username", flat=True)
-    )
+    locked = selectors.locked_usernames()
     return render(
         request,
         "accounts/account_list.html",
@@ -128,30 +172,27 @@ def account_list(request):
     )
 
 
-def _account_form(request, user=None):
-    form = AccountForm(request.POST or None, instance=user)
+def _account_form(request, account=None):
+    form = AccountForm(request.POST or None, account=account)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "username"}
+        data = dict(form.cleaned_data)
         try:
-            if user is None:
+            if account is None:
                 created, password = services.account_create(
-                    actor=request.user,
-                    username=form.cleaned_data["username"],
-                    request=request,
-                    **data,
+                    actor=request.user, request=request, **data
                 )
                 return render(
                     request,
                     "accounts/initial_password.html",
                     {"account": created, "password": password},
                 )
-            services.account_update(actor=request.user, user=user, request=request, **data)
+            services.account_update(actor=request.user, user=account, request=request, **data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            service_errors(form, exc)
         else:
             messages.success(request, _("账号已保存。"))
             return redirect("accounts:account_list")
-    return render(request, "accounts/account_form.html", {"form": form, "account": user})
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
 
 
 @role_required(Role.SECURITY_OFFICER)
@@ -168,7 +209,11 @@ def account_update(request, pk):
 @require_POST
 def account_reset_password(request, pk):
     user = get_object_or_404(User, pk=pk)
-    password = services.account_reset_password(actor=request.user, user=user, request=request)
+    try:
+        password = services.account_reset_password(actor=request.user, user=user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:account_list")
     return render(
         request, "accounts/initial_password.html", {"account": user, "password": password}
     )
@@ -176,19 +221,26 @@ def account_reset_password(request, pk):
 
 @role_required(Role.SECURITY_OFFICER)
 def session_list(request):
-    """在线会话: who is signed in now; the security officer can sign a session out."""
+    """在线会话: who is signed in, from where, with which browser; the security officer can
+    sign a session out. Sessions are named by public ids, never by their keys."""
     if request.method == "POST":
-        keys = request.POST.getlist("key")
-        count = services.sessions_end(actor=request.user, keys=keys, request=request)
+        ids = request.POST.getlist("session")
+        count = services.sessions_end(actor=request.user, session_ids=ids, request=request)
         messages.success(
             request,
             ngettext("已结束 %(n)d 个会话。", "已结束 %(n)d 个会话。", count) % {"n": count},
         )
         return redirect("accounts:sessions")
+    own = request.session.session_key
     return render(
         request,
         "accounts/sessions.html",
-        {"sessions": selectors.active_sessions(), "own": request.session.session_key},
+        {
+            "sessions": selectors.active_sessions(),
+            "own": sessions.public_id(own) if own else None,
+            "idle_minutes": settings.SESSION_IDLE_SECONDS // 60,
+            "max_hours": settings.SESSION_MAX_SECONDS // 3600,
+        },
     )
 
 
@@ -207,9 +259,15 @@ def lockout_list(request):
             % {"n": count},
         )
         return redirect("accounts:lockouts")
-    attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
     return render(
         request,
         "accounts/lockouts.html",
-        {"attempts": attempts, "form": form, "limit": settings.AXES_FAILURE_LIMIT},
+        {
+            "attempts": selectors.failed_logins(),
+            "locked_addresses": sorted(selectors.locked_addresses()),
+            "form": form,
+            "limit": settings.AXES_FAILURE_LIMIT,
+            "address_limit": settings.LOCKOUT_ADDRESS_FAILURES,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
     )

@@ -1,5 +1,5 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -12,5 +12,7 @@ app_name = "api"
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/docs/", views.ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    # Last: the rest ending in a slash (without one, APPEND_SLASH redirects here first).
+    re_path(r"^[\s\S]*/$", views.not_found),
 ]

@@ -1,15 +1,26 @@
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.response import Response
 
 from organisations import selectors, services
-from organisations.filters import MemberFilter
+from organisations.filters import MemberFilter, labelled_errors
 from organisations.models import Member, Organisation
 
+from .permissions import PARTY_DATA
 from .serializers import (
     MemberInputSerializer,
     MemberSerializer,
@@ -18,12 +29,9 @@ from .serializers import (
     OrganisationSerializer,
 )
 
-
-class ReadsPartyData(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return bool(
-            request.user and request.user.is_authenticated and request.user.reads_party_data
-        )
+# Object ids in URLs are decimal numbers: anything else is no such object (404), never an
+# error from the database's integer conversion (`/members/AAA/` was a server error).
+ID = "[0-9]{1,18}"
 
 
 def _service_call(func, **kwargs):
@@ -47,7 +55,8 @@ class OrganisationViewSet(
     """Organisations visible to the caller, in tree order."""
 
     serializer_class = OrganisationSerializer
-    permission_classes = [ReadsPartyData]
+    permission_classes = PARTY_DATA
+    lookup_value_regex = ID
 
     def get_queryset(self):
         return Organisation.objects.visible_to(self.request.user).order_by("path")
@@ -70,6 +79,23 @@ class OrganisationViewSet(
         return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
 
 
+class MemberFilterBackend(DjangoFilterBackend):
+    """The member list page's own filters (organisations.filters.MemberFilter, its choices
+    scoped to the caller), on the list only; they are documented in the schema from the same
+    class. Invalid values are a 400 naming each field in Chinese, as on the page."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "user": request.user}
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) != "list":
+            return queryset
+        member_filter = self.get_filterset(request, queryset, view)
+        if not member_filter.is_valid():
+            raise ValidationError(labelled_errors(member_filter))
+        return member_filter.qs
+
+
 class MemberViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -82,18 +108,14 @@ class MemberViewSet(
     ID numbers and phones are always masked here."""
 
     serializer_class = MemberSerializer
-    permission_classes = [ReadsPartyData]
-    filter_backends: list = []
+    permission_classes = PARTY_DATA
+    lookup_value_regex = ID
+    filter_backends = [MemberFilterBackend]
+    filterset_class = MemberFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        queryset = selectors.member_list(self.request.user).order_by("name_pinyin", "id")
-        if self.action == "list":
-            member_filter = MemberFilter(self.request.query_params, user=self.request.user)
-            if not member_filter.is_valid():
-                raise ValidationError(member_filter.errors)
-            queryset = member_filter.filter_queryset(queryset)
-        return queryset
+        return selectors.member_list(self.request.user).order_by("name_pinyin", "id")
 
     def _organisation(self, pk):
         return get_object_or_404(Organisation.objects.editable_by(self.request.user), pk=pk)
@@ -124,3 +146,29 @@ class MemberViewSet(
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """接口文档: Swagger UI, from drf-spectacular-sidecar's local files (no CDN).
+
+    The start-up script is not inline, which the CSP (scripts from our own origin only) would
+    block and leave the page blank: the page loads it from this same URL with `?script`.
+    It is a page for the browser, so the anonymous are sent to the login page and an account
+    that must change its password to the password form, as everywhere else."""
+
+    def handle_exception(self, exc):
+        user = self.request.user
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            return redirect_to_login(self.request.get_full_path())
+        must_change = user.is_authenticated and user.password_change_due
+        if isinstance(exc, PermissionDenied) and must_change:
+            return redirect("accounts:password_change")
+        return super().handle_exception(exc)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/ (`/api/v1/members/AAA/`): a JSON 404 like the API's own,
+    not the site's HTML page."""
+    raise NotFound

@@ -3,12 +3,23 @@
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from core import network
+from core.actors import Operator
+
 from .models import Action, AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from organisations.models import Organisation
 
 # Fields whose values never go into the log in clear. A snapshot records them as the screen
 # shows them: the model's `<field>_masked` (Member.id_number_masked, Member.phone_masked), or
@@ -17,7 +28,7 @@ MASKED_FIELDS = {"id_number", "phone", "password"}
 MASK = "******"
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, date | datetime | Decimal):
@@ -25,7 +36,7 @@ def _plain(value):
     return value
 
 
-def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields`, JSON-ready, for a before/after comparison; the
     personal ones (MASKED_FIELDS) masked as on screen.
 
@@ -37,14 +48,14 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
             values[name] = getattr(instance, f"{name}_masked", MASK)
             continue
         field = instance._meta.get_field(name)
-        if field.is_relation:
+        if isinstance(field, models.ForeignKey):
             values[name] = getattr(instance, field.attname)
         else:
             values[name] = _plain(getattr(instance, name))
     return values
 
 
-def diff(before: dict, after: dict) -> dict:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for every field whose value changed."""
     return {
         key: [before.get(key), after.get(key)]
@@ -54,26 +65,39 @@ def diff(before: dict, after: dict) -> dict:
 
 
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, through the trusted proxies only (core.network)."""
+    return network.client_ip(request)
 
 
 def record(
     *,
-    actor,
+    actor: "User | AnonymousUser | None",
     action: Action | str,
     target: models.Model | None = None,
-    organisation=None,
-    changes: dict | None = None,
+    organisation: "Organisation | int | None" = None,
+    changes: dict[str, Any] | None = None,
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
     target_repr: str = "",
     batch: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
-    """Append one audit event. Called by services within their transaction."""
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    """Append one audit event. Called by services within their transaction.
+
+    The actor is an account, the operator of a command or job (named in `actor_name` as
+    "operator:<command>"), or, for events about a failed sign-in, nobody. Refuses to run
+    outside a transaction: an event written on its own could stay when the write it
+    records is rolled back, or go missing when the write stays."""
+    if not transaction.get_connection(router.db_for_write(AuditEvent)).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "audit.services.record() must run inside the transaction of the write it records: "
+            "call it from a service decorated with @transaction.atomic "
+            "(or inside `with transaction.atomic():`)."
+        )
+    if isinstance(actor, Operator):
+        actor_obj, actor_name = None, str(actor)
+    else:
+        actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=actor_obj,

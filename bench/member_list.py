@@ -16,7 +16,7 @@ PASS/FAIL against DESIGN §7's targets (≥ 0.5× the reference's req/s, p95 ≤
 the same figures to bench/results/ as JSON. It exits 0 even when a target fails: the figures
 are the output; `--strict` makes a FAIL exit 1.
 
-The reference page (core/bench_views.py, routed only with BENCH_REFERENCE_PAGE=1) renders 50
+The reference page (bench/reference_page.py, routed only with BENCH_REFERENCE_PAGE=1) renders 50
 members of the same table through the same base template and middleware, with no join, no
 scoping and no count: the ceiling the member list is compared with.
 """

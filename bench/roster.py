@@ -87,7 +87,7 @@ def step_setup(rows: list[int]) -> dict:
 
     from accounts.models import Role, User
     from organisations.models import Organisation
-    from roster import samples
+    from roster.tests import samples
 
     call_command("migrate", verbosity=0)
     root = Organisation.objects.add_root(
@@ -123,7 +123,7 @@ def _update_file(count: int, names: list[str]) -> None:
     """The first file again with every phone number changed: 10,000 updates."""
     import random
 
-    from roster import samples
+    from roster.tests import samples
 
     # The same people as synthetic_roster made for this seed, with other phone numbers.
     rng = random.Random(count)

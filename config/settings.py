@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.network import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -32,8 +34,18 @@ if not FIELD_ENCRYPTION_KEY:
         "print(Fernet.generate_key().decode())'` and keep it with your backups."
     )
 
+# During a key rotation only: the keys before the current one, still readable (comma-separated).
+FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Empty: the
+# client address is the connection's (REMOTE_ADDR); a header from anyone else is ignored.
+try:
+    TRUSTED_PROXIES = [str(n) for n in parse_networks(env.list("TRUSTED_PROXIES", default=[]))]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,7 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "treebeard",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -71,7 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,8 +145,23 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Password policy (DESIGN §8): length and the number of character classes are settings.
 PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=8)
 PASSWORD_MIN_CLASSES = env.int("PASSWORD_MIN_CLASSES", default=3)
+# Words no password may contain: the platform's and the organisation's names (lower case,
+# compared case-insensitively). A deployment adds its own, e.g. the prefecture's name.
+PASSWORD_FORBIDDEN_WORDS = env.list(
+    "PASSWORD_FORBIDDEN_WORDS",
+    default=["dangjian", "dangwei", "gongwei", "jiguan", "zhibu", "dangyuan"],
+)
+# Days after which a password must be changed (等保 periodic change); 0 = never.
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0)
+if PASSWORD_MAX_AGE_DAYS < 0:
+    raise ImproperlyConfigured("PASSWORD_MAX_AGE_DAYS must be 0 (off) or a number of days.")
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "display_name", "phone", "email", "first_name")
+        },
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
@@ -144,20 +171,47 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # 12345678Aa: a common password with a little decoration.
+    {"NAME": "accounts.validators.CommonPasswordPartValidator"},
+    {
+        "NAME": "accounts.validators.ForbiddenWordsValidator",
+        "OPTIONS": {"words": PASSWORD_FORBIDDEN_WORDS},
+    },
 ]
 
-# Lockout (django-axes): 5 failures lock the account and, separately, the address for 15 minutes.
+# Lockout (django-axes, accounts/lockout.py): 5 failures of one account from one address lock
+# that account at that address for 15 minutes, so one person's typos behind an office's NAT lock
+# no one else. Against password spraying, LOCKOUT_ADDRESS_FAILURES failures from one address
+# (any accounts) lock the address, except for security officer accounts, which only their own
+# failures lock: the one who unlocks others always has a way in.
 AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURES", default=5)
+LOCKOUT_ADDRESS_FAILURES = env.int("LOCKOUT_ADDRESS_FAILURES", default=30)
+if not AXES_FAILURE_LIMIT < LOCKOUT_ADDRESS_FAILURES:
+    raise ImproperlyConfigured("LOCKOUT_ADDRESS_FAILURES must be larger than LOCKOUT_FAILURES.")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Never stored in clear in the attempt records (the password-change form counts as well).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password",
+    "new_password_again",
+    "csrfmiddlewaretoken",
+]
 AXES_VERBOSE = False
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
-# Sessions: 30 minutes idle (accounts.middleware.IdleTimeoutMiddleware keeps the clock).
+# Sessions (accounts.middleware.SessionLimitsMiddleware keeps both clocks): 30 minutes idle,
+# and 12 hours after sign-in at most, however active the session is.
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_COOKIE_AGE = env.int("SESSION_MAX_HOURS", default=12) * 3600
+SESSION_MAX_SECONDS = env.int("SESSION_MAX_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
@@ -166,8 +220,11 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Production (DEBUG off) speaks HTTPS only: plain HTTP is redirected and browsers are told to
+# remember it for a year. The health check stays reachable over HTTP for the proxy's probes.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Audit events are kept AUDIT_RETENTION_DAYS; never fewer than the floor of 等保 2.0
@@ -186,13 +243,6 @@ def _positive_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be at least 1, got {value}.")
     return value
 
-
-# Roster (花名册) import: files of at least this many rows are previewed and applied by the
-# task worker; uploads above this size are refused; uploads never applied are discarded
-# after this many days by `manage.py purge_roster_uploads` (their files hold clear IDs).
-ROSTER_BACKGROUND_ROWS = _positive_int("ROSTER_BACKGROUND_ROWS", 10_000)
-ROSTER_MAX_UPLOAD_MB = _positive_int("ROSTER_MAX_UPLOAD_MB", 20)
-ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)
 
 # Content Security Policy (django-csp): scripts only from our own origin, no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -243,35 +293,88 @@ TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 
+# Roster import (花名册) limits: a small upload must never exhaust a web process or a worker.
+# Files at or above ROSTER_BACKGROUND_ROWS rows or ROSTER_BACKGROUND_MB (on disk, or unpacked
+# for .xlsx) are read by the task worker only. An .xlsx is refused, from its zip directory and
+# before anything parses it, when it unpacks past ROSTER_MAX_UNPACKED_MB in all or when its
+# shared strings (or any other part read whole) unpack past ROSTER_MAX_SHARED_STRINGS_MB. A run
+# of ROSTER_EMPTY_ROWS_END empty rows ends the table; a table longer than ROSTER_MAX_ROWS is
+# refused. A running import silent for ROSTER_STALE_MINUTES counts as interrupted (it can be
+# retried, and purged); a task not picked up after ROSTER_TASK_WAIT_MINUTES makes the page say
+# the worker is not running. Uploads never applied are discarded after ROSTER_UPLOAD_EXPIRY_DAYS
+# by `manage.py purge_roster_uploads` (their files hold clear ID numbers).
+ROSTER_MAX_UPLOAD_MB = _positive_int("ROSTER_MAX_UPLOAD_MB", 20)
+ROSTER_MAX_ROWS = _positive_int("ROSTER_MAX_ROWS", 100_000)
+ROSTER_MAX_UNPACKED_MB = _positive_int("ROSTER_MAX_UNPACKED_MB", 400)
+ROSTER_MAX_SHARED_STRINGS_MB = _positive_int("ROSTER_MAX_SHARED_STRINGS_MB", 50)
+ROSTER_EMPTY_ROWS_END = _positive_int("ROSTER_EMPTY_ROWS_END", 1000)
+ROSTER_BACKGROUND_ROWS = _positive_int("ROSTER_BACKGROUND_ROWS", 10_000)
+ROSTER_BACKGROUND_MB = _positive_int("ROSTER_BACKGROUND_MB", 5)
+ROSTER_TASK_WAIT_MINUTES = _positive_int("ROSTER_TASK_WAIT_MINUTES", 2)
+ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
+ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring tokens (django-rest-knox), header `Authorization: Token <key>`.
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.PasswordChanged",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API tokens (django-rest-knox): only a hash is stored; each token expires this many days after
+# it was made (no sliding renewal), and a user holds at most API_TOKENS_PER_USER at a time.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+if not 1 <= API_TOKEN_TTL_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_TTL_DAYS={API_TOKEN_TTL_DAYS} is out of range: give a number of days from "
+        "1 to 3650 (default 90)."
+    )
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=5)
+if API_TOKENS_PER_USER < 1:
+    raise ImproperlyConfigured("API_TOKENS_PER_USER must be at least 1 (default 5).")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": API_TOKENS_PER_USER,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dangjian API",
     "DESCRIPTION": "机关党建工作平台 REST API v1: organisations and members, scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation documents its error answers too (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.PasswordChanged",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "organisations.models.Sex",
         "MemberCategoryEnum": "organisations.models.MemberCategory",
         "MemberStatusEnum": "organisations.models.MemberStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge image from the online validator: intranets reach no internet.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 
 # Routes /bench/reference/, the ceiling page bench/member_list.py compares the member list
-# with (core/bench_views.py). Only the benchmark's server turns it on; never in production.
+# with (bench/reference_page.py). Only the benchmark's server turns it on; never in production.
 BENCH_REFERENCE_PAGE = env.bool("BENCH_REFERENCE_PAGE", default=False)
 
 # The Django admin bypasses the services' audit trail; off unless an operator needs it.

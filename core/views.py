@@ -3,9 +3,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from organisations.selectors import scope_summary
-
-from . import todos
+from . import panels, todos
 
 
 @login_required
@@ -18,7 +16,7 @@ def home(request):
         {
             "todos": todos.todos_for(request.user),
             "notifications": notifications,
-            "summary": scope_summary(request.user),
+            "panels": panels.panels_for(request.user),
         },
     )
 

@@ -7,4 +7,5 @@ class OrganisationsConfig(AppConfig):
     verbose_name = _("党组织与党员")
 
     def ready(self) -> None:
-        from . import todos  # noqa: F401  (registers this app's to-do items)
+        # Register this app's to-do items and home-page figures.
+        from . import panels, todos  # noqa: F401

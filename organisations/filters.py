@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from core import crypto
 
@@ -180,6 +181,47 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*qs.query.order_by, "id") if value else qs
 
 
+# 入党年份: nobody joined before the party's founding (1921), and a year past 9999 has no date
+# at all: the year lookup would build an impossible date, a server error, so refuse it here.
+FIRST_JOINED_YEAR = 1921
+LAST_YEAR = 9999
+
+
+@extend_schema_field({"type": "integer", "minimum": FIRST_JOINED_YEAR, "maximum": LAST_YEAR})
+class YearFilter(django_filters.NumberFilter):
+    """A whole year within [FIRST_JOINED_YEAR, LAST_YEAR]; anything else is a field error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        message = _("请输入 1921 至 9999 之间的年份。")
+        kwargs.setdefault("min_value", FIRST_JOINED_YEAR)
+        kwargs.setdefault("max_value", LAST_YEAR)
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": message, "min_value": message, "max_value": message},
+        )
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # the field's own bounds are tighter than django-filter's 1e50
+
+
+def labelled_errors(filterset) -> dict[str, list[str]]:
+    """The filter form's errors, each preceded by its field's label (入党年份：…), as the
+    member list shows them; for the API's 400 and the export's message."""
+    form = filterset.form
+    return {
+        name: [
+            _("%(label)s：%(error)s") % {"label": form.fields[name].label, "error": error}
+            if name in form.fields
+            else error
+            for error in errors
+        ]
+        for name, errors in form.errors.items()
+    }
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
@@ -208,9 +250,7 @@ class MemberFilter(django_filters.FilterSet):
     education = django_filters.ChoiceFilter(
         label=_("学历"), choices=Education.choices, empty_label=_("全部"), widget=QuickSelect
     )
-    joined_year = django_filters.NumberFilter(
-        label=_("入党年份"), field_name="joined_on", lookup_expr="year"
-    )
+    joined_year = YearFilter(label=_("入党年份"), field_name="joined_on", lookup_expr="year")
     status = django_filters.ChoiceFilter(
         label=_("党籍状态"),
         choices=MemberStatus.choices,
@@ -238,7 +278,7 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, user=None, **kwargs):
+    def __init__(self, data=None, *args, user, **kwargs):
         data = data.copy() if data is not None else {}
         # Active members unless the user asks for another status (including all).
         if "status" not in data:

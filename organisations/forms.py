@@ -1,53 +1,53 @@
+"""Input forms of the organisation tree and the member registry.
+
+Plain forms: they validate input and nothing else. An edit view shows the stored values with
+`initial=` (core.editing.edit_form) and hands `cleaned_data` to the service, which loads,
+diffs, saves and audits; the form is never bound to the object being changed."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import model_field
 
 from .models import Member, Organisation, Position
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MemberForm(forms.ModelForm):
-    """Input of the member form. The service validates the ID and saves."""
+class MemberForm(forms.Form):
+    """Input of the member form. The service validates the ID number and saves."""
 
+    name = model_field(Member, "name")
     id_number = forms.CharField(
         label=_("身份证号码"),
         max_length=40,
         help_text=_("18 位，最后一位可为 X。"),
     )
+    sex = model_field(Member, "sex")
+    ethnicity = model_field(Member, "ethnicity")
+    birth_date = model_field(Member, "birth_date", widget=DATE)
+    education = model_field(Member, "education")
+    joined_on = model_field(Member, "joined_on", widget=DATE)
+    full_member_on = model_field(Member, "full_member_on", widget=DATE)
+    category = model_field(Member, "category")
+    organisation = model_field(Member, "organisation")
+    unit = model_field(Member, "unit")
+    post = model_field(Member, "post")
     # Stored encrypted (Member.phone is not a column): the builder normalises and checks it.
     phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
+    status = model_field(Member, "status")
 
-    class Meta:
-        model = Member
-        fields = [
-            "name",
-            "id_number",
-            "sex",
-            "ethnicity",
-            "birth_date",
-            "education",
-            "joined_on",
-            "full_member_on",
-            "category",
-            "organisation",
-            "unit",
-            "post",
-            "phone",
-            "status",
-        ]
-        widgets = {"birth_date": DATE, "joined_on": DATE, "full_member_on": DATE}
-
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, id_number_masked: str = "", **kwargs):
+        """`id_number_masked`: the stored number, masked, when an existing member is edited."""
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.editable_by(user).order_by(
             "path"
         )
-        if self.instance.pk:
-            self.initial["phone"] = self.instance.phone
+        if id_number_masked:
             # Editing: the stored number stays unless a new one is typed.
             self.fields["id_number"].required = False
             self.fields["id_number"].help_text = _("当前：%(masked)s。留空则不变。") % {
-                "masked": self.instance.id_number_masked
+                "masked": id_number_masked
             }
 
     def service_kwargs(self) -> dict:
@@ -57,27 +57,33 @@ class MemberForm(forms.ModelForm):
         return data
 
 
-class OrganisationForm(forms.ModelForm):
-    class Meta:
-        model = Organisation
-        fields = ["name", "short_name", "kind", "code", "founded_on", "organ", "is_active"]
-        widgets = {"founded_on": DATE}
+class OrganisationForm(forms.Form):
+    name = model_field(Organisation, "name")
+    short_name = model_field(Organisation, "short_name")
+    kind = model_field(Organisation, "kind")
+    # Unique: the service's full_clean names a clash, and the view puts it on this field.
+    code = model_field(Organisation, "code")
+    founded_on = model_field(Organisation, "founded_on", widget=DATE)
+    organ = model_field(Organisation, "organ")
+    is_active = model_field(Organisation, "is_active")
 
 
-class PositionForm(forms.ModelForm):
-    class Meta:
-        model = Position
-        fields = ["member", "title", "term_start", "term_end"]
-        widgets = {"term_start": DATE, "term_end": DATE}
+class PositionForm(forms.Form):
+    member = model_field(Position, "member")
+    title = model_field(Position, "title")
+    term_start = model_field(Position, "term_start", widget=DATE)
+    term_end = model_field(
+        Position,
+        "term_end",
+        widget=DATE,
+        required=False,
+        help_text=_("留空则按届期自动计算（党委 5 年，总支、支部 3 年）。"),
+    )
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = Member.objects.in_subtree(organisation).order_by(
             "name_pinyin"
-        )
-        self.fields["term_end"].required = False
-        self.fields["term_end"].help_text = _(
-            "留空则按届期自动计算（党委 5 年，总支、支部 3 年）。"
         )
 
 

@@ -58,13 +58,7 @@ TERM_YEARS = {
 }
 
 
-class OrganisationQuerySet(MP_NodeQuerySet):
-    def visible_to(self, user):
-        return self.filter(policy.organisation_q(policy.scope_for(user)))
-
-    def editable_by(self, user):
-        return self.filter(policy.organisation_q(policy.scope_for(user, write=True)))
-
+class OrganisationQuerySet(policy.ScopedQuerySet, MP_NodeQuerySet):
     def subtree_of(self, organisation):
         return self.filter(path__startswith=organisation.path)
 
@@ -91,6 +85,8 @@ class Organisation(MP_Node):
     is_active = models.BooleanField(_("有效"), default=True)
 
     objects = OrganisationManager()
+    # Scoping (organisations.policy): an organisation is its own organisation.
+    organisation_path = ""
 
     class Meta:
         verbose_name = _("党组织")
@@ -144,13 +140,7 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
         return value
 
 
-class MemberQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(policy.member_q(policy.scope_for(user)))
-
-    def editable_by(self, user):
-        return self.filter(policy.member_q(policy.scope_for(user, write=True)))
-
+class MemberQuerySet(policy.ScopedQuerySet):
     def in_subtree(self, organisation):
         return self.filter(organisation__in=policy.subtree_ids(organisation.path))
 
@@ -211,6 +201,14 @@ class Member(ConstraintErrorsOnFields, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MemberQuerySet.as_manager()
+    # Scoping (organisations.policy): by organisation; a member sees their own record.
+    organisation_path = "organisation"
+    member_path = ""
+    # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto): token → its digest.
+    encrypted_fields = {
+        "id_number_encrypted": "id_number_digest",
+        "phone_encrypted": "phone_digest",
+    }
 
     constraint_fields = {"probationary_full_date": "full_member_on"}
 
@@ -303,6 +301,12 @@ class MembershipPeriod(models.Model):
     ended_on = models.DateField(_("截止日期"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
+    objects = policy.ScopedQuerySet.as_manager()
+    # Scoping: a period is seen with its member (where the member is now), not by the
+    # organisation it records, which may lie outside the reader's subtree.
+    organisation_path = "member__organisation"
+    member_path = "member"
+
     class Meta:
         ordering = ["-started_on", "-id"]
         verbose_name = _("组织关系记录")
@@ -318,10 +322,7 @@ class PositionTitle(models.TextChoices):
     COMMITTEE_MEMBER = "committee_member", _("委员")
 
 
-class PositionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(policy.organisation_q(policy.scope_for(user), prefix="organisation__"))
-
+class PositionQuerySet(policy.ScopedQuerySet):
     def current(self):
         return self.filter(ended_on__isnull=True)
 
@@ -341,6 +342,8 @@ class Position(ConstraintErrorsOnFields, models.Model):
     ended_on = models.DateField(_("离任日期"), null=True, blank=True)
 
     objects = PositionQuerySet.as_manager()
+    # Scoping: by organisation; a member sees the committee of their own organisation.
+    organisation_path = "organisation"
 
     constraint_fields = {"term_order": "term_end"}
 

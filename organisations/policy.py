@@ -1,13 +1,35 @@
-"""The one place that decides who sees which party data (scoping policy).
+"""The one place that decides who sees and changes which party data (scoping policy).
 
-Every organisation-owned queryset's `visible_to(user)` / `editable_by(user)` asks `scope_for`
-and turns the answer into a filter; views and the API never scope by hand.
+Every organisation-owned model's queryset inherits `ScopedQuerySet`: the model declares once
+the path to its organisation (`organisation_path`) and, where a member may see their own rows,
+the path to the member (`member_path`); `visible_to(user)` / `editable_by(user)` then ask
+`scope_for` and turn the answer into a filter. Views, the API, services and jobs never scope by
+hand, and nothing here reads a model module, so the models can import this one.
+
+Rules of the tree that are about who may do what also live here: who may create a root
+organisation, which kinds may sit under which, one secretary at a time.
 """
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.actors import MissingActor, Operator
+from core.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+    from .models import Organisation
 
 
 class Reach(Enum):
@@ -26,60 +48,86 @@ class Scope:
 
 
 NOTHING = Scope(Reach.NOTHING)
+EVERYTHING = Scope(Reach.ALL)
 
 
 def scope_for(user, *, write: bool = False) -> Scope:
-    """What `user` may read (or, with write=True, change) of organisations and members."""
-    from accounts.models import Role
+    """What `user` may read (or, with write=True, change) of organisations and members.
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    `None` is refused: a caller that forgets the actor must fail, not get the whole tree.
+    Commands and jobs pass `core.actors.operator(name)`."""
+    if user is None:
+        raise MissingActor
+    if isinstance(user, Operator):
+        return EVERYTHING
+    if not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.role == Role.COMMITTEE_ADMIN:
-        return Scope(Reach.ALL)
+        return EVERYTHING
     if user.role == Role.SECRETARY and user.organisation_id:
         # One query per request at most: the related object is cached on the user.
         organisation = user.organisation
         return Scope(Reach.SUBTREE, path=organisation.path, organisation_id=organisation.pk)
-    if user.role == Role.MEMBER and user.member_id and not write:
+    if user.role == Role.MEMBER and not write and user.member is not None:
         member = user.member
         return Scope(Reach.SELF, organisation_id=member.organisation_id, member_id=member.pk)
     # Auditors and security officers never read party data (三员分立).
     return NOTHING
 
 
-def organisation_q(scope: Scope, prefix: str = "") -> Q:
-    if scope.reach is Reach.ALL:
-        return Q()
-    if scope.reach is Reach.SUBTREE:
-        return Q(**{f"{prefix}path__startswith": scope.path})
-    if scope.reach is Reach.SELF:
-        return Q(**{f"{prefix}pk": scope.organisation_id})
-    return Q(pk__in=[])
+def _organisation_model():
+    # By name, not by import: the models import this module.
+    return apps.get_model("organisations", "Organisation")
 
 
-def subtree_ids(path: str):
+def subtree_ids(path: str) -> "QuerySet[Organisation, dict[str, Any]]":
     """The ids of the organisations under `path` (itself included), as a subquery.
 
-    Members are matched with `organisation_id IN (…)` rather than a join on the path: the
-    database then seeks the (organisation, status, name_pinyin) index per organisation
-    instead of walking every active member and joining each to test its path."""
-    from .models import Organisation
-
-    return Organisation.objects.filter(path__startswith=path).order_by().values("pk")
+    Owned rows are matched with `organisation_id IN (…)` rather than a join on the path: the
+    database then seeks an (organisation, …) index per organisation instead of walking every
+    row and joining each to test its path."""
+    return _organisation_model().objects.filter(path__startswith=path).order_by().values("pk")
 
 
-def member_q(scope: Scope, prefix: str = "") -> Q:
+def scope_q(model: type[models.Model], scope: Scope) -> Q:
+    """The filter that keeps the rows of `model` inside `scope`, from what the model declares:
+    `organisation_path` ("" for Organisation itself), optional `member_path` ("" for Member
+    itself; rows a member sees as their own) and optional `visible_to_editors_only`."""
+    try:
+        organisation_path: str = model.organisation_path  # type: ignore[attr-defined]
+    except AttributeError:
+        raise ImproperlyConfigured(
+            f"{model.__name__} uses ScopedQuerySet but declares no organisation_path"
+        ) from None
+    member_path: str | None = getattr(model, "member_path", None)
     if scope.reach is Reach.ALL:
         return Q()
     if scope.reach is Reach.SUBTREE:
-        return Q(**{f"{prefix}organisation__in": subtree_ids(scope.path)})
+        if organisation_path == "":
+            return Q(path__startswith=scope.path)
+        return Q(**{f"{organisation_path}__in": subtree_ids(scope.path)})
     if scope.reach is Reach.SELF:
-        return Q(**{f"{prefix}pk": scope.member_id})
+        if member_path is not None:
+            return Q(**{member_path or "pk": scope.member_id})
+        return Q(**{organisation_path or "pk": scope.organisation_id})
     return Q(pk__in=[])
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every organisation-owned model (in the spirit of NetBox's
+    RestrictedQuerySet). Selectors start from `visible_to`; services check `editable_by`."""
+
+    def visible_to(self, user):
+        # A model holding data only its editors may read declares `visible_to_editors_only`.
+        write = getattr(self.model, "visible_to_editors_only", False)
+        return self.filter(scope_q(self.model, scope_for(user, write=write)))
+
+    def editable_by(self, user):
+        return self.filter(scope_q(self.model, scope_for(user, write=True)))
 
 
 def can_edit(user, organisation) -> bool:
-    """Whether `user` may change `organisation` and its members: the write scope, decided
+    """Whether `user` may change `organisation` and what it owns: the write scope, decided
     from the organisation's path without a query."""
     scope = scope_for(user, write=True)
     if scope.reach is Reach.ALL:
@@ -87,6 +135,56 @@ def can_edit(user, organisation) -> bool:
     return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
 
 
-def can_reveal_personal_data(user) -> bool:
+def can_reveal_personal_data(user: "User | AnonymousUser | None") -> bool:
     """Only those who may edit a member may ask to see the clear ID number."""
     return scope_for(user, write=True).reach in (Reach.ALL, Reach.SUBTREE)
+
+
+def can_create_root(user) -> bool:
+    """Only the committee admin (or the server's operator) founds a new top of the tree."""
+    return scope_for(user, write=True).reach is Reach.ALL
+
+
+# Which kinds of organisation may sit directly under which (党章 and 组织工作条例): a 机关工委
+# leads party committees, general branches and branches; a 党小组 has nothing under it.
+CHILD_KINDS: dict[str, frozenset[str]] = {
+    "committee": frozenset({"party_committee", "general_branch", "branch"}),
+    "party_committee": frozenset({"general_branch", "branch"}),
+    "general_branch": frozenset({"branch"}),
+    "branch": frozenset({"group"}),
+    "group": frozenset(),
+}
+ROOT_KINDS = frozenset({"committee"})
+
+
+def check_kind_under(parent_kind: str | None, kind: str) -> None:
+    """Refuse an organisation of `kind` under a parent of `parent_kind` (None: a root)."""
+    allowed = ROOT_KINDS if parent_kind is None else CHILD_KINDS.get(parent_kind, frozenset())
+    if kind not in allowed:
+        raise ValidationError({"kind": _kind_message(parent_kind, kind)})
+
+
+def _kind_message(parent_kind: str | None, kind: str) -> str:
+    labels = dict(_organisation_model()._meta.get_field("kind").choices)
+    if parent_kind is None:
+        return str(_("最上级只能是机关工委。"))
+    if not CHILD_KINDS.get(parent_kind):
+        return str(_("%(parent)s之下不能再设下级组织。") % {"parent": labels[parent_kind]})
+    return str(
+        _("%(parent)s之下只能设：%(allowed)s。")
+        % {
+            "parent": labels[parent_kind],
+            "allowed": "、".join(str(labels[k]) for k in labels if k in CHILD_KINDS[parent_kind]),
+        }
+    )
+
+
+def check_one_secretary(*, organisation_id: int, title: str, exclude_pk: int | None = None) -> None:
+    """An organisation has one secretary at a time (one current 书记 position)."""
+    if title != "secretary":
+        return
+    current = apps.get_model("organisations", "Position").objects.filter(
+        organisation_id=organisation_id, title=title, ended_on__isnull=True
+    )
+    if current.exclude(pk=exclude_pk).exists():
+        raise ValidationError({"title": _("该组织已有在任书记，请先办理原书记离任。")})

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit import services as audit
 from audit.models import Action
+from core.actors import operator
 
 from .demo_names import person_name, pick_ethnicity
 from .id_numbers import DIQING_COUNTY_CODES, generate_id_number
@@ -38,7 +39,7 @@ from .models import (
 from .reference_data import Education
 from .services import default_term_end
 
-DEMO_PASSWORD = "Dangjian@2026"
+DEMO_PASSWORD = "Meili-Xueshan#26"
 
 # (organ, kind of its party organisation, number of branches under it)
 ORGANS = [
@@ -359,8 +360,7 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     accounts = build_accounts(branches)
     organisations = Organisation.objects.count()
     audit.record(
-        actor=None,
-        actor_name="seed",
+        actor=operator("seed"),
         action=Action.CREATE,
         target_repr="演示数据",
         changes={"organisations": organisations, "members": members, "seed": seed_value},

@@ -4,21 +4,31 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from .filters import MemberFilter
 from .models import (
     Member,
     MemberCategory,
+    MembershipPeriod,
     MemberStatus,
     Organisation,
     Position,
     term_warning_horizon,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    Viewer = User | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class CategoryCounts:
         return self.full + self.probationary
 
 
-def organisation_tree(user) -> list[Organisation]:
+def organisation_tree(user: "Viewer") -> list[Organisation]:
     """Visible organisations in tree order, each with `member_count` (its own active members)
     and `subtree_count` (with everything below it). Two queries, whatever the tree's size."""
     organisations = list(Organisation.objects.visible_to(user).order_by("path"))
@@ -62,6 +72,23 @@ def organisation_tree(user) -> list[Organisation]:
     return organisations
 
 
+def visible_parent(user, organisation: Organisation) -> Organisation | None:
+    """The organisation above, if `user` may see it: a secretary's view stops at their root."""
+    if organisation.depth <= 1:
+        return None
+    parent_path = organisation.parent_path
+    return Organisation.objects.visible_to(user).filter(path=parent_path).first()
+
+
+def visible_children(user, organisation: Organisation):
+    """The organisations directly under `organisation` that `user` may see, in tree order."""
+    return (
+        Organisation.objects.visible_to(user)
+        .subtree_of(organisation)
+        .filter(depth=organisation.depth + 1)
+    )
+
+
 def category_counts(organisation: Organisation) -> CategoryCounts:
     counts = (
         Member.objects.in_subtree(organisation)
@@ -74,7 +101,7 @@ def category_counts(organisation: Organisation) -> CategoryCounts:
     return CategoryCounts(full=counts["full"], probationary=counts["probationary"])
 
 
-def current_positions(organisation: Organisation):
+def current_positions(organisation: Organisation) -> QuerySet[Position]:
     return (
         Position.objects.current()
         .filter(organisation=organisation)
@@ -83,7 +110,7 @@ def current_positions(organisation: Organisation):
     )
 
 
-def positions_ending(user, *, today: date | None = None):
+def positions_ending(user: "Viewer", *, today: date | None = None) -> QuerySet[Position]:
     """Current positions whose term has ended or is ending soon (Position.term_status_on)."""
     today = today or timezone.localdate()
     return (
@@ -95,12 +122,14 @@ def positions_ending(user, *, today: date | None = None):
     )
 
 
-def member_list(user):
+def member_list(user: "Viewer") -> QuerySet[Member]:
     """The base of the member list: visible members with what a row shows, no N+1."""
     return _with_row_data(Member.objects.visible_to(user))
 
 
-def filtered_members(user, params):
+def filtered_members(
+    user: "Viewer", params: QueryDict | None
+) -> tuple[MemberFilter, QuerySet[Member]]:
     """The member list's filter form and the visible members it selects (none while a filter
     is invalid: the form then says which). Shared by the list page and the 花名册 export."""
     member_filter = MemberFilter(params, user=user)
@@ -112,7 +141,7 @@ def filtered_members(user, params):
     return member_filter, queryset
 
 
-def _with_row_data(queryset):
+def _with_row_data(queryset: QuerySet[Member]) -> QuerySet[Member]:
     return queryset.select_related("organisation")
 
 
@@ -150,6 +179,8 @@ class MemberPaginator(Paginator):
     and join every row it skips. Still one query, so the page's query count does not change.
     """
 
+    object_list: QuerySet[Member]
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -166,30 +197,31 @@ class MemberPaginator(Paginator):
                 cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
 
-    def page(self, number):
+    def page(self, number: int | str) -> "Page[Member]":
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self._rows(bottom, top), number, self)
+        # _get_page is Django's documented hook for a Page subclass; django-stubs omit it.
+        return self._get_page(self._rows(bottom, top), number, self)  # type: ignore[attr-defined]
 
-    def _rows(self, bottom: int, top: int):
+    def _rows(self, bottom: int, top: int) -> QuerySet[Member]:
         queryset = self.object_list
         if bottom < DEFERRED_JOIN_FROM or top <= bottom:
             return queryset.only(*ROW_FIELDS)[bottom:top]
         keys = queryset.values("pk")[bottom:top]
-        ordering = queryset.query.order_by or Member._meta.ordering
+        ordering = queryset.query.order_by or Member._meta.ordering or ()
         # Scoping and filters are in `keys`; this outer query only fetches those rows.
         rows = _with_row_data(Member.objects.filter(pk__in=keys))
         return rows.only(*ROW_FIELDS).order_by(*ordering)
 
 
-def member_detail_queryset(user):
+def member_detail_queryset(user: "Viewer") -> QuerySet[Member]:
     return Member.objects.visible_to(user).select_related("organisation")
 
 
-def membership_history(member: Member):
+def membership_history(member: Member) -> QuerySet[MembershipPeriod]:
     return member.periods.select_related("organisation")
 
 
@@ -201,7 +233,7 @@ class ScopeSummary:
     members: CategoryCounts
 
 
-def scope_summary(user) -> ScopeSummary | None:
+def scope_summary(user: "Viewer") -> ScopeSummary | None:
     if not Organisation.objects.editable_by(user).exists():
         return None
     counts = (

@@ -1,9 +1,11 @@
 """Writes to the organisation tree and the member registry. Every write is audited."""
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,21 +21,31 @@ from .models import (
     Member,
     MembershipPeriod,
     Organisation,
+    OrganisationKind,
     Position,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
 # Validated by the member builder, or set by it from the ID number and the name.
 _BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials", "phone_digest"]
 
 
-def require_editable(actor, organisation: Organisation) -> None:
+def require_editable(actor: "User", organisation: Organisation) -> None:
     if not policy.can_edit(actor, organisation):
         raise PermissionDenied
 
 
 @transaction.atomic
-def member_create(*, actor, id_number: str, request=None, batch: str = "", **fields) -> Member:
+def member_create(
+    *,
+    actor: "User",
+    id_number: str,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
+) -> Member:
     organisation = fields["organisation"]
     require_editable(actor, organisation)
     prepared = prepare_member(fields, id_number=id_number)
@@ -60,7 +72,13 @@ def member_create(*, actor, id_number: str, request=None, batch: str = "", **fie
 
 @transaction.atomic
 def member_update(
-    *, actor, member: Member, id_number: str | None = None, request=None, batch: str = "", **fields
+    *,
+    actor: "User",
+    member: Member,
+    id_number: str | None = None,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
 ) -> Member:
     require_editable(actor, member.organisation)
     before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
@@ -112,7 +130,9 @@ def member_update(
 
 
 @transaction.atomic
-def member_reveal_id_number(*, actor, member: Member, reason: str, request=None) -> str:
+def member_reveal_id_number(
+    *, actor: "User", member: Member, reason: str, request: HttpRequest | None = None
+) -> str:
     """The clear ID number, for someone who may edit the member and says why. Audited."""
     reason = (reason or "").strip()
     if len(reason) < 2:
@@ -132,18 +152,23 @@ def member_reveal_id_number(*, actor, member: Member, reason: str, request=None)
 
 @transaction.atomic
 def organisation_create(
-    *, actor, parent: Organisation | None, request=None, **fields
+    *,
+    actor: "User",
+    parent: Organisation | None,
+    request: HttpRequest | None = None,
+    **fields: Any,
 ) -> Organisation:
     if parent is None:
-        if not actor.is_committee_admin:
+        if not policy.can_create_root(actor):
             raise PermissionDenied
-        organisation = Organisation(**fields)
-        organisation.full_clean(exclude=["path", "depth", "numchild"])
-        organisation = Organisation.objects.add_root(instance=organisation)
     else:
         require_editable(actor, parent)
-        organisation = Organisation(**fields)
-        organisation.full_clean(exclude=["path", "depth", "numchild"])
+    organisation = Organisation(**fields)
+    organisation.full_clean(exclude=["path", "depth", "numchild"])
+    policy.check_kind_under(parent.kind if parent else None, organisation.kind)
+    if parent is None:
+        organisation = Organisation.objects.add_root(instance=organisation)
+    else:
         organisation = Organisation.objects.add_child(parent, instance=organisation)
     audit.record(
         actor=actor,
@@ -158,13 +183,24 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_update(
-    *, actor, organisation: Organisation, request=None, **fields
+    *,
+    actor: "User",
+    organisation: Organisation,
+    request: HttpRequest | None = None,
+    **fields: Any,
 ) -> Organisation:
+    # The diff is against the stored row (locked), whatever the caller's object went through.
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     require_editable(actor, organisation)
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in fields.items():
         setattr(organisation, name, value)
     organisation.full_clean(exclude=["path", "depth", "numchild"])
+    if "kind" in fields:
+        parent = Organisation.objects.get_parent(organisation)
+        policy.check_kind_under(parent.kind if parent else None, organisation.kind)
+        for child in Organisation.objects.get_children(organisation):
+            policy.check_kind_under(organisation.kind, child.kind)
     changes = audit.diff(before, audit.snapshot(organisation, ORGANISATION_FIELDS))
     if changes:
         organisation.save(update_fields=list(fields))
@@ -180,19 +216,25 @@ def organisation_update(
 
 
 def default_term_end(organisation: Organisation, term_start: date) -> date:
-    return years_after(term_start, TERM_YEARS[organisation.kind])
+    """The term's end by the organisation's term length (党委 5 years, 总支 and 支部 3)."""
+    years = TERM_YEARS[OrganisationKind(organisation.kind)]
+    if term_start.year + years > date.max.year:
+        raise ValidationError(
+            {"term_start": _("任期开始日期过晚，无法推算任期届满日期，请核对任期开始日期。")}
+        )
+    return years_after(term_start, years)
 
 
 @transaction.atomic
 def position_create(
     *,
-    actor,
+    actor: "User",
     organisation: Organisation,
     member: Member,
     title: str,
     term_start: date,
     term_end: date | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Position:
     require_editable(actor, organisation)
     position = Position(
@@ -205,6 +247,7 @@ def position_create(
     position.full_clean()
     if not Member.objects.visible_to(actor).filter(pk=member.pk).exists():
         raise ValidationError({"member": _("只能任命本组织范围内的党员。")})
+    policy.check_one_secretary(organisation_id=organisation.pk, title=title)
     position.save()
     audit.record(
         actor=actor,
@@ -221,7 +264,12 @@ def position_create(
 
 @transaction.atomic
 def position_end(*, actor, position: Position, ended_on: date, request=None) -> Position:
+    position = (
+        Position.objects.select_for_update().select_related("organisation").get(pk=position.pk)
+    )
     require_editable(actor, position.organisation)
+    if position.ended_on is not None:
+        raise ValidationError({"ended_on": _("该班子成员已离任。")})
     if ended_on < position.term_start:
         raise ValidationError({"ended_on": _("离任日期不能早于任期开始。")})
     position.ended_on = ended_on

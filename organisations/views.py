@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
+from core.editing import edit_form, saved_redirect, submit
 from core.permissions import party_data_required
 
 from . import selectors, services
@@ -17,10 +17,6 @@ from .models import Member, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
 PAGE_SIZE = 50
-
-
-def _saved(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @party_data_required
@@ -38,43 +34,19 @@ def organisation_tree(request):
 @party_data_required
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    children = (
-        Organisation.objects.visible_to(request.user)
-        .subtree_of(organisation)
-        .filter(depth=organisation.depth + 1)
-    )
     editable = can_edit(request.user, organisation)
     return render(
         request,
         "organisations/organisation_detail.html",
         {
             "organisation": organisation,
-            # Only a parent the user may see: a secretary's view stops at their own root.
-            "parent": Organisation.objects.visible_to(request.user)
-            .filter(path=organisation.parent_path)
-            .first()
-            if organisation.depth > 1
-            else None,
-            "children": children,
+            "parent": selectors.visible_parent(request.user, organisation),
+            "children": selectors.visible_children(request.user, organisation),
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),
             "editable": editable,
         },
     )
-
-
-def _submit(request, form, save, *, success: str, next_url):
-    """For a valid POSTed form, run `save` (a service call) and redirect to `next_url(saved)`;
-    the service's ValidationError lands on the form. None when the form is to be shown."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        saved = save(form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc)
-        return None
-    messages.success(request, success)
-    return _saved(request, next_url(saved))
 
 
 def organisation_url(organisation):
@@ -85,7 +57,7 @@ def organisation_url(organisation):
 def organisation_create(request, parent_pk):
     parent = get_object_or_404(Organisation.objects.editable_by(request.user), pk=parent_pk)
     form = OrganisationForm(request.POST or None)
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda data: services.organisation_create(
@@ -102,16 +74,12 @@ def organisation_create(request, parent_pk):
 @party_data_required
 def organisation_update(request, pk):
     organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
-    form = OrganisationForm(request.POST or None, instance=organisation)
-    # The form copies its values onto `organisation`; the service diffs against the stored row.
-    done = _submit(
+    form = edit_form(OrganisationForm, request, organisation)
+    done = submit(
         request,
         form,
         lambda data: services.organisation_update(
-            actor=request.user,
-            organisation=Organisation.objects.get(pk=pk),
-            request=request,
-            **data,
+            actor=request.user, organisation=organisation, request=request, **data
         ),
         success=_("已保存。"),
         next_url=organisation_url,
@@ -127,7 +95,7 @@ def organisation_update(request, pk):
 def position_create(request, pk):
     organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
     form = PositionForm(request.POST or None, organisation=organisation)
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda data: services.position_create(
@@ -147,14 +115,17 @@ def position_create(request, pk):
 @require_POST
 def position_end(request, pk):
     position = get_object_or_404(
-        Position.objects.filter(organisation__in=Organisation.objects.editable_by(request.user)),
-        pk=pk,
+        Position.objects.editable_by(request.user).select_related("organisation"), pk=pk
     )
-    services.position_end(
-        actor=request.user, position=position, ended_on=timezone.localdate(), request=request
-    )
-    messages.success(request, _("已离任。"))
-    return _saved(request, organisation_url(position.organisation))
+    try:
+        services.position_end(
+            actor=request.user, position=position, ended_on=timezone.localdate(), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已离任。"))
+    return saved_redirect(request, organisation_url(position.organisation))
 
 
 @party_data_required
@@ -221,18 +192,30 @@ def member_reveal(request, pk):
 
 
 def _member_form(request, member=None):
-    initial = {}
-    if member is None and request.GET.get("organisation"):
-        initial["organisation"] = request.GET["organisation"]
-    form = MemberForm(request.POST or None, instance=member, user=request.user, initial=initial)
+    if member is None:
+        organisation = request.GET.get("organisation")
+        form = MemberForm(
+            request.POST or None,
+            user=request.user,
+            initial={"organisation": organisation} if organisation else {},
+        )
+    else:
+        form = edit_form(
+            MemberForm,
+            request,
+            member,
+            user=request.user,
+            id_number_masked=member.id_number_masked,
+        )
+        # Member.phone is the decrypted token, not a column model_to_dict would read.
+        form.initial["phone"] = member.phone
 
     def save(data):
         if member is None:
             return services.member_create(actor=request.user, request=request, **data)
-        stored = Member.objects.get(pk=member.pk)  # the form has changed `member` in place
-        return services.member_update(actor=request.user, member=stored, request=request, **data)
+        return services.member_update(actor=request.user, member=member, request=request, **data)
 
-    done = _submit(
+    done = submit(
         request,
         form,
         lambda _data: save(form.service_kwargs()),

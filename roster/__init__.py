@@ -8,5 +8,5 @@ services   upload, preview, apply and roll back a batch; every write audited wit
 tasks      the same preview and apply in the task worker, for files of 10,000 rows and more
 progress   how far a running preview or apply has got, for the page's progress bar
 exports    .xlsx files: the member export in the 花名册 layout, the blank template, rejected rows
-samples    roster workbooks shaped like real ones, for the bench and the tests
+tests/samples  roster workbooks shaped like real ones, for the tests and the bench
 """

@@ -48,18 +48,6 @@ class RowAction(models.TextChoices):
     NONE = "none", _("不变")
 
 
-class ImportBatchQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Batches carry personal data from the file: only those who may edit the target
-        # organisation see them (members, auditors and security officers never do).
-        return self.editable_by(user)
-
-    def editable_by(self, user):
-        return self.filter(
-            policy.organisation_q(policy.scope_for(user, write=True), prefix="organisation__")
-        )
-
-
 class ImportBatch(models.Model):
     """花名册导入批次: one uploaded file, previewed, then applied (and maybe rolled back).
 
@@ -91,6 +79,15 @@ class ImportBatch(models.Model):
         _("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.UPLOADED
     )
     background = models.BooleanField(_("后台处理"), default=False)
+    # Background work, for telling a running task from a dead or never started one. Every move
+    # between states is a compare-and-set on `status` (roster.services), stamped here; the run
+    # that owns a running state holds `run_token`, and a task whose token no longer matches
+    # (the batch was retried, or another run finished it) leaves the batch alone.
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Last sign of life of the worker running the batch; empty until a worker picks it up.
+    # (While applying, inside one transaction, the progress file carries the heartbeat.)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
     sheet_name = models.CharField(_("工作表"), max_length=100, blank=True)
     title = models.CharField(_("表题"), max_length=200, blank=True)
     header_row = models.PositiveIntegerField(_("表头所在行"), null=True, blank=True)
@@ -119,7 +116,11 @@ class ImportBatch(models.Model):
         verbose_name=_("撤销人"),
     )
 
-    objects = ImportBatchQuerySet.as_manager()
+    objects = policy.ScopedQuerySet.as_manager()
+    # Scoping (organisations.policy). Batches carry personal data from the file: only those
+    # who may edit the target organisation see them (members, auditors, security never do).
+    organisation_path = "organisation"
+    visible_to_editors_only = True
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -176,6 +177,17 @@ class ImportRow(ConstraintErrorsOnFields, models.Model):
     before_phone_token = models.TextField(blank=True)
     periods = models.JSONField(default=dict, blank=True)
 
+    objects = policy.ScopedQuerySet.as_manager()
+    # Scoping: with its batch.
+    organisation_path = "batch__organisation"
+    visible_to_editors_only = True
+    # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto).
+    encrypted_fields = {
+        "id_number_token": None,
+        "raw": None,
+        "phone_token": None,
+        "before_phone_token": None,
+    }
     constraint_fields = {"row_once": "row_number"}
 
     class Meta:

@@ -569,12 +569,12 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
 
 
 def member_queryset(actor):
-    """Members the importer may change: their scope, or every member for the command line."""
-    return Member.objects.all() if actor is None else Member.objects.editable_by(actor)
+    """Members the importer may change: the actor's write scope (the operator's is the tree)."""
+    return Member.objects.editable_by(actor)
 
 
 def organisation_queryset(actor):
-    return Organisation.objects.all() if actor is None else Organisation.objects.editable_by(actor)
+    return Organisation.objects.editable_by(actor)
 
 
 def run(

@@ -3,7 +3,7 @@
 Kept in a small file next to the uploads rather than in the database: applying runs in one
 transaction, whose writes no other connection sees until it commits (and SQLite would make the
 page wait for the lock). Web and worker share MEDIA_ROOT anyway: the worker reads the upload
-from it."""
+from it. The time of the last write is the running worker's heartbeat."""
 
 import json
 import os
@@ -37,7 +37,14 @@ class Progress:
         self._written = now
         path = _path(self.code)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"phase": self.phase, "done": self.done, "total": max(self.total, self.done)}
+        # "at" is the worker's heartbeat while it applies inside one transaction (the batch
+        # row cannot say it then): roster.selectors.batch_health reads it.
+        data = {
+            "phase": self.phase,
+            "done": self.done,
+            "total": max(self.total, self.done),
+            "at": time.time(),
+        }
         # Write then rename, so a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "w") as stream:

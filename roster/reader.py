@@ -11,10 +11,13 @@ import codecs
 import csv
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import ElementTree
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from . import columns
@@ -24,8 +27,16 @@ from .normalise import text
 HEADER_SEARCH_ROWS = 30
 # A header row names at least this many known columns.
 MIN_HEADER_MATCHES = 3
-# Uncompressed size an .xlsx may unpack to (a zip bomb guard): 50,000 members take ~40 MB.
-MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+# An .xlsx holding more parts than this is no roster (the zip directory itself costs memory).
+MAX_PARTS = 10_000
+# Parts openpyxl streams in read-only mode: the worksheets. Every other part (the shared
+# strings above all, but also the workbook, styles, relationships) is read into memory whole.
+_STREAMED_PART = re.compile(r"xl/worksheets/[^/]+\.xml\Z")
+CONTENT_TYPES = "[Content_Types].xml"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
 
 
 class RosterFileError(ValueError):
@@ -78,17 +89,76 @@ def detect_format(name: str, head: bytes) -> str:
     raise RosterFileError(_("只能上传 .xlsx 或 .csv 文件。"))
 
 
-def _check_zip(path: Path) -> None:
+def _content_types(data: bytes) -> dict[str, str]:
+    """PartName (without its leading "/") → content type, from [Content_Types].xml's
+    overrides: where openpyxl looks for the shared strings, whatever the part is called."""
+    try:
+        root = ElementTree.fromstring(data)
+    except Exception:  # malformed or hostile XML (defusedxml refuses entities)
+        raise RosterFileError(_("Excel 文件已损坏，无法打开。")) from None
+    return {
+        element.get("PartName", "").lstrip("/"): element.get("ContentType", "")
+        for element in root
+        if element.tag.endswith("Override")
+    }
+
+
+def _check_zip(path: Path) -> int:
+    """Refuse a zip bomb from the zip directory alone, before openpyxl parses anything; returns
+    the unpacked size.
+
+    The sizes come from the directory and are binding: Python's zipfile stops at the declared
+    size (and fails the CRC) however much the data would inflate to. Worksheets are streamed,
+    so only the total bounds them; the shared strings and every other part are read into
+    memory whole (390 MB of shared strings grew a worker to 2.2 GB), so each is capped."""
+    total_cap = settings.ROSTER_MAX_UNPACKED_MB * 1024 * 1024
+    whole_cap = settings.ROSTER_MAX_SHARED_STRINGS_MB * 1024 * 1024
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            parts = archive.infolist()
+            if len(parts) > MAX_PARTS:
+                raise RosterFileError(_("Excel 文件中的部件过多，不是正常的花名册。"))
+            sizes = {info.filename: info.file_size for info in parts}
+            if "xl/workbook.xml" not in sizes or CONTENT_TYPES not in sizes:
+                raise RosterFileError(_("文件不是 Excel 工作簿（.xlsx）。"))
+            unpacked = sum(sizes.values())
+            if unpacked > total_cap:
+                raise RosterFileError(
+                    _("Excel 文件解压后超过 %(mb)s MB，请分成几个文件上传。")
+                    % {"mb": total_cap >> 20}
+                )
+            if sizes[CONTENT_TYPES] > whole_cap:
+                raise RosterFileError(_("Excel 文件已损坏，无法打开。"))
+            types = _content_types(archive.read(CONTENT_TYPES))
+    # RuntimeError: an encrypted part.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         raise RosterFileError(_("Excel 文件已损坏，无法打开。")) from None
-    if "xl/workbook.xml" not in names:
-        raise RosterFileError(_("文件不是 Excel 工作簿（.xlsx）。"))
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise RosterFileError(_("Excel 文件过大，请分成几个文件上传。"))
+    for name, size in sizes.items():
+        kind = types.get(name)
+        if size <= whole_cap or (_STREAMED_PART.match(name) and kind in (None, WORKSHEET_TYPE)):
+            continue
+        if kind == SHARED_STRINGS_TYPE:
+            raise RosterFileError(
+                _(
+                    "Excel 文件中的文字（共享字符串）解压后超过 %(mb)s MB，无法读取。"
+                    "花名册不会有这么多文字，请检查文件，或分成几个文件上传。"
+                )
+                % {"mb": whole_cap >> 20}
+            )
+        raise RosterFileError(
+            _("Excel 文件的“%(part)s”部分解压后超过 %(mb)s MB，无法读取。请检查文件。")
+            % {"part": name[:80], "mb": whole_cap >> 20}
+        )
+    return unpacked
+
+
+def unpacked_size(path: Path | str, file_format: str) -> int:
+    """How much reading the file means: its unpacked size for an .xlsx (checked as in
+    open_table, raising RosterFileError for a zip bomb), its size on disk for a CSV."""
+    path = Path(path)
+    if file_format == "xlsx":
+        return _check_zip(path)
+    return path.stat().st_size
 
 
 @dataclass
@@ -144,6 +214,8 @@ class Table:
     estimated_rows: int = 0
     encoding: str = ""
     delimiter: str = ","
+    # Set by rows() when a run of empty rows ended the table: the first row of that run.
+    ended_at: int | None = None
     _workbook: object = field(default=None, repr=False)
 
     @property
@@ -152,9 +224,16 @@ class Table:
         return self.file_format == "xlsx"
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        """(source row number, cells padded to the header's width) for every row below it."""
+        """(source row number, cells padded to the header's width) for every row below it.
+
+        A run of ROSTER_EMPTY_ROWS_END empty rows ends the table (a sheet may declare a
+        million empty rows, and a CSV hold nothing but blank lines): nothing below is read,
+        and the run itself is not given out. Empty rows between filled ones are. A table of
+        more than ROSTER_MAX_ROWS rows raises RosterFileError once it passes the limit, so
+        reading never goes further than the limit and one run of empty rows."""
         width = len(self.header.texts)
         start = self.header.row + 1
+        limit, end_after = settings.ROSTER_MAX_ROWS, settings.ROSTER_EMPTY_ROWS_END
         if self.file_format == "xlsx":
             sheet = self._workbook[self.sheet_name]
             source = sheet.iter_rows(min_row=start)
@@ -163,18 +242,43 @@ class Table:
                 [CsvCell(value) for value in row]
                 for row in _csv_rows(self.path, self.encoding, self.delimiter, skip=start - 1)
             )
+        given, empty_run = 0, []
         for number, cells in enumerate(source, start=start):
             cells = list(cells[:width])
             if len(cells) < width:
                 cells += [EMPTY] * (width - len(cells))
-            yield number, cells
+            if all(cell.value is None or not text(cell.value) for cell in cells):
+                empty_run.append((number, cells))
+                if len(empty_run) >= end_after:
+                    self.ended_at = empty_run[0][0]
+                    return
+                continue
+            for item in (*empty_run, (number, cells)):
+                given += 1
+                if given > limit:
+                    raise RosterFileError(
+                        _("表格超过 %(max)s 行，请分成几个文件上传（每个不超过 %(max)s 行）。")
+                        % {"max": limit}
+                    )
+                yield item
+            empty_run = []
 
     def close(self) -> None:
         if self._workbook is not None:
             self._workbook.close()
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>]")
+# <row r="5">, <row> and the empty <row/> a hostile file may repeat a million times (never
+# <rowBreaks>). bytes.count is much faster than a regular expression on a million tags.
+_ROW_OPENINGS = (b"<row ", b"<row>", b"<row/>", b"<row\n", b"<row\r", b"<row\t")
+_PREFIXED_ROW_TAG = re.compile(rb"<\w+:row[\s/>]")
+
+
+def _count_row_tags(data: bytes) -> int:
+    count = sum(data.count(opening) for opening in _ROW_OPENINGS)
+    if b":row" in data:  # a namespace prefix (rare)
+        count += len(_PREFIXED_ROW_TAG.findall(data))
+    return count
 
 
 def _count_sheet_rows(sheet) -> int:
@@ -183,10 +287,10 @@ def _count_sheet_rows(sheet) -> int:
     with sheet._get_source() as source:
         while chunk := source.read(1 << 20):
             data = tail + chunk
-            count += len(_ROW_TAG.findall(data))
+            count += _count_row_tags(data)
             # Keep the end of the chunk in case a tag is cut in two; never count it twice.
-            tail = data[-8:]
-            count -= len(_ROW_TAG.findall(tail))
+            tail = data[-16:]
+            count -= _count_row_tags(tail)
     return count
 
 

@@ -1,22 +1,39 @@
 """Reads of roster import batches, always from the scoped queryset."""
 
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from organisations.models import Organisation
+
+from . import progress
 from .models import ImportBatch, ImportRow, RowOutcome
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 BATCHES_SHOWN = 20
 
 
-def batches(user):
+def batches(user: "User | AnonymousUser") -> QuerySet[ImportBatch]:
     """Batches of organisations the user may edit, with what a page shows of them."""
     return ImportBatch.objects.editable_by(user).select_related(
         "organisation", "created_by", "applied_by", "rolled_back_by"
     )
 
 
-def recent_batches(user, organisation):
+def recent_batches(
+    user: "User | AnonymousUser", organisation: Organisation
+) -> QuerySet[ImportBatch]:
     return batches(user).filter(organisation=organisation)[:BATCHES_SHOWN]
 
 
-def batch_rows(batch: ImportBatch, outcome: str | None = None):
+def batch_rows(batch: ImportBatch, outcome: str | None = None) -> QuerySet[ImportRow]:
     """A batch's rows in source order, optionally of one outcome; no clear data loaded."""
     rows = ImportRow.objects.filter(batch=batch).defer("values", "id_number_token", "raw", "before")
     if outcome in RowOutcome.values:
@@ -24,9 +41,32 @@ def batch_rows(batch: ImportBatch, outcome: str | None = None):
     return rows.order_by("row_number")
 
 
-def rejected_rows(batch: ImportBatch):
+def rejected_rows(batch: ImportBatch) -> QuerySet[ImportRow]:
     return (
         ImportRow.objects.filter(batch=batch, outcome=RowOutcome.REJECTED)
         .only("row_number", "raw", "messages")
         .order_by("row_number")
     )
+
+
+def batch_health(batch: ImportBatch, *, now=None) -> str | None:
+    """How a batch that a task should be working on is doing: None when it is fine (or not
+    running); "waiting" when no worker has picked it up for ROSTER_TASK_WAIT_MINUTES (the
+    worker is not running); "stalled" when still nobody has after ROSTER_STALE_MINUTES, and
+    "stale" when its worker went silent that long (killed): both can be retried.
+
+    The signs of life are the move into the current state, the worker's heartbeat on the
+    batch, and the time of its last progress write (the heartbeat while applying)."""
+    if not batch.is_running:
+        return None
+    now = now or timezone.now()
+    beat = (progress.read(batch.code) or {}).get("at")
+    beat_at = datetime.fromtimestamp(beat, tz=UTC) if isinstance(beat, int | float) else None
+    started = batch.heartbeat_at is not None or beat_at is not None
+    signs = [batch.status_changed_at or batch.created_at, batch.heartbeat_at, beat_at]
+    silent = now - max(sign for sign in signs if sign is not None)
+    if silent >= timedelta(minutes=settings.ROSTER_STALE_MINUTES):
+        return "stale" if started else "stalled"
+    if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
+        return "waiting"
+    return None

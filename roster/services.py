@@ -9,28 +9,49 @@ AuditEvent.batch.
 
 import json
 import logging
+import secrets
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
+from core.actors import Operator, operator
 from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
 
 from . import preview, progress, reader
 from .columns import FIELD_BY_KEY, REQUIRED, auto_mapping
-from .models import BatchStatus, ImportBatch, ImportRow, RowAction, RowOutcome
+from .models import (
+    RUNNING_STATUSES,
+    BatchStatus,
+    ImportBatch,
+    ImportRow,
+    RowAction,
+    RowOutcome,
+)
 from .normalise import ParsedDate
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# The importing user, or None for the command line (the server's operator).
+Actor: TypeAlias = "User | None"
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +67,17 @@ UPDATE_FIELDS = [
     "name_initials",
     "updated_at",
 ]
-COMMAND_LINE_ACTOR = "import_roster"
 WRITE_CHUNK = 500
 
 
 def background_threshold() -> int:
     """Files with at least this many rows are previewed and applied by the task worker."""
     return settings.ROSTER_BACKGROUND_ROWS
+
+
+def background_bytes() -> int:
+    """Files this big (on disk, or unpacked for an .xlsx) are only ever read by the worker."""
+    return settings.ROSTER_BACKGROUND_MB * 1024 * 1024
 
 
 def max_upload_bytes() -> int:
@@ -69,16 +94,90 @@ def upload_storage() -> FileSystemStorage:
 
 
 def _require_editable(actor, organisation: Organisation) -> None:
-    if actor is None:  # the command line: the server's operator
-        return
     member_services.require_editable(actor, organisation)
 
 
 def _audit(*, actor, batch: ImportBatch, **kwargs) -> None:
-    audit.record(
+    audit.record(actor=actor, batch=batch.code, **kwargs)
+
+
+def _account(actor):
+    """The account to name on a batch (uploaded, applied, rolled back by); none for the
+    operator of a command or job, whom the audit log names instead."""
+    return None if isinstance(actor, Operator) else actor
+
+
+# --- moves between states ----------------------------------------------------------------
+
+
+class BatchBusy(ValidationError):
+    """The batch is not in the state a step needs: another request or run moved it first.
+
+    A view shows the message; a task stops quietly (the batch belongs to another run)."""
+
+
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def _move(batch: ImportBatch, *, expected, to: str, token: str | None = None, **fields) -> bool:
+    """Compare-and-set: move the batch from one of the `expected` states (and, given `token`,
+    only while that run owns it) to `to`, with `fields`. True only if this call made the move;
+    `batch` then carries the new values. Two requests or tasks can never both make one move."""
+    values = {"status": to, "status_changed_at": timezone.now(), **fields}
+    query = ImportBatch.objects.filter(pk=batch.pk, status__in=expected)
+    if token is not None:
+        query = query.filter(run_token=token)
+    if query.update(**values) != 1:
+        return False
+    for name, value in values.items():
+        setattr(batch, name, value)
+    return True
+
+
+def _status_now(batch: ImportBatch) -> str:
+    return (
+        ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+        or batch.status
+    )
+
+
+def _busy(batch: ImportBatch) -> BatchBusy:
+    """Why a step was refused, from the state the batch is in now."""
+    status = _status_now(batch)
+    if status == BatchStatus.APPLYING:
+        return BatchBusy(_("该批次正在导入，请勿重复提交。"))
+    if status == BatchStatus.APPLIED:
+        return BatchBusy(_("该批次已经导入，请勿重复提交。"))
+    if status == BatchStatus.ROLLED_BACK:
+        return BatchBusy(_("该批次已撤销，不能再导入或预览。"))
+    if status in RUNNING_STATUSES:
+        return BatchBusy(_("该批次正在后台预览，请稍候。"))
+    return BatchBusy(_("请先完成预览。"))
+
+
+def _heartbeat(batch: ImportBatch, token: str) -> None:
+    """The worker running the batch is alive. Raises BatchBusy when its run no longer owns the
+    batch (it was retried meanwhile, or another run finished it): the run then stops."""
+    now = timezone.now()
+    alive = ImportBatch.objects.filter(
+        pk=batch.pk, run_token=token, status__in=RUNNING_STATUSES
+    ).update(heartbeat_at=now)
+    if not alive:
+        raise BatchBusy(_("该批次已由另一次处理接手。"))
+    batch.heartbeat_at = now
+
+
+def _batch_event(*, actor, batch: ImportBatch, action: Action, changes: dict, **kwargs) -> None:
+    """One step of a batch's own life (upload, preview, failure, discard, expiry): its file
+    holds clear ID numbers, so each step is in the audit log, under the batch code."""
+    _audit(
         actor=actor,
-        batch=batch.code,
-        actor_name="" if actor is not None else COMMAND_LINE_ACTOR,
+        batch=batch,
+        action=action,
+        target=batch,
+        organisation=batch.organisation_id,
+        changes=changes,
         **kwargs,
     )
 
@@ -86,11 +185,12 @@ def _audit(*, actor, batch: ImportBatch, **kwargs) -> None:
 # --- upload -------------------------------------------------------------------------------
 
 
-def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
+def batch_upload(*, actor: Actor, organisation: Organisation, upload: File) -> ImportBatch:
     """Store an uploaded .xlsx/.csv (type- and size-checked) as a new batch, and find its table.
 
     Raises ValidationError({"file": ...}) for a file that is not a roster at all."""
     _require_editable(actor, organisation)
+    name = upload.name or ""
     if upload.size > max_upload_bytes():
         raise ValidationError(
             {
@@ -102,25 +202,32 @@ def batch_upload(*, actor, organisation: Organisation, upload) -> ImportBatch:
     head = upload.read(8)
     upload.seek(0)
     try:
-        file_format = reader.detect_format(upload.name, head)
+        file_format = reader.detect_format(name, head)
     except reader.RosterFileError as exc:
         raise ValidationError({"file": exc.message}) from None
     batch = ImportBatch(
         organisation=organisation,
-        created_by=actor,
+        created_by=_account(actor),
         original_name=Path(upload.name).name[:200],
         file_format=file_format,
         size=upload.size,
     )
     batch.stored_file = upload_storage().save(f"{batch.code}.{file_format}", upload)
-    try:
-        table = reader.open_table(_file_path(batch), file_format)
-    except reader.RosterFileError as exc:
-        batch.status, batch.error = BatchStatus.FAILED, exc.message
-    else:
-        batch.estimated_rows = table.estimated_rows
-        table.close()
-    batch.save()
+    _inspect(batch)
+    with transaction.atomic():
+        batch.save()
+        _batch_event(
+            actor=actor,
+            batch=batch,
+            action=Action.UPLOAD,
+            changes={
+                "file": batch.original_name,
+                "size": batch.size,
+                "format": batch.file_format,
+                "status": batch.status,
+                **({"error": batch.error} if batch.error else {}),
+            },
+        )
     return batch
 
 
@@ -128,35 +235,78 @@ def _file_path(batch: ImportBatch) -> Path:
     return Path(upload_storage().path(batch.stored_file))
 
 
-def batch_discard(*, batch: ImportBatch) -> None:
-    """Forget a batch that was never applied (a dry run): its rows and its stored file."""
+def _weight(batch: ImportBatch) -> int:
+    """What reading the file costs: its unpacked size (an .xlsx, from the zip directory),
+    or its size (a CSV). Raises RosterFileError for a zip bomb."""
+    return reader.unpacked_size(_file_path(batch), batch.file_format)
+
+
+def _inspect(batch: ImportBatch) -> None:
+    """Find the table of a fresh upload and estimate its rows, or say why the file cannot be
+    read. A big file is only checked (its zip directory): the worker reads it, never the web
+    request; batch_start_preview sends it there by its size."""
+    try:
+        if _weight(batch) >= background_bytes():
+            return
+        table = reader.open_table(_file_path(batch), batch.file_format)
+    except reader.RosterFileError as exc:
+        batch.status, batch.error = BatchStatus.FAILED, exc.message
+    else:
+        batch.estimated_rows = table.estimated_rows
+        table.close()
+
+
+@transaction.atomic
+def batch_discard(*, batch: ImportBatch, actor, reason: str = "") -> None:
+    """Forget a batch that was never applied (a dry run, or expired): its rows and its stored
+    file. A command or job passes its operator (core.actors.operator)."""
     if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
         raise ValueError("an applied batch is rolled back, never discarded")
     if batch.stored_file:
         upload_storage().delete(batch.stored_file)
     progress.clear(batch.code)
+    _batch_event(
+        actor=actor,
+        batch=batch,
+        action=Action.DELETE,
+        changes={"status": [batch.status, None], "file": [batch.original_name, None]},
+        reason=reason,
+    )
     batch.delete()
 
 
-def batches_expire(*, older_than_days: int, now=None) -> int:
+def batches_expire(*, older_than_days: int, now: datetime | None = None) -> int:
     """Discard batches uploaded more than `older_than_days` ago and never applied: their files
     hold clear ID numbers and must not stay on disk. Returns how many went."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
-    stale = ImportBatch.objects.filter(
-        created_at__lt=cutoff,
-        status__in=[BatchStatus.UPLOADED, BatchStatus.PREVIEWED, BatchStatus.FAILED],
-    )
+    stale = _expirable(cutoff, now or timezone.now())
+    reason = _("超过 %(days)s 天未导入，自动清除。") % {"days": older_than_days}
     count = 0
     for batch in stale.iterator():
-        batch_discard(batch=batch)
+        batch_discard(batch=batch, actor=operator("purge_roster_uploads"), reason=reason)
         count += 1
     return count
+
+
+def _expirable(cutoff, now):
+    """Batches uploaded before `cutoff` and never applied: idle ones, and running ones whose
+    worker died (stale: a killed apply wrote nothing, and its file must not stay either)."""
+    from .selectors import batch_health
+
+    idle = [BatchStatus.UPLOADED, BatchStatus.PREVIEWED, BatchStatus.FAILED]
+    old = ImportBatch.objects.filter(created_at__lt=cutoff)
+    dead = [
+        batch.pk
+        for batch in old.filter(status__in=RUNNING_STATUSES)
+        if batch_health(batch, now=now) in ("stalled", "stale")
+    ]
+    return old.filter(Q(status__in=idle) | Q(pk__in=dead))
 
 
 # --- preview ------------------------------------------------------------------------------
 
 
-def _encode_cell(value):
+def _encode_cell(value: object) -> object:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime):
@@ -168,10 +318,15 @@ def _encode_cell(value):
     return str(value)
 
 
-def decode_cell(value):
+def decode_cell(value: object) -> object:
     if isinstance(value, dict):
         kind, text = next(iter(value.items()))
-        return {"datetime": datetime, "date": date, "time": time}[kind].fromisoformat(text)
+        parsers: dict[str, Callable[[str], object]] = {
+            "datetime": datetime.fromisoformat,
+            "date": date.fromisoformat,
+            "time": time.fromisoformat,
+        }
+        return parsers[kind](text)
     return value
 
 
@@ -217,28 +372,50 @@ def missing_columns(batch: ImportBatch) -> list[str]:
 
 
 def batch_preview(
-    *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
+    *,
+    batch: ImportBatch,
+    actor,
+    mapping: list[str | None] | None = None,
+    token: str | None = None,
 ) -> ImportBatch:
     """(Re)build the preview: every source row gets its outcome. Changes nothing else.
 
-    Runs outside one big transaction on purpose: the rows are written a chunk at a time, so a
-    10,000-row preview never holds the database's write lock for long."""
+    Without `token` it runs here and now (a small file, or the command line); the task worker
+    passes the token batch_start_preview (or a retry) gave the queued batch, and gives up
+    quietly (BatchBusy) once another run owns the batch. Runs outside one big transaction on
+    purpose: the rows are written a chunk at a time, so a 10,000-row preview never holds the
+    database's write lock for long."""
     _require_editable(actor, batch.organisation)
-    if batch.status not in (
-        BatchStatus.UPLOADED,
-        BatchStatus.QUEUED,
-        BatchStatus.PREVIEWING,
-        BatchStatus.PREVIEWED,
-    ):
-        raise ValidationError(_("该批次已导入或已撤销，不能重新预览。"))
-    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.PREVIEWING)
-    batch.status = BatchStatus.PREVIEWING
+    started, started_from = timezone.now(), batch.status
+    if token is None:
+        token = _new_token()
+        claimed = _move(
+            batch,
+            expected=(BatchStatus.UPLOADED, BatchStatus.PREVIEWED),
+            to=BatchStatus.PREVIEWING,
+            run_token=token,
+            heartbeat_at=started,
+        )
+    else:
+        claimed = _move(
+            batch,
+            expected=(BatchStatus.QUEUED,),
+            to=BatchStatus.PREVIEWING,
+            token=token,
+            heartbeat_at=started,
+        )
+    if not claimed:
+        if _status_now(batch) in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
+            raise BatchBusy(_("该批次已导入或已撤销，不能重新预览。"))
+        raise _busy(batch)
     try:
         table = reader.open_table(_file_path(batch), batch.file_format)
     except (reader.RosterFileError, OSError) as exc:
-        batch.status = BatchStatus.FAILED
-        batch.error = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。")
-        batch.save(update_fields=["status", "error"])
+        message = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。")
+        if batch_fail(
+            batch=batch, actor=actor, message=message, status=BatchStatus.FAILED, token=token
+        ):
+            batch.status, batch.error = BatchStatus.FAILED, message
         return batch
     try:
         batch.sheet_name = table.sheet_name
@@ -255,18 +432,56 @@ def batch_preview(
             }
         else:
             batch.error = ""
-            _fill_preview(batch, actor, table, counts)
-        batch.summary = counts
-        batch.status = BatchStatus.PREVIEWED
-        batch.previewed_at = timezone.now()
-        batch.save()
+            try:
+                _fill_preview(batch, actor, table, counts, token)
+            except reader.RosterFileError as exc:
+                # Too long: nothing of it stays (the user splits the file).
+                ImportRow.objects.filter(batch=batch).delete()
+                if batch_fail(
+                    batch=batch,
+                    actor=actor,
+                    message=exc.message,
+                    status=BatchStatus.FAILED,
+                    token=token,
+                ):
+                    batch.status, batch.error = BatchStatus.FAILED, exc.message
+                return batch
+            if table.ended_at:
+                counts["ended_at_row"] = table.ended_at
+        with transaction.atomic():
+            done = _move(
+                batch,
+                expected=(BatchStatus.PREVIEWING,),
+                to=BatchStatus.PREVIEWED,
+                token=token,
+                sheet_name=batch.sheet_name,
+                title=batch.title,
+                header_row=batch.header_row,
+                columns=batch.columns,
+                estimated_rows=batch.estimated_rows,
+                summary=counts,
+                error=batch.error,
+                previewed_at=timezone.now(),
+            )
+            if not done:
+                raise BatchBusy(_("该批次已由另一次处理接手。"))
+            _batch_event(
+                actor=actor,
+                batch=batch,
+                action=Action.UPDATE,
+                changes={
+                    "status": [started_from, batch.status],
+                    "summary": counts,
+                    **({"error": batch.error} if batch.error else {}),
+                },
+            )
     finally:
         table.close()
         progress.clear(batch.code)
     return batch
 
 
-def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) -> None:
+def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict, token: str) -> None:
     target = batch.organisation
     organisations = preview.organisation_queryset(actor).filter(path__startswith=target.path)
     ctx = preview.Context(
@@ -279,6 +494,7 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) 
     meter = progress.Progress(batch.code, phase="preview", total=table.estimated_rows)
 
     def store(results):
+        _heartbeat(batch, token)  # and stop here if another run took the batch over
         ImportRow.objects.bulk_create([_import_row(batch, r) for r in results])
         for result in results:
             counts[result.outcome] += 1
@@ -292,31 +508,82 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict) 
     preview.run(table.rows(), ctx, on_chunk=store)
 
 
-def _enqueue(task, *args) -> None:
-    transaction.on_commit(lambda: task.enqueue(*args))
-
-
 def batch_start_preview(
-    *, batch: ImportBatch, actor, mapping: list[str | None] | None = None
+    *, batch: ImportBatch, actor: Actor, mapping: list[str | None] | None = None
 ) -> ImportBatch:
-    """Preview now, or hand a large file to the task worker (the page then shows progress)."""
-    from . import tasks
-
+    """Preview now, or mark a big file (by estimated rows, or by size) QUEUED for the task
+    worker with the token of its run (the page then shows progress);
+    roster.tasks.start_preview enqueues it."""
     _require_editable(actor, batch.organisation)
     if batch.status == BatchStatus.FAILED:
         return batch  # the file could not be read; the batch page says why
-    if batch.estimated_rows < background_threshold():
+    if not _is_big(batch):
         return batch_preview(batch=batch, actor=actor, mapping=mapping)
-    batch.status, batch.background = BatchStatus.QUEUED, True
-    batch.save(update_fields=["status", "background"])
-    _enqueue(tasks.preview_batch, batch.pk, getattr(actor, "pk", None), mapping)
+    fields = {"background": True, "run_token": _new_token(), "heartbeat_at": None, "error": ""}
+    if mapping is not None and batch.columns:
+        # Kept now, so that a retry of this run previews with the same columns.
+        fields["columns"] = _columns([c["header"] for c in batch.columns], mapping)
+    expected = (BatchStatus.UPLOADED, BatchStatus.PREVIEWED)
+    if not _move(batch, expected=expected, to=BatchStatus.QUEUED, **fields):
+        raise _busy(batch)
+    return batch
+
+
+def _is_big(batch: ImportBatch) -> bool:
+    if batch.estimated_rows >= background_threshold():
+        return True
+    try:
+        return _weight(batch) >= background_bytes()
+    except (reader.RosterFileError, OSError):
+        return False  # the preview says what is wrong with the file, at once
+
+
+def retry_mapping(batch: ImportBatch) -> list[str | None] | None:
+    """The columns a retried preview uses: those of the run it replaces."""
+    return [c["field"] for c in batch.columns] if batch.columns else None
+
+
+@transaction.atomic
+def batch_retry(*, batch: ImportBatch, actor) -> ImportBatch:
+    """Start again a background preview or apply whose worker died (or never came): the batch
+    is stale (roster.selectors.batch_health). A new run token goes with it, so the old run, if
+    it ever wakes, finds the batch taken over and leaves it alone. An apply runs in one
+    transaction, so a killed one wrote nothing and is simply run again.
+    roster.tasks.retry enqueues the task."""
+    from .selectors import batch_health
+
+    _require_editable(actor, batch.organisation)
+    if batch_health(batch) not in ("stalled", "stale"):
+        raise ValidationError(_("该批次没有中断，不需要重试。"))
+    before = batch.status
+    to = BatchStatus.APPLYING if before == BatchStatus.APPLYING else BatchStatus.QUEUED
+    moved = _move(
+        batch,
+        expected=(before,),
+        to=to,
+        token=batch.run_token,
+        run_token=_new_token(),
+        heartbeat_at=None,
+        background=True,
+        error="",
+    )
+    if not moved:
+        raise _busy(batch)
+    progress.clear(batch.code)
+    _batch_event(
+        actor=actor,
+        batch=batch,
+        action=Action.UPDATE,
+        changes={"status": [before, to]},
+        reason=_("后台任务中断后重试"),
+    )
     return batch
 
 
 # --- apply --------------------------------------------------------------------------------
 
 
-def _chunks(items: list, size: int = WRITE_CHUNK):
+def _chunks(items: list[_T], size: int = WRITE_CHUNK) -> Iterator[list[_T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -331,9 +598,9 @@ def _stale(row: ImportRow, text: str) -> None:
     ]
 
 
-def _stored_values(row: ImportRow, organisations: dict) -> dict:
+def _stored_values(row: ImportRow, organisations: dict[int, Organisation]) -> dict[str, Any]:
     """ImportRow.values back as the preview's values (ParsedDate, Organisation)."""
-    values = {}
+    values: dict[str, Any] = {}
     stored = row.values
     for key, value in stored.items():
         if key in preview.PRECISION_FIELDS.values():
@@ -350,7 +617,7 @@ def _stored_values(row: ImportRow, organisations: dict) -> dict:
     return values
 
 
-def _snapshot(member: Member) -> dict:
+def _snapshot(member: Member) -> dict[str, Any]:
     return {**audit.snapshot(member, SNAPSHOT_FIELDS), "id_number": member.id_number_masked}
 
 
@@ -363,7 +630,13 @@ def _stale_problems(row: ImportRow, prepared: builder.PreparedMember) -> bool:
     return True
 
 
-def _apply_creates(batch, actor, rows, organisations, request) -> None:
+def _apply_creates(
+    batch: ImportBatch,
+    actor: Actor,
+    rows: list[ImportRow],
+    organisations: dict[int, Organisation],
+    request: HttpRequest | None,
+) -> None:
     numbers = {row.pk: crypto.decrypt(row.id_number_token) for row in rows}
     digests = {row.pk: crypto.digest(numbers[row.pk]) for row in rows}
     taken = builder.registered_id_digests(digests.values())
@@ -396,7 +669,13 @@ def _apply_creates(batch, actor, rows, organisations, request) -> None:
         row.member, row.applied = member, RowAction.CREATE
 
 
-def _apply_updates(batch, actor, rows, organisations, request) -> None:
+def _apply_updates(
+    batch: ImportBatch,
+    actor: Actor,
+    rows: list[ImportRow],
+    organisations: dict[int, Organisation],
+    request: HttpRequest | None,
+) -> None:
     members = preview.member_queryset(actor).in_bulk([row.member_id for row in rows])
     now, today = timezone.now(), timezone.localdate()
     changed, moved = [], []
@@ -430,7 +709,7 @@ def _apply_updates(batch, actor, rows, organisations, request) -> None:
             moved.append((row, member))
     _update_rows(Member, [m for _r, m, _b in changed], UPDATE_FIELDS)
     if moved:
-        open_periods = {}
+        open_periods: dict[int, list[int]] = {}
         for period in MembershipPeriod.objects.filter(
             member_id__in=[m.pk for _r, m in moved], ended_on__isnull=True
         ):
@@ -456,9 +735,19 @@ def _apply_updates(batch, actor, rows, organisations, request) -> None:
         )
 
 
-def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
-    """Apply a previewed batch: every valid row, in one transaction. Rejected rows stay out."""
+def batch_apply(
+    *, batch: ImportBatch, actor, request=None, token: str | None = None
+) -> ImportBatch:
+    """Apply a previewed batch: every valid row, in one transaction. Rejected rows stay out.
+
+    Without `token` the batch is claimed here (PREVIEWED → APPLYING, compare-and-set, inside
+    the transaction): of two requests at once, the second waits for the first and is then
+    refused (BatchBusy). The task worker passes the token batch_start_apply (or a retry) gave
+    the batch; a run whose token no longer matches, or that finds the batch applied, is
+    refused the same way and changes nothing."""
     _require_editable(actor, batch.organisation)
+    if token is not None:
+        _heartbeat(batch, token)  # picked up by the worker
     row_ids = list(
         batch.rows.filter(action__in=[RowAction.CREATE, RowAction.UPDATE])
         .order_by("row_number")
@@ -467,12 +756,22 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
     meter = progress.Progress(batch.code, phase="apply", total=len(row_ids))
     try:
         with transaction.atomic():
+            if token is None:
+                token = _new_token()
+                claimed = _move(
+                    batch,
+                    expected=(BatchStatus.PREVIEWED,),
+                    to=BatchStatus.APPLYING,
+                    run_token=token,
+                    background=False,
+                )
+                if not claimed:
+                    raise _busy(batch)
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            if locked.status not in (
-                BatchStatus.PREVIEWED,
-                BatchStatus.APPLYING,
-            ) or missing_columns(locked):
-                raise ValidationError(_("该批次不能导入（尚未预览，或已导入、已撤销）。"))
+            if locked.status != BatchStatus.APPLYING or locked.run_token != token:
+                raise _busy(locked)
+            if missing_columns(locked):
+                raise ValidationError(_("请先完成预览。"))
             # Rows only ever name the target or organisations under it (the preview resolved
             # them there); the applier's own scope decides which of those may be written.
             organisations = (
@@ -519,19 +818,26 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
                 )
                 meter.advance(len(rows))
             applied = ImportRow.objects.filter(batch=locked).exclude(applied="")
-            locked.summary = {
-                **locked.summary,
-                "created": applied.filter(applied=RowAction.CREATE).count(),
-                "updated": applied.filter(applied=RowAction.UPDATE).count(),
-                "stale": stale,
-            }
-            locked.status = BatchStatus.APPLIED
-            locked.applied_at = timezone.now()
-            locked.applied_by = actor
-            locked.error = ""
             # The file holds clear ID numbers and nothing needs it any more.
-            stored, locked.stored_file = locked.stored_file, ""
-            locked.save()
+            stored = locked.stored_file
+            done = _move(
+                locked,
+                expected=(BatchStatus.APPLYING,),
+                to=BatchStatus.APPLIED,
+                token=token,
+                summary={
+                    **locked.summary,
+                    "created": applied.filter(applied=RowAction.CREATE).count(),
+                    "updated": applied.filter(applied=RowAction.UPDATE).count(),
+                    "stale": stale,
+                },
+                applied_at=timezone.now(),
+                applied_by=_account(actor),
+                error="",
+                stored_file="",
+            )
+            if not done:
+                raise _busy(locked)
             if stored:
                 transaction.on_commit(lambda: upload_storage().delete(stored))
     finally:
@@ -540,26 +846,54 @@ def batch_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
 
 
 def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
-    """Apply now, or hand a large batch to the task worker."""
-    from . import tasks
-
+    """Apply now, or mark a large batch APPLYING (compare-and-set, with the token of its run)
+    for the task worker; roster.tasks.start_apply enqueues it. A second request for the same
+    batch is refused with a message (BatchBusy) and enqueues nothing."""
     _require_editable(actor, batch.organisation)
-    if batch.status != BatchStatus.PREVIEWED or missing_columns(batch):
+    if batch.status != BatchStatus.PREVIEWED:
+        raise _busy(batch)
+    if missing_columns(batch):
         raise ValidationError(_("请先完成预览。"))
     if not batch.applicable_count:
         raise ValidationError(_("没有可以导入的行。"))
     if batch.summary.get("rows", 0) < background_threshold():
         return batch_apply(batch=batch, actor=actor, request=request)
-    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING, background=True)
-    batch.status, batch.background = BatchStatus.APPLYING, True
-    _enqueue(tasks.apply_batch, batch.pk, getattr(actor, "pk", None))
+    moved = _move(
+        batch,
+        expected=(BatchStatus.PREVIEWED,),
+        to=BatchStatus.APPLYING,
+        background=True,
+        run_token=_new_token(),
+        heartbeat_at=None,
+        error="",
+    )
+    if not moved:
+        raise _busy(batch)
     return batch
 
 
-def batch_fail(*, batch: ImportBatch, message: str, status: str) -> None:
-    """A task that stopped with an error: the batch says so and can be retried."""
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status, error=message)
+@transaction.atomic
+def batch_fail(
+    *, batch: ImportBatch, actor, message: str, status: str, token: str | None = None
+) -> bool:
+    """A preview or apply that stopped with an error: the batch says so (and can be retried).
+    Only while the batch is still running (and, given `token`, still that run's): a failure
+    never overwrites what another run finished. Returns whether it did.
+
+    The audit event records the change of status only: the message may quote the exception,
+    and with it a cell of the file."""
+    before = batch.status
+    running = ImportBatch.objects.filter(pk=batch.pk, status__in=RUNNING_STATUSES)
+    if token is not None:
+        running = running.filter(run_token=token)
+    if not running.update(status=status, error=message, status_changed_at=timezone.now()):
+        return False
+    batch.status, batch.error = status, message
+    _batch_event(
+        actor=actor, batch=batch, action=Action.UPDATE, changes={"status": [before, status]}
+    )
     progress.clear(batch.code)
+    return True
 
 
 # --- rollback -----------------------------------------------------------------------------
@@ -605,9 +939,9 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     for relation in Member._meta.related_objects:
         if relation.related_model in (MembershipPeriod, ImportRow):
             continue  # removed with the member / our own bookkeeping
-        for chunk in _chunks(created):
+        for ids in _chunks(created):
             referring = relation.related_model._base_manager.filter(
-                **{f"{relation.field.name}__in": chunk}
+                **{f"{relation.field.name}__in": ids}
             ).values_list(relation.field.attname, flat=True)
             for member_id in set(referring):
                 number, name = by_member[member_id]
@@ -625,7 +959,7 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     return blockers
 
 
-def _restore(member: Member, before: dict, *, phone_token: str) -> None:
+def _restore(member: Member, before: dict[str, Any], *, phone_token: str) -> None:
     for key in SNAPSHOT_FIELDS:
         if key not in before:
             continue
@@ -642,7 +976,9 @@ def _restore(member: Member, before: dict, *, phone_token: str) -> None:
 
 
 @transaction.atomic
-def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
+def batch_rollback(
+    *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
+) -> ImportBatch:
     """Undo an applied batch: previous values restored, created members removed. Refused
     (ValidationError listing why) while anything later depends on it."""
     _require_editable(actor, batch.organisation)
@@ -682,9 +1018,9 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
         .exclude(member=None)
         .values_list("member_id", flat=True)
     )
-    for chunk in _chunks(created):
-        members = Member.objects.filter(pk__in=chunk)
-        for member in members:
+    for ids in _chunks(created):
+        doomed = Member.objects.filter(pk__in=ids)
+        for member in doomed:
             _audit(
                 actor=actor,
                 batch=batch,
@@ -695,10 +1031,10 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
                 reason=reason,
                 request=request,
             )
-        members.delete()
+        doomed.delete()
     batch.status = BatchStatus.ROLLED_BACK
     batch.rolled_back_at = now
-    batch.rolled_back_by = actor
+    batch.rolled_back_by = _account(actor)
     batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
     return batch
 
@@ -706,15 +1042,16 @@ def batch_rollback(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
 # --- exports ------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def member_export_recorded(
     *,
-    actor,
-    organisation,
+    actor: "User",
+    organisation: Organisation | None,
     count: int,
-    filters: dict,
+    filters: dict[str, Any],
     reveal: bool = False,
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> None:
     """An export of personal data is itself audited; one with clear ID numbers records why."""
     audit.record(
@@ -728,6 +1065,7 @@ def member_export_recorded(
     )
 
 
+@transaction.atomic
 def rejected_rows_recorded(*, actor, batch: ImportBatch, count: int, request=None) -> None:
     audit.record(
         actor=actor,
@@ -740,7 +1078,7 @@ def rejected_rows_recorded(*, actor, batch: ImportBatch, count: int, request=Non
     )
 
 
-def _update_rows(model, objects: list, fields: list[str]) -> None:
+def _update_rows(model: type[models.Model], objects: list[Any], fields: list[str]) -> None:
     """UPDATE … WHERE pk = … for each object in one executemany.
 
     QuerySet.bulk_update builds one CASE WHEN per field over the whole chunk, which at
@@ -750,12 +1088,13 @@ def _update_rows(model, objects: list, fields: list[str]) -> None:
         return
     meta = model._meta
     connection = connections[router.db_for_write(model)]
-    columns = [meta.get_field(name) for name in fields]
+    concrete = {field.name: field for field in meta.concrete_fields}
+    columns = [concrete[name] for name in fields]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in columns),
-        quote(meta.pk.column),
+        ", ".join(f"{quote(_column(field))} = %s" for field in columns),
+        quote(_column(meta.pk)),
     )
     params = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
@@ -764,3 +1103,10 @@ def _update_rows(model, objects: list, fields: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    """A concrete field's column (typed optional: fields without a column have none)."""
+    if field.column is None:
+        raise ValueError(f"{field} has no database column")
+    return field.column

@@ -12,6 +12,7 @@ urlpatterns = [
     path("roster/<str:code>/columns/", views.roster_columns, name="roster_columns"),
     path("roster/<str:code>/apply/", views.roster_apply, name="roster_apply"),
     path("roster/<str:code>/rollback/", views.roster_rollback, name="roster_rollback"),
+    path("roster/<str:code>/retry/", views.roster_retry, name="roster_retry"),
     path("roster/<str:code>/rejected.xlsx", views.roster_rejected, name="roster_rejected"),
     path("members/roster-template.xlsx", views.roster_template, name="roster_template"),
 ]

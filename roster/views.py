@@ -1,6 +1,7 @@
 """Pages of the roster import: upload, preview (with progress for large files), apply,
 roll back, and the files that go with them (rejected rows, blank template)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -17,10 +18,11 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from core.permissions import party_data_required
 from organisations import selectors as organisation_selectors
+from organisations.filters import labelled_errors
 from organisations.models import Member, Organisation
 from organisations.policy import can_reveal_personal_data
 
-from . import progress, selectors, services
+from . import progress, selectors, services, tasks
 from .columns import FIELD_BY_KEY
 from .exports import write_rejected, write_roster, write_template
 from .forms import ColumnsForm, ExportRevealForm, UploadForm
@@ -89,7 +91,7 @@ def _roster_upload(request, pk):
             form.add_error("file", exc.message_dict.get("file", exc.messages))
         else:
             if batch.status != BatchStatus.FAILED:
-                services.batch_start_preview(batch=batch, actor=request.user)
+                tasks.start_preview(batch=batch, actor=request.user)
             return redirect(batch_url(batch))
     return render(
         request,
@@ -112,7 +114,12 @@ def roster_batch(request, code):
         return render(
             request,
             "roster/batch.html#progress",
-            {"batch": batch, "progress": progress.read(batch.code)},
+            {
+                "batch": batch,
+                "progress": progress.read(batch.code),
+                "health": selectors.batch_health(batch),
+                "stale_minutes": settings.ROSTER_STALE_MINUTES,
+            },
         )
     outcome = request.GET.get("outcome")
     if outcome not in RowOutcome.values:
@@ -148,6 +155,8 @@ def roster_batch(request, code):
             "unmatched": unmatched,
             "field_labels": {key: field.label for key, field in FIELD_BY_KEY.items()},
             "progress": progress.read(batch.code) if batch.is_running else None,
+            "health": selectors.batch_health(batch),
+            "stale_minutes": settings.ROSTER_STALE_MINUTES,
         },
     )
 
@@ -163,8 +172,12 @@ def roster_columns(request, code):
     elif not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()))
     else:
-        services.batch_start_preview(batch=batch, actor=request.user, mapping=form.mapping())
-        messages.success(request, _("已按新的列对应重新预览。"))
+        try:
+            tasks.start_preview(batch=batch, actor=request.user, mapping=form.mapping())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已按新的列对应重新预览。"))
     return _done(request, batch)
 
 
@@ -173,7 +186,7 @@ def roster_columns(request, code):
 def roster_apply(request, code):
     batch = _batch(request, code)
     try:
-        batch = services.batch_start_apply(batch=batch, actor=request.user, request=request)
+        batch = tasks.start_apply(batch=batch, actor=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -186,6 +199,20 @@ def roster_apply(request, code):
                     "updated": batch.summary.get("updated", 0),
                 },
             )
+    return _done(request, batch)
+
+
+@party_data_required
+@require_POST
+def roster_retry(request, code):
+    """Run again a background preview or apply whose worker died or never came."""
+    batch = _batch(request, code)
+    try:
+        tasks.retry(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新交给后台任务处理。"))
     return _done(request, batch)
 
 
@@ -233,6 +260,13 @@ def member_export(request):
     GET masks ID numbers and phones. A POST with a reason, from someone who may edit the
     members, writes them in full (only the members they may edit). Both are audited."""
     member_filter, queryset = organisation_selectors.filtered_members(request.user, request.GET)
+    list_url = f"{reverse('organisations:member_list')}?{request.GET.urlencode()}"
+    if not member_filter.is_valid():
+        # Back to the list, which shows the same errors beside the filter fields.
+        errors = labelled_errors(member_filter).values()
+        problems = "；".join(error for field_errors in errors for error in field_errors)
+        messages.error(request, _("筛选条件有误，未导出：%(errors)s") % {"errors": problems})
+        return redirect(list_url)
     reveal, reason = False, ""
     if request.method == "POST":
         if not can_reveal_personal_data(request.user):
@@ -240,12 +274,10 @@ def member_export(request):
         form = ExportRevealForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("请填写显示完整身份证号码的事由。"))
-            return redirect(f"{reverse('organisations:member_list')}?{request.GET.urlencode()}")
+            return redirect(list_url)
         reveal, reason = True, form.cleaned_data["reason"]
         queryset = queryset & Member.objects.editable_by(request.user)
-    scope_org = (
-        member_filter.form.cleaned_data.get("organisation") if member_filter.is_valid() else None
-    )
+    scope_org = member_filter.form.cleaned_data.get("organisation")
     unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
     unit_name = unit.name if unit else ""
     output, count = write_roster(

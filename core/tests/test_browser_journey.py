@@ -59,6 +59,7 @@ def test_language_switch_to_english_and_back(page, world):
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "zh-hant"
     page.click("button[lang=zh-hans]")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
 
 
 @pytest.mark.parametrize(

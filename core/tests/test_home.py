@@ -1,27 +1,49 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Notification
+from accounts.models import Notification, Role
+from accounts.tests.factories import UserFactory
 from core import todos
 from core.tests.personas import signed_in
 from organisations import services
+from organisations.models import OrganisationKind
+from organisations.tests.factories import MemberFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_summary_is_scoped(client, world):
-    response = signed_in(client, world.users["secretary_a"]).get(reverse("core:home"))
-    summary = response.context["summary"]
-    assert (summary.organisations, summary.members.total) == (2, 1)
-    response = signed_in(client, world.users["member"]).get(reverse("core:home"))
-    assert response.context["summary"] is None
+def test_home_summary_is_scoped(client):
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    bureau = OrganisationFactory(parent=root, kind=OrganisationKind.PARTY_COMMITTEE)
+    branch = OrganisationFactory(parent=bureau)
+    OrganisationFactory(parent=branch, kind=OrganisationKind.GROUP)
+    elsewhere = OrganisationFactory(parent=root)
+    own = MemberFactory(organisation=bureau, category="full")
+    MemberFactory(organisation=branch, category="full")
+    MemberFactory(organisation=branch, category="probationary", full_member_on=None)
+    MemberFactory(organisation=branch, status="transferred_out")  # not counted: not active
+    MemberFactory(organisation=elsewhere)  # outside the secretary's subtree
+    secretary = UserFactory(role=Role.SECRETARY, organisation=bureau)
+
+    response = signed_in(client, secretary).get(reverse("core:home"))
+    [panel] = response.context["panels"]
+    summary = panel.context["summary"]
+    assert (summary.organisations, summary.members.full, summary.members.probationary) == (
+        3,
+        2,
+        1,
+    )
+    member = UserFactory(role=Role.MEMBER, member=own)
+    response = signed_in(client, member).get(reverse("core:home"))
+    assert response.context["panels"] == []
 
 
 def test_home_has_fixed_query_count(client, world, django_assert_num_queries):
     signed_in(client, world.users["admin"])
     # session, user, notifications, term-end to-dos, summary (scope check, members, organisations)
     with django_assert_num_queries(7):
-        client.get(reverse("core:home"))
+        response = client.get(reverse("core:home"))
+    assert len(response.context["panels"]) == 1
 
 
 def test_apps_contribute_todos(world):

@@ -15,8 +15,8 @@ from audit.models import AuditEvent
 from organisations.members import prepare_member
 from organisations.models import Member
 from organisations.tests.factories import id_number_for
-from roster import samples
 from roster.models import ImportBatch, RowOutcome
+from roster.tests import samples
 from roster.tests.test_roster_import import row
 
 pytestmark = pytest.mark.django_db

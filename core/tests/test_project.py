@@ -20,6 +20,7 @@ def test_migrations_match_models():
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
 
 
+@pytest.mark.django_db  # the encryption-key check reads the database (core/checks.py)
 def test_deploy_checks_have_no_errors(monkeypatch):
     # The browser fixture allows sync ORM calls beside Playwright's loop; not a deployment.
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)

@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import translation
 from django_filters.widgets import BaseCSVWidget
 
+from core.actors import operator
 from organisations import selectors
 from organisations.filters import MemberFilter, QuickSelect, search_members
 from organisations.models import Member, Organisation
@@ -46,7 +47,7 @@ def test_pinyin_search_as_ranges_finds_what_startswith_finds(roster, prefix):
 
 
 def _filtered(query: str):
-    member_filter = MemberFilter(QueryDict(query), user=None)
+    member_filter = MemberFilter(QueryDict(query), user=operator("test"))
     assert member_filter.is_valid()
     return member_filter.filter_queryset(
         Member.objects.select_related("organisation").order_by("name_pinyin", "id")
@@ -113,7 +114,7 @@ def test_quick_select_writes_what_django_select_writes(world):
 
 
 def test_organisation_options_are_those_of_a_plain_model_choice_field(world):
-    member_filter = MemberFilter(QueryDict(f"organisation={world.org_a.pk}"), user=None)
+    member_filter = MemberFilter(QueryDict(f"organisation={world.org_a.pk}"), user=operator("test"))
     member_filter.filters["organisation"].queryset = Organisation.objects.order_by("path")
     field = member_filter.form["organisation"]
     plain = forms.ModelChoiceField(

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from audit.models import Action, AuditEvent
 from organisations import services
 from organisations.models import Member, MembershipPeriod
-from organisations.tests.factories import OrganisationFactory, id_number_for
+from organisations.tests.factories import MemberFactory, OrganisationFactory, id_number_for
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +171,14 @@ def test_organisation_create_under_parent_is_in_subtree(world):
         )
 
 
-def test_subtree_is_one_prefix_query(world, django_assert_num_queries):
-    OrganisationFactory(parent=world.branch_a)
+def test_subtree_is_one_prefix_query(django_assert_num_queries):
+    root = OrganisationFactory()
+    bureau = OrganisationFactory(parent=root)
+    branch = OrganisationFactory(parent=bureau)
+    group = OrganisationFactory(parent=branch)
+    for organisation, name in [(bureau, "甲"), (branch, "乙"), (group, "丙"), (root, "丁")]:
+        MemberFactory(organisation=organisation, name=name)
+    MemberFactory(organisation=OrganisationFactory(parent=root), name="戊")
     with django_assert_num_queries(1):
-        names = list(Member.objects.in_subtree(world.org_a).values_list("name", flat=True))
-    assert names == ["扎西·次仁"]
+        names = list(Member.objects.in_subtree(bureau).values_list("name", flat=True))
+    assert sorted(names) == ["丙", "乙", "甲"]

@@ -6,9 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
 from audit.models import Action, AuditEvent
 from core.tests.personas import signed_in
-from organisations.models import Member, Organisation
+from organisations.models import Member, Organisation, OrganisationKind
 from organisations.tests.factories import MemberFactory, OrganisationFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,62 +26,95 @@ def _names(response):
     return [m.name for m in response.context["page"].object_list]
 
 
-def test_member_list_query_count_is_fixed(client, world, django_assert_num_queries):
-    signed_in(client, world.users["secretary_a"])
+def test_member_list_query_count_is_fixed(client, django_assert_num_queries):
+    bureau = OrganisationFactory()
+    branch = OrganisationFactory(parent=bureau)
+    OrganisationFactory(parent=bureau)
+    MemberFactory(organisation=OrganisationFactory(), name="外单位")  # outside the subtree
+    signed_in(client, UserFactory(role=Role.SECRETARY, organisation=bureau))
     for n in range(5):
-        MemberFactory(organisation=world.branch_a, name=f"李明{n}")
+        MemberFactory(organisation=branch, name=f"李明{n}")
     # session, user, secretary's organisation, filter's organisation choices, count, page
     with django_assert_num_queries(6):
         response = client.get(reverse("organisations:member_list"))
-    assert len(_names(response)) == 6
+    assert sorted(_names(response)) == [f"李明{n}" for n in range(5)]
     for n in range(20):
-        MemberFactory(organisation=world.branch_a, name=f"王芳{n}")
+        MemberFactory(organisation=branch, name=f"王芳{n}")
     with django_assert_num_queries(6):
-        client.get(reverse("organisations:member_list"))
+        response = client.get(reverse("organisations:member_list"))
+    assert len(_names(response)) == 25
+
+
+@pytest.fixture
+def registry(db):
+    """An admin's client over a registry of known members, apart from the personas."""
+    branch = OrganisationFactory()
+    members = {
+        name: MemberFactory(organisation=branch, name=name, **fields)
+        for name, fields in {
+            "扎西·次仁": {"sex": "male"},
+            "扎西·多吉": {"sex": "male"},
+            "和丽华": {"sex": "female", "birth_date": date(1986, 4, 2)},
+            "阿普": {
+                "sex": "male",
+                "birth_date": date(1980, 1, 1),
+                "joined_on": date(2001, 7, 1),
+                "category": "probationary",
+                "full_member_on": None,
+            },
+        }.items()
+    }
+    return branch, members
+
+
+@pytest.fixture
+def registry_client(client, registry):
+    client.force_login(UserFactory(role=Role.COMMITTEE_ADMIN))
+    return client
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
         ("zxcr", ["扎西·次仁"]),
-        ("zhaxi", ["扎西·次仁"]),
+        ("zhaxi", ["扎西·次仁", "扎西·多吉"]),  # by pinyin: ciren before duoji
         ("次仁", ["扎西·次仁"]),
         ("hlh", ["和丽华"]),
     ],
 )
-def test_search_by_pinyin_initials_full_pinyin_and_name(admin_client, query, expected):
-    response = admin_client.get(reverse("organisations:member_list"), {"q": query})
+def test_search_by_pinyin_initials_full_pinyin_and_name(registry_client, query, expected):
+    response = registry_client.get(reverse("organisations:member_list"), {"q": query})
     assert _names(response) == expected
 
 
-def test_search_by_last_four_of_id(admin_client, world):
-    last4 = world.member_b.id_number[-4:]
-    response = admin_client.get(reverse("organisations:member_list"), {"q": last4.lower()})
-    assert world.member_b.name in _names(response)
+def test_search_by_last_four_of_id(registry_client, registry):
+    _branch, members = registry
+    last4 = members["和丽华"].id_number[-4:]
+    response = registry_client.get(reverse("organisations:member_list"), {"q": last4.lower()})
+    assert "和丽华" in _names(response)
+    assert "扎西·次仁" not in _names(response)
 
 
-def test_filter_by_organisation_includes_subtree(admin_client, world):
-    response = admin_client.get(
-        reverse("organisations:member_list"), {"organisation": world.org_a.pk}
-    )
-    assert _names(response) == ["扎西·次仁"]
+def test_filter_by_organisation_includes_subtree(client):
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    bureau = OrganisationFactory(parent=root, kind=OrganisationKind.PARTY_COMMITTEE)
+    branch = OrganisationFactory(parent=bureau)
+    MemberFactory(organisation=bureau, name="甲")
+    MemberFactory(organisation=branch, name="乙")
+    MemberFactory(organisation=OrganisationFactory(parent=root), name="丙")
+    MemberFactory(organisation=OrganisationFactory(), name="丁")
+    client.force_login(UserFactory(role=Role.COMMITTEE_ADMIN))
+    response = client.get(reverse("organisations:member_list"), {"organisation": bureau.pk})
+    assert sorted(_names(response)) == ["乙", "甲"]
 
 
-def test_filters_and_sort(admin_client, world):
-    MemberFactory(
-        organisation=world.org_b,
-        name="阿普",
-        birth_date=date(1980, 1, 1),
-        joined_on=date(2001, 7, 1),
-        category="probationary",
-        full_member_on=None,
-    )
+def test_filters_and_sort(registry_client):
     url = reverse("organisations:member_list")
-    assert _names(admin_client.get(url, {"category": "probationary"})) == ["阿普"]
-    assert _names(admin_client.get(url, {"sex": "female"})) == ["和丽华"]
-    assert _names(admin_client.get(url, {"joined_year": 2001})) == ["阿普"]
-    assert _names(admin_client.get(url, {"order": "joined_on"}))[0] == "阿普"
-    assert _names(admin_client.get(url, {"order": "-joined_on"}))[-1] == "阿普"
+    assert _names(registry_client.get(url, {"category": "probationary"})) == ["阿普"]
+    assert _names(registry_client.get(url, {"sex": "female"})) == ["和丽华"]
+    assert _names(registry_client.get(url, {"joined_year": 2001})) == ["阿普"]
+    assert _names(registry_client.get(url, {"order": "joined_on"}))[0] == "阿普"
+    assert _names(registry_client.get(url, {"order": "-joined_on"}))[-1] == "阿普"
 
 
 def test_bad_filter_shows_field_error_and_no_rows(admin_client):
@@ -110,19 +145,24 @@ def test_phone_and_id_masked_in_list(admin_client, world):
     assert "13887654321" not in body
 
 
-def test_export_is_the_filtered_set_masked_and_audited(client, world):
-    client.force_login(world.users["secretary_a"])
-    response = client.get(reverse("roster:member_export"), {"q": ""})
+def test_export_is_the_filtered_set_masked_and_audited(client):
+    bureau = OrganisationFactory()
+    branch = OrganisationFactory(parent=bureau)
+    wangs = [MemberFactory(organisation=branch, name=f"王芳{n}") for n in range(3)]
+    MemberFactory(organisation=branch, name="李明")  # filtered out by the search
+    MemberFactory(organisation=OrganisationFactory(), name="王外")  # outside the subtree
+    client.force_login(UserFactory(role=Role.SECRETARY, organisation=bureau))
+    response = client.get(reverse("roster:member_export"), {"q": "wang"})
     assert response["Content-Disposition"].startswith("attachment")
     workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
     rows = list(workbook.active.iter_rows(values_only=True))
     assert "花名册" in rows[0][0]
     header_index = next(i for i, row in enumerate(rows) if row[0] == "序号")
     data = [row for row in rows[header_index + 1 :] if row[0]]
-    assert [row[1] for row in data] == ["扎西·次仁"]
-    assert world.member_a.id_number not in str(rows)
+    assert sorted(row[1] for row in data) == ["王芳0", "王芳1", "王芳2"]
+    assert not any(member.id_number in str(rows) for member in wangs)
     event = AuditEvent.objects.get(action=Action.EXPORT)
-    assert event.changes["rows"] == 1
+    assert event.changes["rows"] == 3
 
 
 def test_member_detail_masks_and_reveal_via_htmx_is_audited(client, world):
@@ -203,39 +243,53 @@ def test_member_edit_keeps_id_when_blank(admin_client, world):
     assert world.member_b.post == "副局长"
 
 
-def test_tree_lists_visible_organisations_with_counts(client, world, django_assert_num_queries):
-    signed_in(client, world.users["secretary_a"])
-    OrganisationFactory(parent=world.branch_a, name="甲局第一党小组", kind="group")
-    MemberFactory(organisation=world.org_a, name="李明")
+def test_tree_lists_visible_organisations_with_counts(client, django_assert_num_queries):
+    root = OrganisationFactory(name="测试工委", kind=OrganisationKind.COMMITTEE)
+    bureau = OrganisationFactory(
+        parent=root, name="甲局党委", kind=OrganisationKind.PARTY_COMMITTEE
+    )
+    branch = OrganisationFactory(parent=bureau, name="甲局第一支部")
+    group = OrganisationFactory(parent=branch, name="甲局第一党小组", kind=OrganisationKind.GROUP)
+    OrganisationFactory(parent=root, name="乙局支部")
+    MemberFactory(organisation=bureau)
+    MemberFactory(organisation=branch)
+    MemberFactory(organisation=branch, status="transferred_out")  # not counted: not active
+    MemberFactory(organisation=group)
+    MemberFactory(organisation=group)
+    signed_in(client, UserFactory(role=Role.SECRETARY, organisation=bureau))
     # session, user, secretary's organisation, organisations, member counts
     with django_assert_num_queries(5):
         response = client.get(reverse("organisations:organisation_tree"))
     organisations = response.context["organisations"]
-    assert [o.name for o in organisations] == [
-        "中共甲局委员会",
-        "中共甲局第一支部委员会",
-        "甲局第一党小组",
-    ]
-    assert [(o.member_count, o.subtree_count) for o in organisations] == [(1, 2), (1, 1), (0, 0)]
+    assert [o.name for o in organisations] == ["甲局党委", "甲局第一支部", "甲局第一党小组"]
+    assert [(o.member_count, o.subtree_count) for o in organisations] == [(1, 4), (1, 3), (2, 2)]
 
 
-def test_organisation_detail_counts_committee_and_term_warning(admin_client, world):
-    MemberFactory(organisation=world.branch_a, category="probationary", full_member_on=None)
+def test_organisation_detail_counts_committee_and_term_warning(client):
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    bureau = OrganisationFactory(parent=root, name="中共丙局委员会", kind="party_committee")
+    branch = OrganisationFactory(parent=bureau)
+    secretary = MemberFactory(organisation=bureau, category="full")
+    MemberFactory(organisation=branch, category="full")
+    MemberFactory(organisation=branch, category="probationary", full_member_on=None)
+    MemberFactory(organisation=branch, status="deceased")  # not counted: not active
+    MemberFactory(organisation=OrganisationFactory(parent=root))  # another bureau's
     soon = timezone.localdate() + timedelta(days=30)
     PositionFactory(
-        organisation=world.org_a,
-        member=world.member_a,
+        organisation=bureau,
+        member=secretary,
         term_start=soon - timedelta(days=365 * 5),
         term_end=soon,
     )
-    response = admin_client.get(reverse("organisations:organisation_detail", args=[world.org_a.pk]))
+    client.force_login(UserFactory(role=Role.COMMITTEE_ADMIN))
+    response = client.get(reverse("organisations:organisation_detail", args=[bureau.pk]))
     counts = response.context["counts"]
-    assert (counts.full, counts.probationary, counts.total) == (1, 1, 2)
+    assert (counts.full, counts.probationary, counts.total) == (2, 1, 3)
     body = response.content.decode()
     assert "即将届满" in body
-    assert response.context["parent"] == world.root
-    home = admin_client.get(reverse("core:home")).content.decode()
-    assert "中共甲局委员会 班子任期将于" in home
+    assert response.context["parent"] == root
+    home = client.get(reverse("core:home")).content.decode()
+    assert "中共丙局委员会 班子任期将于" in home
 
 
 def test_organisation_edit_is_audited(admin_client, world):

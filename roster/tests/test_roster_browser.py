@@ -13,9 +13,9 @@ from accounts.tests.factories import PASSWORD
 from conftest import login, screenshot
 from organisations.models import Member
 from organisations.tests.factories import id_number_for
-from roster import samples
 from roster.models import BatchStatus, ImportBatch
 from roster.progress import Progress
+from roster.tests import samples
 from roster.tests.test_roster_import import row
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent
 from organisations.models import Member
 from organisations.tests.factories import id_number_for
-from roster import samples
 from roster.models import ImportBatch
+from roster.tests import samples
 from roster.tests.test_roster_import import row
 
 
@@ -52,8 +52,8 @@ def test_apply_by_id_imports_and_audits_as_the_command_line(world, roster, capsy
     summary = json.loads(out)["summary"]
     assert summary["applied"] is True and summary["created"] == 1
     batch = ImportBatch.objects.get(code=summary["batch"])
-    event = AuditEvent.objects.get(batch=batch.code)
-    assert event.actor is None and event.actor_name == "import_roster"
+    event = AuditEvent.objects.get(batch=batch.code, target_type="organisations.member")
+    assert event.actor is None and event.actor_name == "operator:import_roster"
     assert Member.objects.get(name="王芳").organisation == world.org_a
 
 

@@ -5,16 +5,16 @@ import io
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
-from organisations.models import Member
-from organisations.tests.factories import MemberFactory, id_number_for
-from roster import samples
+from organisations.models import Member, OrganisationKind
+from organisations.tests.factories import MemberFactory, OrganisationFactory, id_number_for
 from roster.models import BatchStatus, ImportBatch
+from roster.tests import samples
 from roster.tests.test_roster_import import row
 
 
@@ -90,12 +90,14 @@ def test_upload_page_runs_a_fixed_number_of_queries(
         ImportBatch.objects.create(
             organisation=world.org_a,
             created_by=world.users["secretary_a"],
-            original_name=f"{n}.xlsx",
+            original_name=f"批次{n}.xlsx",
             file_format="xlsx",
         )
     # session, user, scope, organisation, batches; the first request stamps the session (3)
     with django_assert_num_queries(8):
-        client.get(reverse("roster:roster_upload", args=[world.org_a.pk]))
+        response = client.get(reverse("roster:roster_upload", args=[world.org_a.pk]))
+    body = response.content.decode()
+    assert [n for n in range(count // 3) if f"批次{n}.xlsx" in body] == list(range(count // 3))
 
 
 def test_outcome_tabs_filter_the_rows(client, world, tmp_path):
@@ -246,16 +248,19 @@ def test_blank_template_has_the_headers_and_instructions(client, world, tmp_path
     assert batch.summary["to_create"] == 1, list(batch.rows.values_list("messages", flat=True))
 
 
-def test_export_masks_id_numbers(client, world):
-    client.force_login(world.users["secretary_a"])
+def test_export_masks_id_numbers(client, db):
+    bureau = OrganisationFactory(name="中共丁局委员会", kind=OrganisationKind.PARTY_COMMITTEE)
+    branch = OrganisationFactory(parent=bureau)
+    members = [MemberFactory(organisation=branch, name=name) for name in ("阿旺", "白玛")]
+    MemberFactory(organisation=OrganisationFactory(), name="外单位")
+    client.force_login(UserFactory(role=Role.SECRETARY, organisation=bureau))
     response = client.get(reverse("roster:member_export"))
     sheet = workbook_of(response).active
-    assert sheet["A1"].value == "中共甲局委员会党员花名册"
-    assert sheet["A2"].value.startswith("填报单位：中共甲局委员会")
+    assert sheet["A1"].value == "中共丁局委员会党员花名册"
+    assert sheet["A2"].value.startswith("填报单位：中共丁局委员会")
     assert [c.value for c in sheet[3]][:3] == ["序号", "姓名", "性别"]
     data = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
-    assert [r[1] for r in data] == ["扎西·次仁"]
-    assert data[0][5] == world.member_a.id_number_masked
+    assert [(r[1], r[5]) for r in data] == [(m.name, m.id_number_masked) for m in members]
     assert ("A1:O1") in {str(r) for r in sheet.merged_cells.ranges}
     event = AuditEvent.objects.get(action="export")
     assert event.changes["id_numbers"] == "masked"
@@ -285,11 +290,13 @@ def test_export_reveal_needs_a_reason_and_the_right(client, world):
     assert client.post(reverse("roster:member_export"), {"reason": "看看"}).status_code == 404
 
 
-def test_a_revealed_export_imports_back_unchanged(client, world, tmp_path):
-    admin = world.users["admin"]
-    client.force_login(admin)
+def test_a_revealed_export_imports_back_unchanged(client, db, tmp_path):
+    client.force_login(UserFactory(role=Role.COMMITTEE_ADMIN))
+    bureau = OrganisationFactory(kind=OrganisationKind.PARTY_COMMITTEE)
+    branch = OrganisationFactory(parent=bureau, name="中共戊局第一支部委员会")
+    MemberFactory(organisation=OrganisationFactory(), name="外单位")  # not in the export
     MemberFactory(
-        organisation=world.branch_a,
+        organisation=branch,
         name="次仁·卓玛",
         sex="female",
         ethnicity="04",
@@ -303,18 +310,19 @@ def test_a_revealed_export_imports_back_unchanged(client, world, tmp_path):
         phone="08878221234",
     )
     month = MemberFactory(
-        organisation=world.org_a, name="李娜", sex="female", birth_date=date(1988, 8, 8)
+        organisation=bureau, name="李娜", sex="female", birth_date=date(1988, 8, 8)
     )
     Member.objects.filter(pk=month.pk).update(
         joined_on=date(2012, 3, 1), joined_on_precision="month"
     )
+    MemberFactory(organisation=branch, name="和志强", phone="", post="", unit="")
     response = client.post(
-        reverse("roster:member_export") + f"?organisation={world.org_a.pk}",
+        reverse("roster:member_export") + f"?organisation={bureau.pk}",
         {"reason": "核对花名册"},
     )
     path = tmp_path / "export.xlsx"
     path.write_bytes(b"".join(response.streaming_content))
-    post_file(client, world.org_a, path)
+    post_file(client, bureau, path)
     batch = latest_batch()
     summary = {k: v for k, v in batch.summary.items() if v}
     assert summary == {"unchanged": 3, "rows": 3}, list(batch.rows.values_list("messages", "diff"))
@@ -348,12 +356,22 @@ def test_progress_is_polled_while_a_task_runs(client, world):
 def test_other_scopes_never_see_a_batch(client, world, tmp_path):
     client.force_login(world.users["secretary_a"])
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(1)))
-    code = latest_batch().code
+    batch = latest_batch()
+    assert batch.status == BatchStatus.PREVIEWED
     client.force_login(world.users["secretary_b"])
     for name in ("roster_batch", "roster_rejected"):
-        assert client.get(reverse(f"roster:{name}", args=[code])).status_code == 404
-    assert client.post(reverse("roster:roster_apply", args=[code])).status_code == 404
-    assert CaptureQueriesContext(connection) is not None
+        response = client.get(reverse(f"roster:{name}", args=[batch.code]))
+        assert response.status_code == 404
+        assert "测试1" not in response.content.decode()
+    for name in ("roster_columns", "roster_apply", "roster_rollback"):
+        response = client.post(reverse(f"roster:{name}", args=[batch.code]), {"col_0": "name"})
+        assert response.status_code == 404
+    # Nothing was applied, previewed again or recorded on secretary B's behalf.
+    previewed_at = batch.previewed_at
+    batch.refresh_from_db()
+    assert (batch.status, batch.previewed_at) == (BatchStatus.PREVIEWED, previewed_at)
+    assert not Member.objects.filter(name="测试1").exists()
+    assert not AuditEvent.objects.filter(actor=world.users["secretary_b"]).exists()
 
 
 def test_an_oversized_upload_is_cut_off(client, world, tmp_path, settings):
@@ -374,3 +392,16 @@ def test_upload_still_needs_the_csrf_token(world, tmp_path):
     client.force_login(world.users["secretary_a"])
     path = samples.write_workbook(tmp_path / "r.xlsx", people_rows(1))
     assert post_file(client, world.org_a, path).status_code == 403
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "10000", "99999999999999999999"])
+def test_export_with_a_bad_filter_goes_back_to_the_list_and_says_why(client, world, year):
+    """Issue 7, item 11: was a server error; nothing is exported or audited."""
+    client.force_login(world.users["admin"])
+    response = client.get(reverse("roster:member_export"), {"joined_year": year}, follow=True)
+    assert response.redirect_chain[0][1] == 302
+    assert response.redirect_chain[0][0].startswith(reverse("organisations:member_list"))
+    assert "筛选条件有误，未导出：入党年份：请输入 1921 至 9999 之间的年份。" in (
+        response.content.decode()
+    )
+    assert not AuditEvent.objects.filter(action="export").exists()

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from accounts.models import User
+from core.actors import operator
 from organisations.models import Organisation
 from roster import selectors, services
 from roster.models import BatchStatus, RowOutcome
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         organisation = Organisation.objects.filter(lookup).first()
         if organisation is None:
             raise CommandError(f"no organisation with code or id {org!r}")
-        actor = None
+        actor = operator("import_roster")
         if user:
             actor = User.objects.filter(username=user).first()
             if actor is None:
@@ -68,7 +69,7 @@ class Command(BaseCommand):
             importable = sum(batch.summary.get(outcome, 0) for outcome in IMPORTABLE)
         finally:
             if batch.status != BatchStatus.APPLIED:
-                services.batch_discard(batch=batch)  # a dry run leaves nothing behind
+                services.batch_discard(batch=batch, actor=actor)  # a dry run leaves nothing behind
         if not importable:
             raise SystemExit(1)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roster', '0002_rename_tables'),
+        ('roster', '0003_batch_heartbeat'),
     ]
 
     operations = [

@@ -27,7 +27,7 @@ def encrypt_row_phones(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roster", "0003_constraint_messages"),
+        ("roster", "0004_constraint_messages"),
         ("organisations", "0006_member_phone_encrypted"),
     ]
 

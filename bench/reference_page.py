@@ -18,4 +18,4 @@ def reference(request):
     # A deliberate exception to "selectors start from visible_to": this page measures the
     # framework's floor, and is never routed unless BENCH_REFERENCE_PAGE is set.
     members = Member.objects.all()[:ROWS]
-    return render(request, "core/bench_reference.html", {"members": members})
+    return render(request, "bench/reference.html", {"members": members})

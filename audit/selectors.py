@@ -1,0 +1,18 @@
+"""Reads of the audit log (审计日志), for the auditor's pages."""
+
+from django.db.models import QuerySet
+
+from .filters import AuditEventFilter
+from .models import AuditEvent
+
+
+def event_list(user, params) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
+    """The filter form and the events it selects, newest first (none while a filter is
+    invalid: the form then says which)."""
+    event_filter = AuditEventFilter(params, queryset=AuditEvent.objects.readable_by(user))
+    events = event_filter.qs if event_filter.is_valid() else AuditEvent.objects.none()
+    return event_filter, events.select_related("organisation")
+
+
+def event_detail_queryset(user) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.readable_by(user).select_related("organisation")
