@@ -3,6 +3,8 @@
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -15,6 +17,7 @@ from audit import services as audit
 from audit.models import Action
 
 from . import policy
+from .id_numbers import parse_id_number
 from .members import MEMBER_FIELDS, check_id_number_free, prepare_member, years_after
 from .models import (
     TERM_YEARS,
@@ -37,8 +40,71 @@ def require_editable(actor: "User", organisation: Organisation) -> None:
         raise PermissionDenied
 
 
-@transaction.atomic
+def _id_check_key(actor: "User") -> str:
+    return f"id-number-registered-check:{actor.pk}"
+
+
+def guard_id_number_check(
+    *, actor: "User", id_number: object, exclude_pk: int | None, request: HttpRequest | None
+) -> None:
+    """Rate-limit and audit "该身份证号码已登记在册" for numbers registered outside the actor's
+    scope: without this, the member form answers, for any number, whether that person is a
+    registered party member somewhere else.
+
+    Each such answer is an audit event (REVEAL, changes {"check": "id_number_registered"}, no
+    number in it), written in its own transaction before the service refuses the member, so
+    the refusal's rollback keeps it. After ID_CHECK_LIMIT_PER_HOUR answers in an hour (counted
+    in the cache) every new ID number of that user is refused until the hour is over."""
+    if id_number in (None, ""):
+        return
+    try:
+        number = parse_id_number(id_number).number
+    except ValidationError:
+        return  # the member builder reports it on the field
+    key = _id_check_key(actor)
+    if cache.get(key, 0) >= settings.ID_CHECK_LIMIT_PER_HOUR:
+        raise ValidationError(
+            {
+                "id_number": ValidationError(
+                    _("核对身份证号码的次数过多，请一小时后再试。"), code="rate_limited"
+                )
+            }
+        )
+    holders = Member.objects.with_id_number(number)
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    holder = holders.only("pk", "name", "organisation_id").first()
+    if holder is None or Member.objects.visible_to(actor).filter(pk=holder.pk).exists():
+        return  # unknown, or a member the actor may see anyway: nothing is revealed
+    if not cache.add(key, 1, timeout=3600):
+        cache.incr(key)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=Action.REVEAL,
+            target=holder,
+            organisation=holder.organisation_id,
+            changes={"check": "id_number_registered"},
+            request=request,
+        )
+
+
 def member_create(
+    *,
+    actor: "User",
+    id_number: str,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
+) -> Member:
+    """A new member from the form or the API: the ID number check is guarded (see
+    guard_id_number_check), then the member is written and audited in one transaction."""
+    guard_id_number_check(actor=actor, id_number=id_number, exclude_pk=None, request=request)
+    return _member_create(actor=actor, id_number=id_number, request=request, batch=batch, **fields)
+
+
+@transaction.atomic
+def _member_create(
     *,
     actor: "User",
     id_number: str,
@@ -70,8 +136,25 @@ def member_create(
     return member
 
 
-@transaction.atomic
 def member_update(
+    *,
+    actor: "User",
+    member: Member,
+    id_number: str | None = None,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
+) -> Member:
+    """A change of a member: a new ID number's check is guarded (see guard_id_number_check),
+    then the member is written and audited in one transaction."""
+    guard_id_number_check(actor=actor, id_number=id_number, exclude_pk=member.pk, request=request)
+    return _member_update(
+        actor=actor, member=member, id_number=id_number, request=request, batch=batch, **fields
+    )
+
+
+@transaction.atomic
+def _member_update(
     *,
     actor: "User",
     member: Member,
