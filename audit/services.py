@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from accounts.models import User
     from organisations.models import Organisation
 
-# Fields whose values never go into the log in clear. A snapshot records them as the screen
-# shows them: the model's `<field>_masked` (Member.id_number_masked, Member.phone_masked), or
-# MASK where the model has none (a password is never shown at all).
+# Personal fields a snapshot records as the screen shows them: the model's `<field>_masked`
+# (Member.id_number_masked, Member.phone_masked). A model without one shows the field in clear
+# (an account's phone is its login identifier, on the security officer's pages), and so does
+# the log. A password is never shown at all: MASK.
 MASKED_FIELDS = {"id_number", "phone", "password"}
 MASK = "******"
 
@@ -44,8 +45,11 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     whether a masked field changed compares its digests (organisations.services)."""
     values = {}
     for name in fields:
-        if name in MASKED_FIELDS:
-            values[name] = getattr(instance, f"{name}_masked", MASK)
+        if name == "password":
+            values[name] = MASK
+            continue
+        if name in MASKED_FIELDS and hasattr(instance, f"{name}_masked"):
+            values[name] = getattr(instance, f"{name}_masked")
             continue
         field = instance._meta.get_field(name)
         if isinstance(field, models.ForeignKey):
