@@ -3,7 +3,6 @@
 import getpass
 import secrets
 import string
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
@@ -419,21 +418,6 @@ def api_tokens_revoke(*, actor, user: User, request=None) -> int:
     return count
 
 
-def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str = "") -> int:
-    """In-app notifications (站内通知), sent after the surrounding transaction commits."""
-    from .models import Notification
-
-    recipients = list(recipients)
-
-    def send() -> None:
-        Notification.objects.bulk_create(
-            [Notification(recipient=r, title=title[:200], body=body, link=link) for r in recipients]
-        )
-
-    transaction.on_commit(send)
-    return len(recipients)
-
-
 @transaction.atomic
 def notification_mark_read(*, actor: User, notification) -> None:
     """Mark one of the actor's own notifications read (the first reading time is kept).
@@ -445,17 +429,6 @@ def notification_mark_read(*, actor: User, notification) -> None:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-
-
-def secretaries_over(organisation) -> "list[User]":
-    """Active secretary accounts whose subtree contains `organisation`."""
-    return list(
-        User.objects.filter(
-            role=Role.SECRETARY,
-            is_active=True,
-            organisation__path__in=organisation.ancestor_paths(),
-        )
-    )
 
 
 @transaction.atomic

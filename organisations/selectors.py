@@ -6,11 +6,14 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+
+from core.roles import Role
 
 from .filters import MemberFilter
 from .models import (
@@ -247,4 +250,17 @@ def scope_summary(user: "Viewer") -> ScopeSummary | None:
     return ScopeSummary(
         organisations=Organisation.objects.visible_to(user).count(),
         members=CategoryCounts(full=counts["full"], probationary=counts["probationary"]),
+    )
+
+
+def secretaries_over(organisation: Organisation) -> "list[User]":
+    """Active secretary accounts whose subtree contains `organisation` (those to tell when a
+    member moves in). Accounts sit above this app, so they are reached through the user model
+    Django is configured with, not imported."""
+    return list(
+        get_user_model().objects.filter(
+            role=Role.SECRETARY,
+            is_active=True,
+            organisation__path__in=organisation.ancestor_paths(),
+        )
     )

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import services as accounts
 from audit import services as audit
 from audit.models import Action
+from core.notifications import notify
 
-from . import policy
+from . import policy, selectors
 from .members import MEMBER_FIELDS, check_id_number_free, prepare_member, years_after
 from .models import (
     TERM_YEARS,
@@ -106,9 +106,9 @@ def member_update(
         MembershipPeriod.objects.create(
             member=member, organisation=member.organisation, started_on=today
         )
-        accounts.notify(
+        notify(
             recipients=[
-                u for u in accounts.secretaries_over(member.organisation) if u.pk != actor.pk
+                u for u in selectors.secretaries_over(member.organisation) if u.pk != actor.pk
             ],
             title=_("%(name)s 已转入 %(org)s")
             % {"name": member.name, "org": member.organisation.name},

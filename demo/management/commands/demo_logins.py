@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from organisations.seeding import DEMO_PASSWORD
+from demo.seeding import DEMO_PASSWORD
 
 DEMO_USERNAMES = ("admin", "secretary_a", "secretary_b", "member", "auditor", "security")
 
