@@ -15,4 +15,3 @@ class Command(BaseCommand):
         for user in sorted(users, key=lambda u: DEMO_USERNAMES.index(u.username)):
             scope = f" — {user.organisation.name}" if user.organisation else ""
             self.stdout.write(f"  {user.username:<12} {user.get_role_display()}{scope}")
-        self.stdout.write("\nOpen http://127.0.0.1:8000/\n")
