@@ -455,7 +455,7 @@ def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str 
 
 
 @transaction.atomic
-def notification_mark_read(*, actor: User, notification: "Notification") -> None:
+def notification_mark_read(*, actor: Actor, notification: "Notification") -> None:
     """Mark one of the actor's own notifications read (the first reading time is kept).
 
     Not audited: a notification is the account's own inbox, not party data, and marking it read
