@@ -1,7 +1,7 @@
 """Writes to the organisation tree and the member registry. Every write is audited."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
+from core.actors import Actor
 from core.notifications import notify
 
 from . import policy, selectors
@@ -25,14 +26,12 @@ from .models import (
     Position,
 )
 
-if TYPE_CHECKING:
-    from accounts.models import User
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
 # Validated by the member builder, or set by it from the ID number and the name.
 _BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials"]
 
 
-def require_editable(actor: "User", organisation: Organisation) -> None:
+def require_editable(actor: Actor, organisation: Organisation) -> None:
     if not policy.can_edit(actor, organisation):
         raise PermissionDenied
 
@@ -40,7 +39,7 @@ def require_editable(actor: "User", organisation: Organisation) -> None:
 @transaction.atomic
 def member_create(
     *,
-    actor: "User",
+    actor: Actor,
     id_number: str,
     request: HttpRequest | None = None,
     batch: str = "",
@@ -73,7 +72,7 @@ def member_create(
 @transaction.atomic
 def member_update(
     *,
-    actor: "User",
+    actor: Actor,
     member: Member,
     id_number: str | None = None,
     request: HttpRequest | None = None,
@@ -128,7 +127,7 @@ def member_update(
 
 @transaction.atomic
 def member_reveal_id_number(
-    *, actor: "User", member: Member, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, member: Member, reason: str, request: HttpRequest | None = None
 ) -> str:
     """The clear ID number, for someone who may edit the member and says why. Audited."""
     reason = (reason or "").strip()
@@ -150,7 +149,7 @@ def member_reveal_id_number(
 @transaction.atomic
 def organisation_create(
     *,
-    actor: "User",
+    actor: Actor,
     parent: Organisation | None,
     request: HttpRequest | None = None,
     **fields: Any,
@@ -181,7 +180,7 @@ def organisation_create(
 @transaction.atomic
 def organisation_update(
     *,
-    actor: "User",
+    actor: Actor,
     organisation: Organisation,
     request: HttpRequest | None = None,
     **fields: Any,
@@ -225,7 +224,7 @@ def default_term_end(organisation: Organisation, term_start: date) -> date:
 @transaction.atomic
 def position_create(
     *,
-    actor: "User",
+    actor: Actor,
     organisation: Organisation,
     member: Member,
     title: str,
@@ -260,7 +259,9 @@ def position_create(
 
 
 @transaction.atomic
-def position_end(*, actor, position: Position, ended_on: date, request=None) -> Position:
+def position_end(
+    *, actor: Actor, position: Position, ended_on: date, request: HttpRequest | None = None
+) -> Position:
     position = (
         Position.objects.select_for_update().select_related("organisation").get(pk=position.pk)
     )
