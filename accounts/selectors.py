@@ -1,16 +1,21 @@
 """Reads for the security officer's pages."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.sessions.models import Session
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.roles import Role
 
 from . import lockout, sessions
 from .models import User
+
+if TYPE_CHECKING:
+    from knox.models import AuthToken
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class ActiveSession:
     key: str = field(repr=False, compare=False)
 
 
-def _time(value) -> datetime | None:
+def _time(value: float | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromtimestamp(value, tz=timezone.get_current_timezone())
@@ -65,7 +70,7 @@ def active_sessions(limit: int = 500) -> list[ActiveSession]:
     return result
 
 
-def sessions_by_id(ids) -> list[ActiveSession]:
+def sessions_by_id(ids: Iterable[str]) -> list[ActiveSession]:
     wanted = set(ids)
     return [s for s in active_sessions() if s.id in wanted]
 
@@ -87,7 +92,7 @@ def locked_addresses() -> set[str]:
     return lockout.locked_addresses()
 
 
-def account_list(*, role: str = "", query: str = ""):
+def account_list(*, role: str = "", query: str = "") -> QuerySet[User]:
     """The security officer's account list (账号管理): every account, by role and username,
     optionally of one role and matching a username or name. Accounts are not party data and
     are not scoped by the tree; the security officer's role gate is the scope."""
@@ -99,7 +104,7 @@ def account_list(*, role: str = "", query: str = ""):
     return accounts
 
 
-def api_tokens_of(user: User):
+def api_tokens_of(user: User) -> "QuerySet[AuthToken]":
     """The user's API tokens that still work, newest first (expired ones are refused by the
     authentication and removed when the user next creates one)."""
     from knox.models import AuthToken

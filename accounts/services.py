@@ -3,8 +3,7 @@
 import getpass
 import secrets
 import string
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
@@ -17,16 +16,15 @@ from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.models import Action
-from core.actors import Operator
+from core.actors import Actor, Operator
 from core.actors import operator as actor_operator
 
 from .models import PRIVILEGED_ROLES, Role, User
 
 if TYPE_CHECKING:
-    pass
-
-if TYPE_CHECKING:
     from knox.models import AuthToken
+
+    from core.models import Notification
 
 ACCOUNT_FIELDS = (
     "username",
@@ -89,7 +87,13 @@ def _new_account(
 
 @transaction.atomic
 def account_create(
-    *, actor, username: str, role: str, request=None, password: str | None = None, **fields
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    request: HttpRequest | None = None,
+    password: str | None = None,
+    **fields: object,
 ) -> tuple[User, str]:
     """A new secretary or member account with an initial password (returned once, to hand
     over). Privileged accounts are made by `privileged_account_create` only."""
@@ -123,7 +127,9 @@ def _apply(user: User, fields: dict) -> dict:
 
 
 @transaction.atomic
-def account_update(*, actor, user: User, request=None, **fields) -> User:
+def account_update(
+    *, actor: Actor, user: User, request: HttpRequest | None = None, **fields: object
+) -> User:
     """Change an account. The stored account is loaded afresh, so the "before" of the audit
     event is what the database held, whatever the caller did to `user`. Moving an account into
     or out of a privileged role is for `privileged_account_set_role` only."""
@@ -157,7 +163,7 @@ def _reset_password(user: User) -> str:
 
 
 @transaction.atomic
-def account_reset_password(*, actor, user: User, request=None) -> str:
+def account_reset_password(*, actor: Actor, user: User, request: HttpRequest | None = None) -> str:
     """A new initial password for a secretary or member account (安全员)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.role in PRIVILEGED_ROLES:
@@ -186,7 +192,9 @@ def _operator(name: str) -> Operator:
     return actor_operator(name.strip()[:140])
 
 
-def _operator_record(*, operator: str, step: str, reason: str, user: User, action, changes):
+def _operator_record(
+    *, operator: str, step: str, reason: str, user: User, action: Action, changes: dict[str, Any]
+) -> None:
     via = f"manage.py privileged_account {step} (os user {getpass.getuser()})"
     audit.record(
         actor=_operator(operator),
@@ -206,7 +214,7 @@ def _privileged_account(username: str) -> User:
 
 @transaction.atomic
 def privileged_account_create(
-    *, operator: str, username: str, role: str, reason: str = "", **fields
+    *, operator: str, username: str, role: str, reason: str = "", **fields: object
 ) -> tuple[User, str]:
     """A committee admin, auditor or security officer account, with an initial password for the
     operator to hand over in person; it must be changed at first sign-in."""
@@ -245,7 +253,7 @@ def privileged_account_reset_password(*, operator: str, username: str, reason: s
 
 @transaction.atomic
 def privileged_account_set_role(
-    *, operator: str, username: str, role: str, reason: str = "", **fields
+    *, operator: str, username: str, role: str, reason: str = "", **fields: object
 ) -> User:
     """Move an account into, out of or between the privileged roles (with the organisation or
     member record the new role needs); the account's sessions end."""
@@ -283,7 +291,7 @@ def password_change(*, user: User, new_password: str, request: HttpRequest | Non
     api_tokens_revoke(actor=user, user=user, request=request)
 
 
-def password_change_failed(*, user: User, request) -> None:
+def password_change_failed(*, user: User, request: HttpRequest) -> None:
     """A wrong current password on the password-change form counts as a failed sign-in of
     that account from that address (django-axes), so guessing it there locks out the same way."""
     audit.record(
@@ -299,7 +307,13 @@ def password_change_failed(*, user: User, request) -> None:
 
 
 @transaction.atomic
-def account_unlock(*, actor, username: str = "", ip_address: str = "", request=None) -> int:
+def account_unlock(
+    *,
+    actor: Actor,
+    username: str = "",
+    ip_address: str = "",
+    request: HttpRequest | None = None,
+) -> int:
     """Lift a lockout early (安全员): an account (at every address), an address (for every
     account), or one account at one address."""
     from axes.utils import reset
@@ -319,12 +333,12 @@ def account_unlock(*, actor, username: str = "", ip_address: str = "", request=N
 
 
 @transaction.atomic
-def login_recorded(*, user: User, request) -> None:
+def login_recorded(*, user: User, request: HttpRequest) -> None:
     audit.record(actor=user, action=Action.LOGIN, target=user, request=request)
 
 
 @transaction.atomic
-def login_failed_recorded(*, username: str, request) -> None:
+def login_failed_recorded(*, username: str, request: HttpRequest) -> None:
     audit.record(
         actor=None,
         actor_name=username[:150],
@@ -335,7 +349,7 @@ def login_failed_recorded(*, username: str, request) -> None:
 
 
 @transaction.atomic
-def lockout_recorded(*, username: str, request) -> None:
+def lockout_recorded(*, username: str, request: HttpRequest) -> None:
     audit.record(
         actor=None,
         actor_name=username[:150],
@@ -346,18 +360,18 @@ def lockout_recorded(*, username: str, request) -> None:
 
 
 @transaction.atomic
-def logout_recorded(*, user: User, request) -> None:
+def logout_recorded(*, user: User, request: HttpRequest) -> None:
     audit.record(actor=user, action=Action.LOGOUT, target=user, request=request)
 
 
-def _token_label(token) -> str:
+def _token_label(token: "AuthToken") -> str:
     """How a token is named on screen and in the log: its first 8 characters (of 64), enough
     to tell one's tokens apart and far too few to use."""
     return f"{token.token_key[:8]}…"
 
 
 @transaction.atomic
-def api_token_create(*, user: User, request=None) -> tuple["AuthToken", str]:
+def api_token_create(*, user: User, request: HttpRequest | None = None) -> tuple["AuthToken", str]:
     """A new API token (django-rest-knox) for `user`, valid API_TOKEN_TTL_DAYS days.
 
     Returns the token's row and the token itself, to be shown once: only its hash is kept."""
@@ -387,7 +401,7 @@ def api_token_create(*, user: User, request=None) -> tuple["AuthToken", str]:
 
 
 @transaction.atomic
-def api_token_revoke(*, user: User, token: "AuthToken", request=None) -> None:
+def api_token_revoke(*, user: User, token: "AuthToken", request: HttpRequest | None = None) -> None:
     """The user revokes one of their own API tokens."""
     if token.user_id != user.pk:
         raise PermissionDenied
@@ -402,7 +416,7 @@ def api_token_revoke(*, user: User, token: "AuthToken", request=None) -> None:
 
 
 @transaction.atomic
-def api_tokens_revoke(*, actor, user: User, request=None) -> int:
+def api_tokens_revoke(*, actor: Actor, user: User, request: HttpRequest | None = None) -> int:
     """Revoke every API token of `user`: on a password change or reset, on deactivation, or
     by the user at once. Audited when there was any."""
     from knox.models import AuthToken
@@ -419,23 +433,8 @@ def api_tokens_revoke(*, actor, user: User, request=None) -> int:
     return count
 
 
-def notify(*, recipients: Iterable[User], title: str, body: str = "", link: str = "") -> int:
-    """In-app notifications (站内通知), sent after the surrounding transaction commits."""
-    from .models import Notification
-
-    recipients = list(recipients)
-
-    def send() -> None:
-        Notification.objects.bulk_create(
-            [Notification(recipient=r, title=title[:200], body=body, link=link) for r in recipients]
-        )
-
-    transaction.on_commit(send)
-    return len(recipients)
-
-
 @transaction.atomic
-def notification_mark_read(*, actor: User, notification) -> None:
+def notification_mark_read(*, actor: Actor, notification: "Notification") -> None:
     """Mark one of the actor's own notifications read (the first reading time is kept).
 
     Not audited: a notification is the account's own inbox, not party data, and marking it read
@@ -447,24 +446,13 @@ def notification_mark_read(*, actor: User, notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
-def secretaries_over(organisation) -> "list[User]":
-    """Active secretary accounts whose subtree contains `organisation`."""
-    return list(
-        User.objects.filter(
-            role=Role.SECRETARY,
-            is_active=True,
-            organisation__path__in=organisation.ancestor_paths(),
-        )
-    )
-
-
 @transaction.atomic
 def sessions_end(
     *,
-    actor,
+    actor: Actor,
     session_ids: list[str] | None = None,
     user: User | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> int:
     """Sign sessions out: those named by their public ids (在线会话 page) or all of `user`'s
     (deactivation, a role change). The actor's own session is kept. One audit event per

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import models, router, transaction
@@ -11,13 +11,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core import network
-from core.actors import Operator
+from core.actors import Actor, Operator
 
 from .models import Action, AuditEvent
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from accounts.models import User
     from organisations.models import Organisation
 
@@ -43,7 +41,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
     Two values can share a mask (13812344321 and 13899994321): a service that must know
     whether a masked field changed compares its digests (organisations.services)."""
-    values = {}
+    values: dict[str, Any] = {}
     for name in fields:
         if name == "password":
             values[name] = MASK
@@ -68,14 +66,14 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address, through the trusted proxies only (core.network)."""
     return network.client_ip(request)
 
 
 def record(
     *,
-    actor: "User | AnonymousUser | None",
+    actor: "Actor | None",
     action: Action | str,
     target: models.Model | None = None,
     organisation: "Organisation | int | None" = None,
@@ -101,7 +99,9 @@ def record(
     if isinstance(actor, Operator):
         actor_obj, actor_name = None, str(actor)
     else:
-        actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+        # Signed in, so an account of AUTH_USER_MODEL (the stubs only know AbstractBaseUser).
+        signed_in = actor if getattr(actor, "is_authenticated", False) else None
+        actor_obj = cast("User | None", signed_in)
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=actor_obj,

@@ -773,7 +773,7 @@ def bench_target(target: Target, args) -> dict:
 
 def _demo_password() -> str:
     # Read the constant without importing Django settings into this process.
-    source = (ROOT / "organisations" / "seeding.py").read_text(encoding="utf-8")
+    source = (ROOT / "demo" / "seeding.py").read_text(encoding="utf-8")
     return re.search(r'^DEMO_PASSWORD = "([^"]+)"', source, re.M).group(1)
 
 

@@ -187,7 +187,7 @@ def step_seed_export(members: int) -> dict:
     _django(EXPORT_DB)
     from django.core.management import call_command
 
-    from organisations.seeding import seed
+    from demo.seeding import seed
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "organisations",
     "roster",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,11 @@ The policy gives the operator the whole tree; the audit log names it; `None` is 
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,11 @@ class Operator:
 
     def __str__(self) -> str:
         return f"operator:{self.name}"
+
+
+# Who a service or a scoped read may be asked for: the signed-in account as the request carries
+# it (`request.user`, possibly anonymous, which the policy scopes to nothing), or the operator.
+Actor: TypeAlias = "AbstractBaseUser | AnonymousUser | Operator"
 
 
 def operator(name: str) -> Operator:

@@ -12,7 +12,7 @@ organisation, which kinds may sit under which, one secretary at a time.
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -20,11 +20,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.actors import MissingActor, Operator
+from core.actors import Actor, MissingActor, Operator
 from core.roles import Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.db.models import QuerySet
 
     from accounts.models import User
@@ -51,7 +50,7 @@ NOTHING = Scope(Reach.NOTHING)
 EVERYTHING = Scope(Reach.ALL)
 
 
-def scope_for(user, *, write: bool = False) -> Scope:
+def scope_for(user: "Actor | None", *, write: bool = False) -> Scope:
     """What `user` may read (or, with write=True, change) of organisations and members.
 
     `None` is refused: a caller that forgets the actor must fail, not get the whole tree.
@@ -62,11 +61,14 @@ def scope_for(user, *, write: bool = False) -> Scope:
         return EVERYTHING
     if not user.is_authenticated or not user.is_active:
         return NOTHING
+    # Signed in, so an account of AUTH_USER_MODEL (the stubs only know AbstractBaseUser).
+    user = cast("User", user)
     if user.role == Role.COMMITTEE_ADMIN:
         return EVERYTHING
     if user.role == Role.SECRETARY and user.organisation_id:
         # One query per request at most: the related object is cached on the user.
         organisation = user.organisation
+        assert organisation is not None  # organisation_id is set
         return Scope(Reach.SUBTREE, path=organisation.path, organisation_id=organisation.pk)
     if user.role == Role.MEMBER and not write and user.member is not None:
         member = user.member
@@ -75,7 +77,7 @@ def scope_for(user, *, write: bool = False) -> Scope:
     return NOTHING
 
 
-def _organisation_model():
+def _organisation_model() -> "type[Organisation]":
     # By name, not by import: the models import this module.
     return apps.get_model("organisations", "Organisation")
 
@@ -117,16 +119,16 @@ class ScopedQuerySet(models.QuerySet):
     """Base queryset of every organisation-owned model (in the spirit of NetBox's
     RestrictedQuerySet). Selectors start from `visible_to`; services check `editable_by`."""
 
-    def visible_to(self, user):
+    def visible_to(self, user: "Actor | None") -> Self:
         # A model holding data only its editors may read declares `visible_to_editors_only`.
         write = getattr(self.model, "visible_to_editors_only", False)
         return self.filter(scope_q(self.model, scope_for(user, write=write)))
 
-    def editable_by(self, user):
+    def editable_by(self, user: "Actor | None") -> Self:
         return self.filter(scope_q(self.model, scope_for(user, write=True)))
 
 
-def can_edit(user, organisation) -> bool:
+def can_edit(user: "Actor | None", organisation: "Organisation") -> bool:
     """Whether `user` may change `organisation` and what it owns: the write scope, decided
     from the organisation's path without a query."""
     scope = scope_for(user, write=True)
@@ -135,12 +137,12 @@ def can_edit(user, organisation) -> bool:
     return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
 
 
-def can_reveal_personal_data(user: "User | AnonymousUser | None") -> bool:
+def can_reveal_personal_data(user: "Actor | None") -> bool:
     """Only those who may edit a member may ask to see the clear ID number."""
     return scope_for(user, write=True).reach in (Reach.ALL, Reach.SUBTREE)
 
 
-def can_create_root(user) -> bool:
+def can_create_root(user: "Actor | None") -> bool:
     """Only the committee admin (or the server's operator) founds a new top of the tree."""
     return scope_for(user, write=True).reach is Reach.ALL
 
@@ -186,5 +188,6 @@ def check_one_secretary(*, organisation_id: int, title: str, exclude_pk: int | N
     current = apps.get_model("organisations", "Position").objects.filter(
         organisation_id=organisation_id, title=title, ended_on__isnull=True
     )
-    if current.exclude(pk=exclude_pk).exists():
+    # pk=None is a valid exact lookup (IS NULL: excludes nothing); the plugin wants str | int.
+    if current.exclude(pk=exclude_pk).exists():  # type: ignore[misc]
         raise ValidationError({"title": _("该组织已有在任书记，请先办理原书记离任。")})

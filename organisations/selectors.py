@@ -4,13 +4,17 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+
+from core.actors import Actor
+from core.roles import Role
 
 from .filters import MemberFilter
 from .models import (
@@ -22,13 +26,6 @@ from .models import (
     Position,
     term_warning_horizon,
 )
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from accounts.models import User
-
-    Viewer = User | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ class CategoryCounts:
         return self.full + self.probationary
 
 
-def organisation_tree(user: "Viewer") -> list[Organisation]:
+def organisation_tree(user: Actor) -> list[Organisation]:
     """Visible organisations in tree order, each with `member_count` (its own active members)
     and `subtree_count` (with everything below it). Two queries, whatever the tree's size."""
     organisations = list(Organisation.objects.visible_to(user).order_by("path"))
@@ -72,7 +69,7 @@ def organisation_tree(user: "Viewer") -> list[Organisation]:
     return organisations
 
 
-def visible_parent(user, organisation: Organisation) -> Organisation | None:
+def visible_parent(user: Actor, organisation: Organisation) -> Organisation | None:
     """The organisation above, if `user` may see it: a secretary's view stops at their root."""
     if organisation.depth <= 1:
         return None
@@ -80,7 +77,7 @@ def visible_parent(user, organisation: Organisation) -> Organisation | None:
     return Organisation.objects.visible_to(user).filter(path=parent_path).first()
 
 
-def visible_children(user, organisation: Organisation):
+def visible_children(user: Actor, organisation: Organisation) -> QuerySet[Organisation]:
     """The organisations directly under `organisation` that `user` may see, in tree order."""
     return (
         Organisation.objects.visible_to(user)
@@ -110,7 +107,7 @@ def current_positions(organisation: Organisation) -> QuerySet[Position]:
     )
 
 
-def positions_ending(user: "Viewer", *, today: date | None = None) -> QuerySet[Position]:
+def positions_ending(user: Actor, *, today: date | None = None) -> QuerySet[Position]:
     """Current positions whose term has ended or is ending soon (Position.term_status_on)."""
     today = today or timezone.localdate()
     return (
@@ -122,13 +119,13 @@ def positions_ending(user: "Viewer", *, today: date | None = None) -> QuerySet[P
     )
 
 
-def member_list(user: "Viewer") -> QuerySet[Member]:
+def member_list(user: Actor) -> QuerySet[Member]:
     """The base of the member list: visible members with what a row shows, no N+1."""
     return _with_row_data(Member.objects.visible_to(user))
 
 
 def filtered_members(
-    user: "Viewer", params: QueryDict | None
+    user: Actor, params: QueryDict | None
 ) -> tuple[MemberFilter, QuerySet[Member]]:
     """The member list's filter form and the visible members it selects (none while a filter
     is invalid: the form then says which). Shared by the list page and the 花名册 export."""
@@ -217,7 +214,7 @@ class MemberPaginator(Paginator):
         return rows.only(*ROW_FIELDS).order_by(*ordering)
 
 
-def member_detail_queryset(user: "Viewer") -> QuerySet[Member]:
+def member_detail_queryset(user: Actor) -> QuerySet[Member]:
     return Member.objects.visible_to(user).select_related("organisation")
 
 
@@ -233,7 +230,7 @@ class ScopeSummary:
     members: CategoryCounts
 
 
-def scope_summary(user: "Viewer") -> ScopeSummary | None:
+def scope_summary(user: Actor) -> ScopeSummary | None:
     if not Organisation.objects.editable_by(user).exists():
         return None
     counts = (
@@ -247,4 +244,17 @@ def scope_summary(user: "Viewer") -> ScopeSummary | None:
     return ScopeSummary(
         organisations=Organisation.objects.visible_to(user).count(),
         members=CategoryCounts(full=counts["full"], probationary=counts["probationary"]),
+    )
+
+
+def secretaries_over(organisation: Organisation) -> list[AbstractBaseUser]:
+    """Active secretary accounts whose subtree contains `organisation` (those to tell when a
+    member moves in). Accounts sit above this app, so they are reached through the user model
+    Django is configured with, not imported."""
+    return list(
+        get_user_model().objects.filter(
+            role=Role.SECRETARY,
+            is_active=True,
+            organisation__path__in=organisation.ancestor_paths(),
+        )
     )

@@ -1,7 +1,7 @@
 """Writes to the organisation tree and the member registry. Every write is audited."""
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import services as accounts
 from audit import services as audit
 from audit.models import Action
+from core.actors import Actor
+from core.notifications import notify
 
-from . import policy
+from . import policy, selectors
 from .id_numbers import parse_id_number
 from .members import MEMBER_FIELDS, check_id_number_free, prepare_member, years_after
 from .models import (
@@ -28,24 +29,22 @@ from .models import (
     Position,
 )
 
-if TYPE_CHECKING:
-    from accounts.models import User
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
 # Validated by the member builder, or set by it from the ID number and the name.
 _BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials", "phone_digest"]
 
 
-def require_editable(actor: "User", organisation: Organisation) -> None:
+def require_editable(actor: Actor, organisation: Organisation) -> None:
     if not policy.can_edit(actor, organisation):
         raise PermissionDenied
 
 
-def _id_check_key(actor: "User") -> str:
+def _id_check_key(actor: Actor) -> str:
     return f"id-number-registered-check:{actor.pk}"
 
 
 def guard_id_number_check(
-    *, actor: "User", id_number: object, exclude_pk: int | None, request: HttpRequest | None
+    *, actor: Actor, id_number: object, exclude_pk: int | None, request: HttpRequest | None
 ) -> None:
     """Rate-limit and audit "该身份证号码已登记在册" for numbers registered outside the actor's
     scope: without this, the member form answers, for any number, whether that person is a
@@ -91,7 +90,7 @@ def guard_id_number_check(
 
 def member_create(
     *,
-    actor: "User",
+    actor: Actor,
     id_number: str,
     request: HttpRequest | None = None,
     batch: str = "",
@@ -106,7 +105,7 @@ def member_create(
 @transaction.atomic
 def _member_create(
     *,
-    actor: "User",
+    actor: Actor,
     id_number: str,
     request: HttpRequest | None = None,
     batch: str = "",
@@ -138,7 +137,7 @@ def _member_create(
 
 def member_update(
     *,
-    actor: "User",
+    actor: Actor,
     member: Member,
     id_number: str | None = None,
     request: HttpRequest | None = None,
@@ -156,7 +155,7 @@ def member_update(
 @transaction.atomic
 def _member_update(
     *,
-    actor: "User",
+    actor: Actor,
     member: Member,
     id_number: str | None = None,
     request: HttpRequest | None = None,
@@ -192,9 +191,9 @@ def _member_update(
         MembershipPeriod.objects.create(
             member=member, organisation=member.organisation, started_on=today
         )
-        accounts.notify(
+        notify(
             recipients=[
-                u for u in accounts.secretaries_over(member.organisation) if u.pk != actor.pk
+                u for u in selectors.secretaries_over(member.organisation) if u.pk != actor.pk
             ],
             title=_("%(name)s 已转入 %(org)s")
             % {"name": member.name, "org": member.organisation.name},
@@ -214,7 +213,7 @@ def _member_update(
 
 @transaction.atomic
 def member_reveal_id_number(
-    *, actor: "User", member: Member, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, member: Member, reason: str, request: HttpRequest | None = None
 ) -> str:
     """The clear ID number, for someone who may edit the member and says why. Audited."""
     reason = (reason or "").strip()
@@ -236,7 +235,7 @@ def member_reveal_id_number(
 @transaction.atomic
 def organisation_create(
     *,
-    actor: "User",
+    actor: Actor,
     parent: Organisation | None,
     request: HttpRequest | None = None,
     **fields: Any,
@@ -267,7 +266,7 @@ def organisation_create(
 @transaction.atomic
 def organisation_update(
     *,
-    actor: "User",
+    actor: Actor,
     organisation: Organisation,
     request: HttpRequest | None = None,
     **fields: Any,
@@ -311,7 +310,7 @@ def default_term_end(organisation: Organisation, term_start: date) -> date:
 @transaction.atomic
 def position_create(
     *,
-    actor: "User",
+    actor: Actor,
     organisation: Organisation,
     member: Member,
     title: str,
@@ -346,7 +345,9 @@ def position_create(
 
 
 @transaction.atomic
-def position_end(*, actor, position: Position, ended_on: date, request=None) -> Position:
+def position_end(
+    *, actor: Actor, position: Position, ended_on: date, request: HttpRequest | None = None
+) -> Position:
     position = (
         Position.objects.select_for_update().select_related("organisation").get(pk=position.pk)
     )

@@ -1,35 +1,28 @@
 """Reads of roster import batches, always from the scoped queryset."""
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.actors import Actor
 from organisations.models import Organisation
 
 from . import progress
 from .models import ImportBatch, ImportRow, RowOutcome
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from accounts.models import User
-
 BATCHES_SHOWN = 20
 
 
-def batches(user: "User | AnonymousUser") -> QuerySet[ImportBatch]:
+def batches(user: Actor) -> QuerySet[ImportBatch]:
     """Batches of organisations the user may edit, with what a page shows of them."""
     return ImportBatch.objects.editable_by(user).select_related(
         "organisation", "created_by", "applied_by", "rolled_back_by"
     )
 
 
-def recent_batches(
-    user: "User | AnonymousUser", organisation: Organisation
-) -> QuerySet[ImportBatch]:
+def recent_batches(user: Actor, organisation: Organisation) -> QuerySet[ImportBatch]:
     return batches(user).filter(organisation=organisation)[:BATCHES_SHOWN]
 
 
@@ -49,7 +42,7 @@ def rejected_rows(batch: ImportBatch) -> QuerySet[ImportRow]:
     )
 
 
-def batch_health(batch: ImportBatch, *, now=None) -> str | None:
+def batch_health(batch: ImportBatch, *, now: datetime | None = None) -> str | None:
     """How a batch that a task should be working on is doing: None when it is fine (or not
     running); "waiting" when no worker has picked it up for ROSTER_TASK_WAIT_MINUTES (the
     worker is not running); "stalled" when still nobody has after ROSTER_STALE_MINUTES, and

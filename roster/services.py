@@ -10,11 +10,11 @@ AuditEvent.batch.
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
-from core.actors import Operator, operator
+from core.actors import Actor, Operator, operator
 from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
@@ -49,8 +49,6 @@ from .normalise import ParsedDate
 if TYPE_CHECKING:
     from accounts.models import User
 
-# The importing user, or None for the command line (the server's operator).
-Actor: TypeAlias = "User | None"
 _T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
@@ -93,18 +91,19 @@ def upload_storage() -> FileSystemStorage:
     )
 
 
-def _require_editable(actor, organisation: Organisation) -> None:
+def _require_editable(actor: Actor, organisation: Organisation) -> None:
     member_services.require_editable(actor, organisation)
 
 
-def _audit(*, actor, batch: ImportBatch, **kwargs) -> None:
+def _audit(*, actor: Actor, batch: ImportBatch, **kwargs: Any) -> None:
     audit.record(actor=actor, batch=batch.code, **kwargs)
 
 
-def _account(actor):
+def _account(actor: Actor) -> "User | None":
     """The account to name on a batch (uploaded, applied, rolled back by); none for the
     operator of a command or job, whom the audit log names instead."""
-    return None if isinstance(actor, Operator) else actor
+    # Otherwise an account of AUTH_USER_MODEL (the stubs only know AbstractBaseUser).
+    return None if isinstance(actor, Operator) else cast("User", actor)
 
 
 # --- moves between states ----------------------------------------------------------------
@@ -120,7 +119,14 @@ def _new_token() -> str:
     return secrets.token_hex(8)
 
 
-def _move(batch: ImportBatch, *, expected, to: str, token: str | None = None, **fields) -> bool:
+def _move(
+    batch: ImportBatch,
+    *,
+    expected: Iterable[str],
+    to: str,
+    token: str | None = None,
+    **fields: Any,
+) -> bool:
     """Compare-and-set: move the batch from one of the `expected` states (and, given `token`,
     only while that run owns it) to `to`, with `fields`. True only if this call made the move;
     `batch` then carries the new values. Two requests or tasks can never both make one move."""
@@ -168,7 +174,9 @@ def _heartbeat(batch: ImportBatch, token: str) -> None:
     batch.heartbeat_at = now
 
 
-def _batch_event(*, actor, batch: ImportBatch, action: Action, changes: dict, **kwargs) -> None:
+def _batch_event(
+    *, actor: Actor, batch: ImportBatch, action: Action, changes: dict[str, Any], **kwargs: Any
+) -> None:
     """One step of a batch's own life (upload, preview, failure, discard, expiry): its file
     holds clear ID numbers, so each step is in the audit log, under the batch code."""
     _audit(
@@ -208,7 +216,7 @@ def batch_upload(*, actor: Actor, organisation: Organisation, upload: File) -> I
     batch = ImportBatch(
         organisation=organisation,
         created_by=_account(actor),
-        original_name=Path(upload.name).name[:200],
+        original_name=Path(name).name[:200],
         file_format=file_format,
         size=upload.size,
     )
@@ -257,7 +265,7 @@ def _inspect(batch: ImportBatch) -> None:
 
 
 @transaction.atomic
-def batch_discard(*, batch: ImportBatch, actor, reason: str = "") -> None:
+def batch_discard(*, batch: ImportBatch, actor: Actor, reason: str = "") -> None:
     """Forget a batch that was never applied (a dry run, or expired): its rows and its stored
     file. A command or job passes its operator (core.actors.operator)."""
     if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
@@ -288,7 +296,7 @@ def batches_expire(*, older_than_days: int, now: datetime | None = None) -> int:
     return count
 
 
-def _expirable(cutoff, now):
+def _expirable(cutoff: datetime, now: datetime) -> models.QuerySet[ImportBatch]:
     """Batches uploaded before `cutoff` and never applied: idle ones, and running ones whose
     worker died (stale: a killed apply wrote nothing, and its file must not stay either)."""
     from .selectors import batch_health
@@ -374,7 +382,7 @@ def missing_columns(batch: ImportBatch) -> list[str]:
 def batch_preview(
     *,
     batch: ImportBatch,
-    actor,
+    actor: Actor,
     mapping: list[str | None] | None = None,
     token: str | None = None,
 ) -> ImportBatch:
@@ -481,7 +489,9 @@ def batch_preview(
     return batch
 
 
-def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict, token: str) -> None:
+def _fill_preview(
+    batch: ImportBatch, actor: Actor, table: reader.Table, counts: dict, token: str
+) -> None:
     target = batch.organisation
     organisations = preview.organisation_queryset(actor).filter(path__startswith=target.path)
     ctx = preview.Context(
@@ -493,7 +503,7 @@ def _fill_preview(batch: ImportBatch, actor, table: reader.Table, counts: dict, 
     )
     meter = progress.Progress(batch.code, phase="preview", total=table.estimated_rows)
 
-    def store(results):
+    def store(results: list[preview.RowResult]) -> None:
         _heartbeat(batch, token)  # and stop here if another run took the batch over
         ImportRow.objects.bulk_create([_import_row(batch, r) for r in results])
         for result in results:
@@ -519,7 +529,12 @@ def batch_start_preview(
         return batch  # the file could not be read; the batch page says why
     if not _is_big(batch):
         return batch_preview(batch=batch, actor=actor, mapping=mapping)
-    fields = {"background": True, "run_token": _new_token(), "heartbeat_at": None, "error": ""}
+    fields: dict[str, Any] = {
+        "background": True,
+        "run_token": _new_token(),
+        "heartbeat_at": None,
+        "error": "",
+    }
     if mapping is not None and batch.columns:
         # Kept now, so that a retry of this run previews with the same columns.
         fields["columns"] = _columns([c["header"] for c in batch.columns], mapping)
@@ -544,7 +559,7 @@ def retry_mapping(batch: ImportBatch) -> list[str | None] | None:
 
 
 @transaction.atomic
-def batch_retry(*, batch: ImportBatch, actor) -> ImportBatch:
+def batch_retry(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Start again a background preview or apply whose worker died (or never came): the batch
     is stale (roster.selectors.batch_health). A new run token goes with it, so the old run, if
     it ever wakes, finds the batch taken over and leaves it alone. An apply runs in one
@@ -736,7 +751,11 @@ def _apply_updates(
 
 
 def batch_apply(
-    *, batch: ImportBatch, actor, request=None, token: str | None = None
+    *,
+    batch: ImportBatch,
+    actor: Actor,
+    request: HttpRequest | None = None,
+    token: str | None = None,
 ) -> ImportBatch:
     """Apply a previewed batch: every valid row, in one transaction. Rejected rows stay out.
 
@@ -845,7 +864,9 @@ def batch_apply(
     return locked
 
 
-def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch:
+def batch_start_apply(
+    *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
+) -> ImportBatch:
     """Apply now, or mark a large batch APPLYING (compare-and-set, with the token of its run)
     for the task worker; roster.tasks.start_apply enqueues it. A second request for the same
     batch is refused with a message (BatchBusy) and enqueues nothing."""
@@ -874,7 +895,7 @@ def batch_start_apply(*, batch: ImportBatch, actor, request=None) -> ImportBatch
 
 @transaction.atomic
 def batch_fail(
-    *, batch: ImportBatch, actor, message: str, status: str, token: str | None = None
+    *, batch: ImportBatch, actor: Actor, message: str, status: str, token: str | None = None
 ) -> bool:
     """A preview or apply that stopped with an error: the batch says so (and can be retried).
     Only while the batch is still running (and, given `token`, still that run's): a failure
@@ -1045,7 +1066,7 @@ def batch_rollback(
 @transaction.atomic
 def member_export_recorded(
     *,
-    actor: "User",
+    actor: Actor,
     organisation: Organisation | None,
     count: int,
     filters: dict[str, Any],
@@ -1066,7 +1087,9 @@ def member_export_recorded(
 
 
 @transaction.atomic
-def rejected_rows_recorded(*, actor, batch: ImportBatch, count: int, request=None) -> None:
+def rejected_rows_recorded(
+    *, actor: Actor, batch: ImportBatch, count: int, request: HttpRequest | None = None
+) -> None:
     audit.record(
         actor=actor,
         action=Action.EXPORT,

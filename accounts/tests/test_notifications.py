@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import Notification
+from core.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -50,7 +50,7 @@ def test_password_like_the_account_is_refused():
 
 
 def test_demo_password_passes_the_policy_for_every_demo_account():
-    from organisations.seeding import DEMO_PASSWORD
+    from demo.seeding import DEMO_PASSWORD
 
     for username in ("admin", "secretary_a", "secretary_b", "member", "auditor", "security"):
         validate_password(DEMO_PASSWORD, User(username=username))

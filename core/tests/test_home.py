@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Notification, Role
+from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from core import todos
+from core.models import Notification
 from core.tests.personas import signed_in
 from organisations import services
 from organisations.models import OrganisationKind

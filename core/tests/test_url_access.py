@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Notification
 from audit.models import AuditEvent
 from audit.services import record
+from core.models import Notification
 from organisations.tests.factories import PositionFactory
 
 PERSONAS = ["anonymous", "admin", "secretary_a", "secretary_b", "member", "auditor", "security"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from organisations.demo_names import person_name, pick_ethnicity
+from demo.names import person_name, pick_ethnicity
 from organisations.id_numbers import generate_id_number
 from organisations.members import probation_ends
 from organisations.reference_data import ETHNICITY_BY_NAME

@@ -2,8 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.seeding import seed as seed_demo
 from organisations.models import Organisation
-from organisations.seeding import seed as seed_demo
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""Re-encrypt every encrypted column under FIELD_ENCRYPTION_KEY (key rotation).
+"""Re-encrypt every encrypted column under FIELD_ENCRYPTION_KEY (key rotation). It lives with
+the audit log because the rotation is itself an audited operator action (core.crypto has the
+keys; core depends on no app).
 
 Set the new key as FIELD_ENCRYPTION_KEY and the old one in FIELD_ENCRYPTION_OLD_KEYS, stop the
 application and the workers, run this, start again (docs/operations.md). One transaction: it

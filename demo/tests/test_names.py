@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from organisations.demo_names import ETHNICITY_WEIGHTS, person_name, pick_ethnicity
+from demo.names import ETHNICITY_WEIGHTS, person_name, pick_ethnicity
 from organisations.reference_data import Ethnicity
 
 # 2–9 CJK ideographs, with at most one middle dot between two of them.

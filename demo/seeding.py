@@ -15,17 +15,15 @@ from accounts.models import Role, User
 from audit import services as audit
 from audit.models import Action
 from core.actors import operator
-
-from .demo_names import person_name, pick_ethnicity
-from .id_numbers import DIQING_COUNTY_CODES, generate_id_number
-from .members import (
+from organisations.id_numbers import DIQING_COUNTY_CODES, generate_id_number
+from organisations.members import (
     MIN_JOINING_AGE,
     PROBATION_YEARS,
     prepare_member,
     probation_ends,
     years_after,
 )
-from .models import (
+from organisations.models import (
     TERM_YEARS,
     Member,
     MemberCategory,
@@ -36,8 +34,10 @@ from .models import (
     Position,
     PositionTitle,
 )
-from .reference_data import Education
-from .services import default_term_end
+from organisations.reference_data import Education
+from organisations.services import default_term_end
+
+from .names import person_name, pick_ethnicity
 
 DEMO_PASSWORD = "Meili-Xueshan#26"
 

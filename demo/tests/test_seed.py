@@ -2,9 +2,9 @@ import pytest
 from django.db import transaction
 
 from accounts.models import Role, User
+from demo.seeding import seed
 from organisations.id_numbers import parse_id_number
 from organisations.models import Member, Organisation, OrganisationKind
-from organisations.seeding import seed
 
 pytestmark = pytest.mark.django_db
 

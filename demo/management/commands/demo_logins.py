@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from organisations.seeding import DEMO_PASSWORD
+from demo.seeding import DEMO_PASSWORD
 
 DEMO_USERNAMES = ("admin", "secretary_a", "secretary_b", "member", "auditor", "security")
 
@@ -15,4 +15,3 @@ class Command(BaseCommand):
         for user in sorted(users, key=lambda u: DEMO_USERNAMES.index(u.username)):
             scope = f" — {user.organisation.name}" if user.organisation else ""
             self.stdout.write(f"  {user.username:<12} {user.get_role_display()}{scope}")
-        self.stdout.write("\nOpen http://127.0.0.1:8000/\n")
