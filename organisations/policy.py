@@ -12,7 +12,7 @@ organisation, which kinds may sit under which, one secretary at a time.
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
     from accounts.models import User
 
-    from .models import Organisation
+
+class TreeNode(Protocol):
+    """What the policy reads of an organisation: its materialised path. (The policy names no
+    model class: the models import it.)"""
+
+    path: str
 
 
 class Reach(Enum):
@@ -77,18 +82,19 @@ def scope_for(user: "Actor | None", *, write: bool = False) -> Scope:
     return NOTHING
 
 
-def _organisation_model() -> "type[Organisation]":
+def _organisation_model() -> type[models.Model]:
     # By name, not by import: the models import this module.
     return apps.get_model("organisations", "Organisation")
 
 
-def subtree_ids(path: str) -> "QuerySet[Organisation, dict[str, Any]]":
+def subtree_ids(path: str) -> "QuerySet[Any, dict[str, Any]]":
     """The ids of the organisations under `path` (itself included), as a subquery.
 
     Owned rows are matched with `organisation_id IN (…)` rather than a join on the path: the
     database then seeks an (organisation, …) index per organisation instead of walking every
     row and joining each to test its path."""
-    return _organisation_model().objects.filter(path__startswith=path).order_by().values("pk")
+    organisations = _organisation_model()._default_manager
+    return organisations.filter(path__startswith=path).order_by().values("pk")
 
 
 def scope_q(model: type[models.Model], scope: Scope) -> Q:
@@ -128,7 +134,7 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(scope_q(self.model, scope_for(user, write=True)))
 
 
-def can_edit(user: "Actor | None", organisation: "Organisation") -> bool:
+def can_edit(user: "Actor | None", organisation: TreeNode) -> bool:
     """Whether `user` may change `organisation` and what it owns: the write scope, decided
     from the organisation's path without a query."""
     scope = scope_for(user, write=True)
@@ -167,7 +173,8 @@ def check_kind_under(parent_kind: str | None, kind: str) -> None:
 
 
 def _kind_message(parent_kind: str | None, kind: str) -> str:
-    labels = dict(_organisation_model()._meta.get_field("kind").choices)
+    kind_field = _organisation_model()._meta.get_field("kind")
+    labels: dict[str, Any] = dict(getattr(kind_field, "choices", None) or [])
     if parent_kind is None:
         return str(_("最上级只能是机关工委。"))
     if not CHILD_KINDS.get(parent_kind):
