@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 # Time limits per example make property tests fail on a busy machine, not on a wrong result.
@@ -27,6 +28,8 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    # Counters kept in the (process-local) cache, such as the ID number check's, start at 0.
+    cache.clear()
     # Hashing with the production hasher would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploads go to the test's own folder; background tasks run at once, inside the test.

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from accounts.models import User
     from organisations.models import Organisation
 
-# Fields whose values never go into the log in clear.
-MASKED_FIELDS = {"id_number", "password"}
+# Personal fields a snapshot records as the screen shows them: the model's `<field>_masked`
+# (Member.id_number_masked, Member.phone_masked). A model without one shows the field in clear
+# (an account's phone is its login identifier, on the security officer's pages), and so does
+# the log. A password is never shown at all: MASK.
+MASKED_FIELDS = {"id_number", "phone", "password"}
+MASK = "******"
 
 
 def _plain(value: object) -> object:
@@ -32,9 +36,19 @@ def _plain(value: object) -> object:
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """The current values of `fields`, JSON-ready, for a before/after comparison."""
-    values = {}
+    """The current values of `fields`, JSON-ready, for a before/after comparison; the
+    personal ones (MASKED_FIELDS) masked as on screen.
+
+    Two values can share a mask (13812344321 and 13899994321): a service that must know
+    whether a masked field changed compares its digests (organisations.services)."""
+    values: dict[str, Any] = {}
     for name in fields:
+        if name == "password":
+            values[name] = MASK
+            continue
+        if name in MASKED_FIELDS and hasattr(instance, f"{name}_masked"):
+            values[name] = getattr(instance, f"{name}_masked")
+            continue
         field = instance._meta.get_field(name)
         if isinstance(field, models.ForeignKey):
             values[name] = getattr(instance, field.attname)

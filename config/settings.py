@@ -315,6 +315,11 @@ ROSTER_TASK_WAIT_MINUTES = _positive_int("ROSTER_TASK_WAIT_MINUTES", 2)
 ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
 ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)
 
+# "该身份证号码已登记在册" tells a secretary that a number is registered somewhere outside their
+# organisation: each such answer is audited, and a user gets at most ID_CHECK_LIMIT_PER_HOUR of
+# them an hour (counted in the cache), after which new ID numbers are refused for the hour.
+ID_CHECK_LIMIT_PER_HOUR = _positive_int("ID_CHECK_LIMIT_PER_HOUR", 20)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Hashed, expiring tokens (django-rest-knox), header `Authorization: Token <key>`.

@@ -17,3 +17,33 @@ _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 def drop_invisible(text: str) -> str:
     """`text` without the characters of INVISIBLE."""
     return text.translate(_DROP_INVISIBLE)
+
+
+# Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069)
+# and the left-to-right / right-to-left marks (U+200E, U+200F). A right-to-left override in a
+# name shows "王芳\u202egpj.exe" as "王芳exe.jpg" on screen and in files: refused, not dropped,
+# so nobody stores a name that reads differently from what it is.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection): equals, plus,
+# minus, at, tab and carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def has_bidi_control(text: str) -> bool:
+    return any(c in BIDI_CONTROLS for c in text)
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would take `text` as a formula (or the start of one)."""
+    return text.startswith(FORMULA_STARTS)
+
+
+def neutralise_formula(value: object) -> object:
+    """A value safe to write into a spreadsheet cell: text that a spreadsheet would run as a
+    formula gets OWASP's single-quote prefix ("=HYPERLINK(...)" → "'=HYPERLINK(...)"), so it
+    is stored and shown as text; anything else is returned unchanged. Every export writes its
+    cells through this (roster.exports)."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value

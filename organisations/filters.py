@@ -3,6 +3,7 @@ import re
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.html import format_html
@@ -11,18 +12,48 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from core import crypto
+
+from .id_numbers import parse_id_number
+from .members import normalise_phone
 from .models import Member, MemberCategory, MemberStatus, Organisation, Sex
 from .reference_data import Education, Ethnicity
 
 LAST4 = re.compile(r"^\d{3}[\dXx]$")
 LETTERS = re.compile(r"^[A-Za-z]+$")
+# A full phone number as people type it: digits, perhaps +86, spaces, dashes or brackets.
+PHONE_LIKE = re.compile(r"^\+?[0-9][0-9 ()\-]{8,}$")
+
+
+def _full_identifier(value: str) -> Q | None:
+    """A full ID number or phone number, as a lookup of its digest (both are stored encrypted,
+    so there is nothing else to compare); None when `value` is neither."""
+    compact = "".join(value.split())
+    if len(compact) == 18:
+        try:
+            info = parse_id_number(compact)
+        except ValidationError:
+            pass
+        else:
+            return Q(id_number_digest=crypto.digest(info.number))
+    if PHONE_LIKE.match(compact):
+        try:
+            phone = normalise_phone(compact)
+        except ValidationError:
+            return None
+        return Q(phone_digest=crypto.digest(phone))
+    return None
 
 
 def search_members(queryset, value: str):
-    """One box for a name, pinyin initials or full pinyin (zxcr / zhaxi), or an ID's last 4."""
+    """One box for a name, pinyin initials or full pinyin (zxcr / zhaxi), an ID's last 4, or
+    a full ID number or phone number (found by digest)."""
     value = value.strip()
     if not value:
         return queryset
+    full = _full_identifier(value)
+    if full is not None:
+        return queryset.filter(full)
     if LAST4.match(value):
         return queryset.filter(id_last4=value.upper())
     if LETTERS.match(value):

@@ -33,7 +33,8 @@ class MemberForm(forms.Form):
     organisation = model_field(Member, "organisation")
     unit = model_field(Member, "unit")
     post = model_field(Member, "post")
-    phone = model_field(Member, "phone")
+    # Stored encrypted (Member.phone is not a column): the builder normalises and checks it.
+    phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
     status = model_field(Member, "status")
 
     def __init__(self, *args, user, id_number_masked: str = "", **kwargs):

@@ -8,7 +8,10 @@ to the same rules whichever way it comes in:
   written "·") and its pinyin search keys are derived from it;
 - the ID number is normalised and parsed (organisations.id_numbers), then stored encrypted
   with its digest, mask and last four characters;
-- the phone is a mainland mobile or a fixed line with its area code, stored in one form;
+- the phone is a mainland mobile or a fixed line with its area code, stored in one form,
+  encrypted with its digest (a search by the full number) and mask, like the ID number;
+- name, unit and post neither start like a spreadsheet formula nor hold bidirectional
+  controls;
 - the cross-field rules: sex and birth date agree with the ID number, the join and full-member
   dates are not in the future, the full-member date is not before the join date, the member
   was at least MIN_JOINING_AGE when joining, and a probationary member has no full-member date.
@@ -32,7 +35,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from core import crypto
-from core.text import drop_invisible
+from core.text import drop_invisible, has_bidi_control, looks_like_formula
 
 from .id_numbers import IdNumberInfo, parse_id_number
 from .models import PROBATIONARY_FULL_DATE_MESSAGE, DatePrecision, Member, MemberCategory
@@ -71,7 +74,14 @@ _DERIVED_FIELDS = [
     "id_last4",
     "name_pinyin",
     "name_initials",
+    "phone_encrypted",
+    "phone_digest",
+    "phone_masked",
 ]
+
+# Free text that ends up in spreadsheets and on every page: no formula starts (a 花名册 opened
+# in Excel would run them) and no bidirectional controls (text that reads otherwise than it is).
+TEXT_FIELDS = ("name", "unit", "post")
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -219,16 +229,22 @@ def prepare_member(
     creating = member is None
     candidate = Member() if member is None else copy.copy(member)
     for name, value in fields.items():
-        setattr(candidate, name, value)
+        if name != "phone":  # set below, once normalised: setting it encrypts
+            setattr(candidate, name, value)
     prepared = PreparedMember(candidate)
 
     candidate.name = normalise_name(candidate.name or "")
     if derive:
         candidate.name_pinyin, candidate.name_initials = name_search_keys(candidate.name)
-    try:
-        candidate.phone = normalise_phone(candidate.phone)
-    except ValidationError as exc:
-        prepared.errors["phone"] = exc.error_list
+    if "phone" in fields:
+        try:
+            phone = normalise_phone(fields["phone"])
+        except ValidationError as exc:
+            prepared.errors["phone"] = exc.error_list
+        else:
+            if _phone_changes(candidate, phone):
+                candidate.set_phone(phone)
+    _check_text(prepared)
 
     given = id_number not in (None, "")
     if creating or given:
@@ -259,6 +275,24 @@ def prepare_member(
 
     _check_rules(prepared, today)
     return prepared
+
+
+def _phone_changes(member: Member, phone: str) -> bool:
+    """Whether `phone` differs from the stored one, by digest (no decryption)."""
+    return (crypto.digest(phone) if phone else "") != member.phone_digest
+
+
+def _check_text(prepared: PreparedMember) -> None:
+    for name in TEXT_FIELDS:
+        value = getattr(prepared.member, name) or ""
+        if has_bidi_control(value):
+            prepared.add(name, _("不能包含改变文字方向的控制字符（如 U+202E）。"), "bidi_control")
+        elif looks_like_formula(value):
+            prepared.add(
+                name,
+                _("不能以 = + - @ 或制表符开头（表格软件会把它当作公式）。"),
+                "formula",
+            )
 
 
 def _check_rules(prepared: PreparedMember, today: date) -> None:

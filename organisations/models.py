@@ -147,6 +147,10 @@ class MemberQuerySet(policy.ScopedQuerySet):
     def with_id_number(self, id_number: str):
         return self.filter(id_number_digest=crypto.digest(id_number))
 
+    def with_phone(self, phone: str):
+        """Members with this phone, in the builder's stored form (13887654321, 0887-8221234)."""
+        return self.filter(phone_digest=crypto.digest(phone))
+
 
 # The probationary rule's one message: the constraint's and the member builder's.
 PROBATIONARY_FULL_DATE_MESSAGE = _("人员类别为预备党员时不应填写转正日期。")
@@ -182,7 +186,11 @@ class Member(ConstraintErrorsOnFields, models.Model):
     )
     unit = models.CharField(_("工作单位"), max_length=120, blank=True)
     post = models.CharField(_("职务"), max_length=120, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # 联系电话: like the ID number, a Fernet token with its digest (a search by the full
+    # number) and the mask shown on screen; `phone` is the clear value, read and set in code.
+    phone_encrypted = models.TextField(_("联系电话（密文）"), blank=True, editable=False)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
     status = models.CharField(
         _("党籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
     )
@@ -197,7 +205,10 @@ class Member(ConstraintErrorsOnFields, models.Model):
     organisation_path = "organisation"
     member_path = ""
     # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto): token → its digest.
-    encrypted_fields = {"id_number_encrypted": "id_number_digest"}
+    encrypted_fields = {
+        "id_number_encrypted": "id_number_digest",
+        "phone_encrypted": "phone_digest",
+    }
 
     constraint_fields = {"probationary_full_date": "full_member_on"}
 
@@ -252,8 +263,25 @@ class Member(ConstraintErrorsOnFields, models.Model):
         return crypto.decrypt(self.id_number_encrypted)
 
     @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
+    def phone(self) -> str:
+        """The clear phone number (decrypted once per stored token)."""
+        cached = self.__dict__.get("_phone_clear")
+        if cached is not None and cached[0] == self.phone_encrypted:
+            return cached[1]
+        clear = crypto.decrypt(self.phone_encrypted)
+        self.__dict__["_phone_clear"] = (self.phone_encrypted, clear)
+        return clear
+
+    @phone.setter
+    def phone(self, value: str | None) -> None:
+        self.set_phone(value or "")
+
+    def set_phone(self, phone: str) -> None:
+        """Store `phone` (normalised by the member builder) encrypted, with digest and mask."""
+        self.phone_encrypted = crypto.encrypt(phone)
+        self.phone_digest = crypto.digest(phone) if phone else ""
+        self.phone_masked = mask_phone(phone)[:20]
+        self.__dict__["_phone_clear"] = (self.phone_encrypted, phone)
 
     def set_id_number(self, number: str) -> None:
         self.id_number_encrypted = crypto.encrypt(number)

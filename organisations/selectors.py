@@ -158,7 +158,7 @@ ROW_FIELDS = (
     "joined_on",
     "joined_on_precision",
     "category",
-    "phone",
+    "phone_masked",
     "organisation__name",
 )
 

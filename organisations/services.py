@@ -3,6 +3,8 @@
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,6 +18,7 @@ from core.actors import Actor
 from core.notifications import notify
 
 from . import policy, selectors
+from .id_numbers import parse_id_number
 from .members import MEMBER_FIELDS, check_id_number_free, prepare_member, years_after
 from .models import (
     TERM_YEARS,
@@ -28,7 +31,7 @@ from .models import (
 
 ORGANISATION_FIELDS = ("name", "short_name", "kind", "code", "founded_on", "organ", "is_active")
 # Validated by the member builder, or set by it from the ID number and the name.
-_BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials"]
+_BUILT_FIELDS = ["id_number_digest", "name_pinyin", "name_initials", "phone_digest"]
 
 
 def require_editable(actor: Actor, organisation: Organisation) -> None:
@@ -36,8 +39,71 @@ def require_editable(actor: Actor, organisation: Organisation) -> None:
         raise PermissionDenied
 
 
-@transaction.atomic
+def _id_check_key(actor: Actor) -> str:
+    return f"id-number-registered-check:{actor.pk}"
+
+
+def guard_id_number_check(
+    *, actor: Actor, id_number: object, exclude_pk: int | None, request: HttpRequest | None
+) -> None:
+    """Rate-limit and audit "该身份证号码已登记在册" for numbers registered outside the actor's
+    scope: without this, the member form answers, for any number, whether that person is a
+    registered party member somewhere else.
+
+    Each such answer is an audit event (REVEAL, changes {"check": "id_number_registered"}, no
+    number in it), written in its own transaction before the service refuses the member, so
+    the refusal's rollback keeps it. After ID_CHECK_LIMIT_PER_HOUR answers in an hour (counted
+    in the cache) every new ID number of that user is refused until the hour is over."""
+    if id_number in (None, ""):
+        return
+    try:
+        number = parse_id_number(id_number).number
+    except ValidationError:
+        return  # the member builder reports it on the field
+    key = _id_check_key(actor)
+    if cache.get(key, 0) >= settings.ID_CHECK_LIMIT_PER_HOUR:
+        raise ValidationError(
+            {
+                "id_number": ValidationError(
+                    _("核对身份证号码的次数过多，请一小时后再试。"), code="rate_limited"
+                )
+            }
+        )
+    holders = Member.objects.with_id_number(number)
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    holder = holders.only("pk", "name", "organisation_id").first()
+    if holder is None or Member.objects.visible_to(actor).filter(pk=holder.pk).exists():
+        return  # unknown, or a member the actor may see anyway: nothing is revealed
+    if not cache.add(key, 1, timeout=3600):
+        cache.incr(key)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=Action.REVEAL,
+            target=holder,
+            organisation=holder.organisation_id,
+            changes={"check": "id_number_registered"},
+            request=request,
+        )
+
+
 def member_create(
+    *,
+    actor: Actor,
+    id_number: str,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
+) -> Member:
+    """A new member from the form or the API: the ID number check is guarded (see
+    guard_id_number_check), then the member is written and audited in one transaction."""
+    guard_id_number_check(actor=actor, id_number=id_number, exclude_pk=None, request=request)
+    return _member_create(actor=actor, id_number=id_number, request=request, batch=batch, **fields)
+
+
+@transaction.atomic
+def _member_create(
     *,
     actor: Actor,
     id_number: str,
@@ -69,8 +135,25 @@ def member_create(
     return member
 
 
-@transaction.atomic
 def member_update(
+    *,
+    actor: Actor,
+    member: Member,
+    id_number: str | None = None,
+    request: HttpRequest | None = None,
+    batch: str = "",
+    **fields: Any,
+) -> Member:
+    """A change of a member: a new ID number's check is guarded (see guard_id_number_check),
+    then the member is written and audited in one transaction."""
+    guard_id_number_check(actor=actor, id_number=id_number, exclude_pk=member.pk, request=request)
+    return _member_update(
+        actor=actor, member=member, id_number=id_number, request=request, batch=batch, **fields
+    )
+
+
+@transaction.atomic
+def _member_update(
     *,
     actor: Actor,
     member: Member,
@@ -81,6 +164,7 @@ def member_update(
 ) -> Member:
     require_editable(actor, member.organisation)
     before = {**audit.snapshot(member, MEMBER_FIELDS), "id_number": member.id_number_masked}
+    before_phone_digest = member.phone_digest
     old_organisation = member.organisation
     if "organisation" in fields:
         require_editable(actor, fields["organisation"])
@@ -96,6 +180,8 @@ def member_update(
     if new_number:
         # Another number can have the same mask: the change is still recorded and saved.
         changes["id_number"] = [before["id_number"], after["id_number"]]
+    if prepared.member.phone_digest != before_phone_digest:
+        changes["phone"] = [before["phone"], after["phone"]]
     if not changes:
         return member
     member.save()

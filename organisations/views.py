@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.editing import edit_form, saved_redirect, submit
@@ -166,6 +167,8 @@ def member_detail(request, pk):
     )
 
 
+# Clear ID numbers: never kept by a browser or proxy cache (Cache-Control: no-store).
+@never_cache
 @party_data_required
 def member_reveal(request, pk):
     """Show the clear ID number after the user gives a reason; the reveal is audited."""
@@ -204,6 +207,8 @@ def _member_form(request, member=None):
             user=request.user,
             id_number_masked=member.id_number_masked,
         )
+        # Member.phone is the decrypted token, not a column model_to_dict would read.
+        form.initial["phone"] = member.phone
 
     def save(data):
         if member is None:

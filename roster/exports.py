@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core import crypto
-from organisations.id_numbers import mask_phone
+from core.text import neutralise_formula
 from organisations.models import DatePrecision, Education, MemberCategory, MemberStatus
 from organisations.reference_data import Ethnicity
 
@@ -96,7 +96,7 @@ def _title_rows(sheet, cell, *, title: str, unit_name: str, width: int, write_on
 
 def _cell_factory(sheet):
     def cell(value, *, bold=False, size=None, number_format=None, header=False):
-        c = WriteOnlyCell(sheet, value=value)
+        c = WriteOnlyCell(sheet, value=neutralise_formula(value))
         if bold or size:
             c.font = Font(bold=bold, size=size or 11)
         if number_format:
@@ -138,7 +138,8 @@ class _Labels:
 
 def member_row(cell, index: int, member, *, reveal: bool, label=None) -> list:
     label = label or _Labels()
-    return [
+    # Names, units and posts are typed by people: none may reach Excel as a formula.
+    values = [
         index,
         member.name,
         label(member, "sex"),
@@ -153,9 +154,10 @@ def member_row(cell, index: int, member, *, reveal: bool, label=None) -> list:
         member.unit,
         member.post,
         # A str cell is text to Excel already: every digit of the number stays.
-        member.phone if reveal else mask_phone(member.phone),
+        member.phone if reveal else member.phone_masked,
         label(member, "status"),
     ]
+    return [neutralise_formula(value) for value in values]
 
 
 def write_roster(members, *, unit_name: str, title: str | None = None, reveal: bool = False):
@@ -249,10 +251,14 @@ def write_template(*, unit_name: str = ""):
         last = _last_column(len(COLUMNS))
         sheet.merge_cells(f"A1:{last}1")
         sheet.merge_cells(f"A2:{last}2")
-        sheet["A1"] = _("中共%(unit)s党员花名册") % {"unit": _short(unit_name) or "　　　　　　"}
+        sheet["A1"] = neutralise_formula(
+            _("中共%(unit)s党员花名册") % {"unit": _short(unit_name) or "　　　　　　"}
+        )
         sheet["A1"].font = Font(bold=True, size=16)
         sheet["A1"].alignment = Alignment(horizontal="center")
-        sheet["A2"] = _("填报单位：%(unit)s        填报日期：") % {"unit": unit_name}
+        sheet["A2"] = neutralise_formula(
+            _("填报单位：%(unit)s        填报日期：") % {"unit": unit_name}
+        )
         for index, (header, _width) in enumerate(COLUMNS, start=1):
             c = sheet.cell(row=HEADER_ROW, column=index, value=str(header))
             c.font, c.fill, c.border = Font(bold=True), _HEADER_FILL, _BORDER
@@ -375,8 +381,9 @@ def write_rejected(batch, rows, *, decode_cell):
                 elif isinstance(value, datetime | date):
                     out.append(cell(value, number_format=DAY_FORMAT))
                 else:
-                    out.append(value)
-            out.append("；".join(row.messages))
+                    # The file's own cells, handed back: a formula in them stays text.
+                    out.append(neutralise_formula(value))
+            out.append(neutralise_formula("；".join(row.messages)))
             sheet.append(out)
         output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
         workbook.save(output)

@@ -143,8 +143,11 @@ class ImportBatch(models.Model):
 class ImportRow(ConstraintErrorsOnFields, models.Model):
     """One source row of a batch and what importing it does (or did).
 
-    Holds no clear ID number: `id_number_token` is the Fernet token (only for rows that create
-    a member) and `raw` the encrypted original cells (only for rejected rows, to hand back)."""
+    Holds no clear ID number or phone: `id_number_token` is the Fernet token (only for rows
+    that create a member), `phone_token` the file's phone and `before_phone_token` the
+    registry's phone an update replaced (for a rollback), `raw` the encrypted original cells
+    (only for rejected rows, to hand back). `values`, `diff` and `before` hold no phone in
+    clear: `diff` and `before` show it masked as on screen."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField(_("原表行号"))
@@ -156,6 +159,7 @@ class ImportRow(ConstraintErrorsOnFields, models.Model):
     # The file's normalised values, JSON-ready: dates ISO, organisation as its id.
     values = models.JSONField(default=dict, blank=True)
     id_number_token = models.TextField(blank=True)
+    phone_token = models.TextField(blank=True)
     raw = models.TextField(blank=True)
     # {field: [registry value, file value]} as shown in the preview.
     diff = models.JSONField(default=dict, blank=True)
@@ -170,6 +174,7 @@ class ImportRow(ConstraintErrorsOnFields, models.Model):
     # touched; rollback reads them.
     applied = models.CharField(max_length=8, choices=RowAction.choices, blank=True)
     before = models.JSONField(default=dict, blank=True)
+    before_phone_token = models.TextField(blank=True)
     periods = models.JSONField(default=dict, blank=True)
 
     objects = policy.ScopedQuerySet.as_manager()
@@ -177,7 +182,12 @@ class ImportRow(ConstraintErrorsOnFields, models.Model):
     organisation_path = "batch__organisation"
     visible_to_editors_only = True
     # Re-encrypted by `manage.py rotate_encryption_key` (core.crypto).
-    encrypted_fields = {"id_number_token": None, "raw": None}
+    encrypted_fields = {
+        "id_number_token": None,
+        "raw": None,
+        "phone_token": None,
+        "before_phone_token": None,
+    }
     constraint_fields = {"row_once": "row_number"}
 
     class Meta:

@@ -14,9 +14,12 @@ from datetime import date
 from itertools import islice
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import Action
 from core import crypto
 from organisations.id_numbers import (
     consistency_problems,
@@ -538,6 +541,21 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
         .select_related("organisation")
     }
     elsewhere = registered_id_digests(d for d in digests if d not in editable)
+    if elsewhere:
+        # The preview tells which numbers are registered outside the importer's scope, like
+        # the member form's duplicate check (organisations.services.guard_id_number_check):
+        # audited, one event a chunk, with the rows and no number.
+        with transaction.atomic():
+            audit.record(
+                actor=ctx.actor,  # type: ignore[arg-type]
+                action=Action.REVEAL,
+                organisation=ctx.target,
+                target_repr=ctx.target.name,
+                changes={
+                    "check": "id_number_registered",
+                    "rows": sorted(digests[d].row_number for d in elsewhere),
+                },
+            )
     for digest, result in digests.items():
         member = editable.get(digest)
         if digest in elsewhere:

@@ -57,7 +57,10 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_FIELDS = builder.MEMBER_FIELDS
 # Every attribute an applied row may change, for bulk_update.
 UPDATE_FIELDS = [
-    *builder.MEMBER_FIELDS,
+    *(name for name in builder.MEMBER_FIELDS if name != "phone"),
+    "phone_encrypted",
+    "phone_digest",
+    "phone_masked",
     "name_pinyin",
     "name_initials",
     "updated_at",
@@ -337,6 +340,8 @@ def decode_cell(value: object) -> object:
 
 def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
     applicable = result.action != RowAction.NONE
+    values = preview.values_to_json(result.values) if applicable else {}
+    phone = values.pop("phone", "")  # encrypted at rest, like the member's
     return ImportRow(
         batch=batch,
         row_number=result.row_number,
@@ -345,7 +350,8 @@ def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
         name=result.name[:100],
         id_number_masked=result.id_masked,
         messages=result.messages,
-        values=preview.values_to_json(result.values) if applicable else {},
+        values=values,
+        phone_token=crypto.encrypt(phone) if phone else "",
         id_number_token=crypto.encrypt(result.id_number)
         if result.action == RowAction.CREATE
         else "",
@@ -621,6 +627,8 @@ def _stored_values(row: ImportRow, organisations: dict[int, Organisation]) -> di
             values[key] = organisations[value]
         else:
             values[key] = value
+    if row.phone_token:
+        values["phone"] = crypto.decrypt(row.phone_token)
     return values
 
 
@@ -709,6 +717,8 @@ def _apply_updates(
         member = prepared.member
         member.updated_at = now
         row.before, row.applied = before, RowAction.UPDATE
+        # The masked phone in `before` is for reading; a rollback restores it from this.
+        row.before_phone_token = members[row.member_id].phone_encrypted
         changed.append((row, member, before))
         if member.organisation_id != old_organisation:
             moved.append((row, member))
@@ -815,7 +825,15 @@ def batch_apply(
                 _update_rows(
                     ImportRow,
                     rows,
-                    ["outcome", "messages", "member", "applied", "before", "periods"],
+                    [
+                        "outcome",
+                        "messages",
+                        "member",
+                        "applied",
+                        "before",
+                        "before_phone_token",
+                        "periods",
+                    ],
                 )
                 meter.advance(len(rows))
             applied = ImportRow.objects.filter(batch=locked).exclude(applied="")
@@ -962,9 +980,12 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     return blockers
 
 
-def _restore(member: Member, before: dict[str, Any]) -> None:
+def _restore(member: Member, before: dict[str, Any], *, phone_token: str) -> None:
     for key in SNAPSHOT_FIELDS:
         if key not in before:
+            continue
+        if key == "phone":  # masked in `before`; the token holds the number
+            member.phone = crypto.decrypt(phone_token)
             continue
         value = before[key]
         if key in preview.DATE_FIELDS and value:
@@ -995,7 +1016,7 @@ def batch_rollback(
         for row in chunk:
             member = members[row.member_id]
             current = _snapshot(member)
-            _restore(member, row.before)
+            _restore(member, row.before, phone_token=row.before_phone_token)
             member.name_pinyin, member.name_initials = builder.name_search_keys(member.name)
             member.updated_at = now
             restored.append(member)

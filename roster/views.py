@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
@@ -228,6 +229,8 @@ def roster_rollback(request, code):
     return _done(request, batch)
 
 
+# Clear ID numbers: never kept by a browser or proxy cache (Cache-Control: no-store).
+@never_cache
 @party_data_required
 def roster_rejected(request, code):
     """The rows left out, as an .xlsx with a 错误原因 column, to fix and upload again."""
@@ -248,6 +251,8 @@ def roster_template(request):
     return FileResponse(output, as_attachment=True, filename=filename)
 
 
+# Clear ID numbers: never kept by a browser or proxy cache (Cache-Control: no-store).
+@never_cache
 @party_data_required
 def member_export(request):
     """党员花名册 as .xlsx in the usual layout, for the filtered list.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, AuditEvent
+from organisations.id_numbers import mask_phone
 from organisations.models import Member, Organisation, Position
 from organisations.tests.factories import PositionFactory, id_number_for
 
@@ -260,7 +261,11 @@ def test_member_edit_changes_the_row_and_audits_before_and_after(client, world, 
     assert stored.id_number == member.id_number  # left blank: kept
     event = event_for(stored)
     assert event.actor == user and event.organisation_id == world.branch_a.pk
-    assert event.changes == {"post": [old_post, "副局长"], "phone": [old_phone, "13900002222"]}
+    # Personal fields are logged masked, as on screen.
+    assert event.changes == {
+        "post": [old_post, "副局长"],
+        "phone": [mask_phone(old_phone), "139****2222"],
+    }
 
 
 @pytest.mark.parametrize("persona", EDITORS)

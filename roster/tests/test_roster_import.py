@@ -245,8 +245,14 @@ def test_apply_writes_valid_rows_with_the_batch_in_the_audit_log(
     events = AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER)
     assert sorted(events.values_list("action", flat=True)) == ["create", "create", "update"]
     update = events.get(action="update")
-    assert update.changes == {"phone": ["13887654321", "13900001111"]}
+    assert update.changes == {"phone": ["138****4321", "139****1111"]}  # masked as on screen
     assert update.actor == secretary
+    # The import rows hold no clear phone, neither the file's nor the one an update replaced.
+    for stored in batch.rows.values_list("values", "diff", "before", "phone_token"):
+        for phone in ("13900001111", "13887654321"):
+            assert phone not in str(stored)
+    row = batch.rows.get(member=world.member_a)
+    assert row.before["phone"] == "138****4321"
     created = events.filter(action="create").first()
     assert "*" in created.changes["id_number"][1]  # masked in the log
 

@@ -194,6 +194,7 @@ def test_rejected_rows_come_back_to_fix_and_upload_again(client, world, tmp_path
     client.post(reverse("roster:roster_apply", args=[batch.code]))
     response = client.get(reverse("roster:roster_rejected", args=[batch.code]))
     assert response["Content-Disposition"].startswith("attachment")
+    assert "no-store" in response["Cache-Control"]  # clear ID numbers inside
     workbook = workbook_of(response)
     sheet = workbook.active
     values = [[c.value for c in r] for r in sheet.iter_rows()]
