@@ -4,7 +4,8 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -15,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from core import crypto
 
 from .id_numbers import parse_id_number
-from .members import normalise_phone
+from .members import normalise_name, normalise_phone
 from .models import Member, MemberCategory, MemberStatus, Organisation, Sex
 from .reference_data import Education, Ethnicity
 
@@ -65,7 +66,19 @@ def search_members(queryset, value: str):
             _key_prefix("name_pinyin", value[0]),
             _key_prefix("name_initials", value) | _key_prefix("name_pinyin", value),
         )
-    return queryset.filter(name__contains=value)
+    return _name_contains(queryset, value)
+
+
+def _name_contains(queryset, value: str):
+    """Names containing `value`, written any way people type a name: 扎西·次仁, 扎西次仁,
+    扎西 次仁, 扎西•次仁 and 扎西.次仁 all find 扎西·次仁. The query is normalised as names are
+    stored (members.normalise_name); a query without the middle dot is compared with the names
+    without theirs."""
+    value = normalise_name(value)
+    if "·" in value:
+        return queryset.filter(name__contains=value)
+    undotted = Replace(F("name"), Value("·"), Value(""))
+    return queryset.alias(undotted_name=undotted).filter(undotted_name__contains=value)
 
 
 def _key_prefix(field: str, prefix: str) -> Q:

@@ -338,3 +338,11 @@ def test_child_organisation_form(admin_client, world):
     child = Organisation.objects.get(code="G-9")
     assert response["Location"] == reverse("organisations:organisation_detail", args=[child.pk])
     assert child.path.startswith(world.branch_a.path)
+
+
+@pytest.mark.parametrize(
+    "typed", ["扎西·次仁", "扎西次仁", "扎西 次仁", "扎西•次仁", "扎西.次仁", "西次"]
+)
+def test_a_name_is_found_however_its_middle_dot_is_typed(registry_client, typed):
+    response = registry_client.get(reverse("organisations:member_list"), {"q": typed})
+    assert _names(response) == ["扎西·次仁"]
