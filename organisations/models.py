@@ -326,6 +326,17 @@ class PositionQuerySet(policy.ScopedQuerySet):
     def current(self):
         return self.filter(ended_on__isnull=True)
 
+    def in_rank_order(self):
+        """书记, 副书记, 委员 — the order a committee is listed in — then by term start."""
+        rank = models.Case(
+            *(
+                models.When(title=title, then=models.Value(n))
+                for n, title in enumerate(PositionTitle.values)
+            ),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(rank=rank).order_by("rank", "term_start", "pk")
+
 
 class Position(ConstraintErrorsOnFields, models.Model):
     """班子成员职务: a member's seat on an organisation's committee, for one term."""

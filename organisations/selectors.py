@@ -103,7 +103,7 @@ def current_positions(organisation: Organisation) -> QuerySet[Position]:
         Position.objects.current()
         .filter(organisation=organisation)
         .select_related("member")
-        .order_by("title", "term_start")
+        .in_rank_order()
     )
 
 

@@ -160,7 +160,7 @@ def member_detail(request, pk):
         {
             "member": member,
             "periods": selectors.membership_history(member),
-            "positions": member.positions.select_related("organisation"),
+            "positions": member.positions.select_related("organisation").in_rank_order(),
             "can_edit": editable,
             "reveal_form": RevealForm() if editable else None,
         },

@@ -346,3 +346,19 @@ def test_child_organisation_form(admin_client, world):
 def test_a_name_is_found_however_its_middle_dot_is_typed(registry_client, typed):
     response = registry_client.get(reverse("organisations:member_list"), {"q": typed})
     assert _names(response) == ["扎西·次仁"]
+
+
+def test_a_committee_is_listed_secretary_deputy_then_members(admin_client):
+    branch = OrganisationFactory()
+    for title, name in [
+        ("committee_member", "委员甲"),
+        ("secretary", "书记乙"),
+        ("deputy", "副书记丙"),
+    ]:
+        PositionFactory(organisation=branch, title=title, member=MemberFactory(name=name))
+    response = admin_client.get(reverse("organisations:organisation_detail", args=[branch.pk]))
+    assert [p.member.name for p in response.context["positions"]] == [
+        "书记乙",
+        "副书记丙",
+        "委员甲",
+    ]
