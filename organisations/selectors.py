@@ -158,6 +158,7 @@ ROW_FIELDS = (
     "joined_on",
     "joined_on_precision",
     "category",
+    "status",
     "phone_masked",
     "organisation__name",
 )

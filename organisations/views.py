@@ -13,7 +13,7 @@ from core.permissions import party_data_required
 
 from . import selectors, services
 from .forms import MemberForm, OrganisationForm, PositionForm, RevealForm
-from .models import Member, Organisation, Position
+from .models import Member, MemberStatus, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
 PAGE_SIZE = 50
@@ -146,6 +146,8 @@ def member_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_create": can_reveal_personal_data(request.user),
+            # Beside the active roster, each row says whether the member is 正常, 已故, …
+            "show_status": member_filter.data.get("status") != MemberStatus.ACTIVE,
         },
     )
 

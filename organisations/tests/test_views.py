@@ -362,3 +362,14 @@ def test_a_committee_is_listed_secretary_deputy_then_members(admin_client):
         "副书记丙",
         "委员甲",
     ]
+
+
+def test_a_status_column_appears_when_the_list_is_not_the_active_roster(admin_client):
+    branch = OrganisationFactory()
+    MemberFactory(organisation=branch, name="次仁卓玛", status="deceased")
+    url = reverse("organisations:member_list")
+    active = admin_client.get(url, {"organisation": branch.pk}).content.decode()
+    assert "党籍状态</th>" not in active and "次仁卓玛" not in active
+    everyone = admin_client.get(url, {"organisation": branch.pk, "status": ""}).content.decode()
+    assert "党籍状态</th>" in everyone
+    assert '<span class="badge text-bg-secondary">已故</span>' in everyone
