@@ -89,17 +89,13 @@ def guard_id_number_check(
 
 
 def member_create(
-    *,
-    actor: Actor,
-    id_number: str,
-    request: HttpRequest | None = None,
-    batch: str = "",
-    **fields: Any,
+    *, actor: Actor, id_number: str, request: HttpRequest | None = None, **fields: Any
 ) -> Member:
     """A new member from the form or the API: the ID number check is guarded (see
-    guard_id_number_check), then the member is written and audited in one transaction."""
+    guard_id_number_check), then the member is written and audited in one transaction
+    (`_member_create`, whose keywords `fields` carries on)."""
     guard_id_number_check(actor=actor, id_number=id_number, exclude_pk=None, request=request)
-    return _member_create(actor=actor, id_number=id_number, request=request, batch=batch, **fields)
+    return _member_create(actor=actor, id_number=id_number, request=request, **fields)
 
 
 @transaction.atomic
@@ -141,14 +137,13 @@ def member_update(
     member: Member,
     id_number: str | None = None,
     request: HttpRequest | None = None,
-    batch: str = "",
     **fields: Any,
 ) -> Member:
     """A change of a member: a new ID number's check is guarded (see guard_id_number_check),
-    then the member is written and audited in one transaction."""
+    then the member is written and audited in one transaction (`_member_update`)."""
     guard_id_number_check(actor=actor, id_number=id_number, exclude_pk=member.pk, request=request)
     return _member_update(
-        actor=actor, member=member, id_number=id_number, request=request, batch=batch, **fields
+        actor=actor, member=member, id_number=id_number, request=request, **fields
     )
 
 
