@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "audit",
     "organisations",
     "roster",
+    "learning",
+    "meetings",
+    "outreach",
     "api",
     "demo",
 ]
@@ -275,6 +278,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/tom-select", BASE_DIR / "node_modules" / "tom-select" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("roster.urls")),
     path("", include("audit.urls")),
+    path("", include("meetings.urls")),
+    path("", include("learning.urls")),
+    path("", include("outreach.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -3,11 +3,14 @@
     chromium        the browser tests (Playwright drives Debian's Chromium; nothing downloaded)
     fonts-noto-cjk  Chinese text in screenshots and, later, PDFs
     gettext         extracting and checking the translations (xgettext, msgmerge, msgattrib)
+    libpango-1.0-0, libpangoft2-1.0-0
+                    WeasyPrint's text layout for PDF documents (minutes, certificates)
 
 Run by `make setup` and `.ci/run`. As root with apt-get it installs what is missing; otherwise
 it prints the one command to run and carries on: the suite then skips the tests that need the
 missing tools, saying why (on CI, where CI=true, it fails them instead)."""
 
+import ctypes.util
 import os
 import shutil
 import subprocess
@@ -17,6 +20,8 @@ PACKAGES = {
     "chromium": lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser")),
     "fonts-noto-cjk": lambda: _has_cjk_font(),
     "gettext": lambda: all(shutil.which(t) for t in ("xgettext", "msgmerge", "msgattrib")),
+    "libpango-1.0-0": lambda: bool(ctypes.util.find_library("pango-1.0")),
+    "libpangoft2-1.0-0": lambda: bool(ctypes.util.find_library("pangoft2-1.0")),
 }
 
 

@@ -5,37 +5,54 @@ and with the same kind of object of secretary_b's side. Each persona reaches wha
 scope (200, or 302 after a POST) and gets 404 for the rest, exactly as for a missing object;
 out-of-scope objects never reach the page."""
 
-from dataclasses import dataclass
+import importlib
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
 from audit.services import record
 from core.models import Notification
+from core.tests.url_walk import (
+    ALL_OK,
+    AUTHENTICATED_API,
+    LOGIN,
+    PERSONAS,
+    SIDES,
+    SIGNED_IN_OK,
+    api,
+    api_scoped,
+    both,
+    only,
+    party,
+    recipient_only,
+    scoped,
+)
 from organisations.tests.factories import PositionFactory
 
-PERSONAS = ["anonymous", "admin", "secretary_a", "secretary_b", "member", "auditor", "security"]
-SIDES = ("a", "b")
-LOGIN = 302  # anonymous pages redirect to the login page
+
+def _app_tables():
+    """Each app may keep its own rows in `<app>/tests/url_routes.py`: `ROUTES` (same shape as
+    below) and optionally `side_objects(world, side, base) -> dict` adding the objects its URLs
+    take to each side (so domain apps add rows without editing this file)."""
+    modules = []
+    for config in apps.get_app_configs():
+        try:
+            modules.append(importlib.import_module(f"{config.name}.tests.url_routes"))
+        except ModuleNotFoundError as error:
+            if error.name not in (f"{config.name}.tests", f"{config.name}.tests.url_routes"):
+                raise
+    return modules
 
 
-@dataclass
-class Side:
-    """One secretary's side of the tree, with a real object of every kind a URL takes."""
-
-    secretary: object
-    organisation: object  # a: branch_a, the member persona's own branch; b: org_b
-    subtree_root: object  # the secretary's own organisation: org_a / org_b
-    member: object
-    position: object
-    batch: object
-    notification: object
-    event: object
-
-
-def _sides(w) -> dict[str, Side]:
+def _sides(w) -> dict[str, SimpleNamespace]:
+    """One secretary's side of the tree per side, with a real object of every kind a URL takes:
+    secretary, organisation (a: branch_a, the member persona's own branch; b: org_b),
+    subtree_root (the secretary's own organisation), member, position, batch, notification, event,
+    and whatever each app's `side_objects` adds."""
     from roster.models import ImportBatch
 
     sides = {}
@@ -44,7 +61,7 @@ def _sides(w) -> dict[str, Side]:
         ("b", w.org_b, w.org_b, w.member_b),
     ):
         secretary = w.users[f"secretary_{side}"]
-        sides[side] = Side(
+        sides[side] = SimpleNamespace(
             secretary=secretary,
             organisation=organisation,
             subtree_root=root,
@@ -66,61 +83,12 @@ def _sides(w) -> dict[str, Side]:
             ),
             event=record(actor=w.users["admin"], action="update", target=member),
         )
+    for module in _app_tables():
+        if hasattr(module, "side_objects"):
+            for side in SIDES:
+                for key, value in module.side_objects(w, side, sides[side]).items():
+                    setattr(sides[side], key, value)
     return sides
-
-
-# --- expected statuses ------------------------------------------------------------------------
-
-ALL_OK = {p: 200 for p in PERSONAS}
-SIGNED_IN_OK = {**ALL_OK, "anonymous": LOGIN}
-# The API's index and documentation: any signed-in account; they hold no party data.
-AUTHENTICATED_API = {**ALL_OK, "anonymous": 401}
-
-
-def party(ok=200):
-    """A party-data page without an object: every party persona, not auditor or security."""
-    return {**{p: ok for p in PERSONAS}, "anonymous": LOGIN, "auditor": 404, "security": 404}
-
-
-def api(ok=200):
-    return {**{p: ok for p in PERSONAS}, "anonymous": 401, "auditor": 403, "security": 403}
-
-
-def only(persona, status=200):
-    table = {p: 404 for p in PERSONAS}
-    table["anonymous"] = LOGIN
-    table[persona] = status
-    return table
-
-
-def scoped(ok=200, member=404, *, base=None):
-    """Per side: the admin and that side's secretary get `ok`, the other secretary 404; the
-    member persona (a member of branch_a) gets `member` on side a and 404 on side b."""
-    base = base or {**{p: 404 for p in PERSONAS}, "anonymous": LOGIN}
-    return {
-        side: {
-            **base,
-            "admin": ok,
-            "secretary_a": ok if side == "a" else 404,
-            "secretary_b": ok if side == "b" else 404,
-            "member": member if side == "a" else 404,
-        }
-        for side in SIDES
-    }
-
-
-def api_scoped(member=404):
-    return scoped(member=member, base=api())
-
-
-def both(table):
-    """The same statuses for side a's and side b's object."""
-    return {side: table for side in SIDES}
-
-
-def recipient_only():
-    """Each secretary marks their own notification read; everyone else's is 404."""
-    return {side: only(f"secretary_{side}", 302) for side in SIDES}
 
 
 # name -> (method, kwargs for a side's object, or None; statuses: {persona: status} or, for a URL
@@ -162,19 +130,10 @@ ROUTES = {
     "organisations:position_create": ("get", lambda s: {"pk": s.subtree_root.pk}, scoped()),
     "organisations:position_end": ("post", lambda s: {"pk": s.position.pk}, scoped(ok=302)),
     "organisations:member_list": ("get", None, party()),
-    "roster:member_export": ("get", None, party()),
     "organisations:member_create": ("get", None, {**party(), "member": 404}),
     "organisations:member_detail": ("get", lambda s: {"pk": s.member.pk}, scoped(member=200)),
     "organisations:member_update": ("get", lambda s: {"pk": s.member.pk}, scoped()),
     "organisations:member_reveal": ("get", lambda s: {"pk": s.member.pk}, scoped()),
-    "roster:roster_upload": ("get", lambda s: {"pk": s.subtree_root.pk}, scoped()),
-    "roster:roster_batch": ("get", lambda s: {"code": s.batch.code}, scoped()),
-    "roster:roster_columns": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
-    "roster:roster_apply": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
-    "roster:roster_rollback": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
-    "roster:roster_retry": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
-    "roster:roster_rejected": ("get", lambda s: {"code": s.batch.code}, scoped()),
-    "roster:roster_template": ("get", None, party()),
     "audit:event_list": ("get", None, only("auditor")),
     "audit:event_detail": ("get", lambda s: {"pk": s.event.pk}, both(only("auditor"))),
     "api:api-root": ("get", None, AUTHENTICATED_API),
@@ -190,6 +149,9 @@ ROUTES = {
     "api:docs": ("get", None, {**AUTHENTICATED_API, "anonymous": LOGIN}),
     "set_language": ("post", None, {p: 302 for p in PERSONAS}),
 }
+for _module in _app_tables():
+    assert not set(_module.ROUTES) & set(ROUTES), f"{_module.__name__} repeats a row"
+    ROUTES.update(_module.ROUTES)
 
 
 def named_urls(resolver=None, namespace=""):

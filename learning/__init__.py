@@ -1,0 +1,1 @@
+"""Systematic education: courses, plans, quizzes, training classes, the study-hour ledger."""

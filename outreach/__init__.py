@@ -1,0 +1,1 @@
+"""The party-masses channel: public requests, routing, deadlines, replies, consultations."""
