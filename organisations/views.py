@@ -19,15 +19,30 @@ from .policy import can_edit, can_reveal_personal_data
 PAGE_SIZE = 50
 
 
+def _open_pks(request) -> list[int]:
+    return [int(pk) for pk in request.GET.getlist("open") if pk.isdigit() and len(pk) < 12]
+
+
 @party_data_required
 def organisation_tree(request):
-    """党组织树: every visible organisation, indented by depth."""
-    organisations = list(selectors.organisation_tree(request.user))
-    top_depth = min((o.depth for o in organisations), default=1)
+    """党组织树: collapsible; the top level open (a secretary's whole subtree), the rest loaded
+    a level at a time when opened; a search opens the path to what it finds."""
+    query = request.GET.get("q", "")[:100]
+    tree = selectors.organisation_tree(request.user, query=query, open_pks=_open_pks(request))
+    template = "organisations/organisation_tree.html"
+    if request.htmx and request.htmx.target == "organisation-tree":
+        template += "#tree"
+    return render(request, template, {"tree": tree, "query": query.strip()})
+
+
+@party_data_required
+def organisation_children(request, pk):
+    """One level of the tree, the organisations directly under `pk` (an HTMX fragment)."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
     return render(
         request,
-        "organisations/organisation_tree.html",
-        {"organisations": organisations, "top_depth": top_depth},
+        "organisations/tree_nodes.html",
+        {"nodes": selectors.organisation_children(request.user, organisation)},
     )
 
 
