@@ -242,6 +242,7 @@ ROW_FIELDS = (
     "sex",
     "ethnicity",
     "id_number_masked",
+    "birth_date",
     "joined_on",
     "joined_on_precision",
     "category",
