@@ -273,7 +273,7 @@ def test_member_list_chrome_is_english(client, world):
         '<h1 class="h3 m-0">Party members</h1>',
         ">Export to Excel</a>",
         ">Add member</a>",
-        ">Name<span class=\"sort-mark\" aria-hidden=\"true\"> ▲</span></a></th>",
+        '>Name<span class="sort-mark" aria-hidden="true"> ▲</span></a></th>',
         "<th>Sex</th>",
         "<th>Ethnic group</th>",
         "<th>ID number</th>",
