@@ -92,3 +92,13 @@ def test_those_who_keep_the_roster_get_export_template_and_token_links(roster):
     body = roster.get(reverse("organisations:member_list")).content.decode()
     for url in ("roster:member_export", "roster:roster_template", "accounts:api_token"):
         assert reverse(url) in body
+
+
+def test_the_navigation_marks_the_current_page(roster):
+    body = roster.get(reverse("organisations:member_list")).content.decode()
+    members = reverse("organisations:member_list")
+    tree = reverse("organisations:organisation_tree")
+    assert f'class="nav-link active" aria-current="page" href="{members}"' in body
+    assert f'class="nav-link" href="{tree}"' in body
+    body = roster.get(tree).content.decode()
+    assert f'class="nav-link active" aria-current="page" href="{tree}"' in body
