@@ -35,11 +35,13 @@ PHONE_CHECK = """(minWidth) => {
     if (getComputedStyle(el).visibility === "hidden") continue;
     const name = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${
       (el.innerText || el.name || el.placeholder || "").trim().slice(0, 20)}"`;
-    if (box.left < -1 || box.right > width + 1)
-      problems.push(`${name} lies outside the screen (${Math.round(box.left)}–${Math.round(box.right)})`);
+    const [left, right] = [Math.round(box.left), Math.round(box.right)];
+    if (left < -1 || right > width + 1)
+      problems.push(`${name} lies outside the screen (${left}–${right})`);
     const typed = el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
       (el.tagName === "INPUT" && !["checkbox", "radio", "submit", "button"].includes(el.type));
-    if (typed && box.width < minWidth) problems.push(`${name} is only ${Math.round(box.width)}px wide`);
+    if (typed && box.width < minWidth)
+      problems.push(`${name} is only ${Math.round(box.width)}px wide`);
   }
   return problems;
 }"""
@@ -114,12 +116,12 @@ def test_every_page_at_1280_and_375_passes_the_phone_check(browser, live_server,
     pages = [p for p in _pages(world) if p[0] == persona]
     failures: dict[str, list[str]] = {}
     awaiting: dict[str, list[str]] = {}
+    errors: list[str] = []
     for viewport in (DESK, PHONE):
         context = browser.new_context(
             viewport=viewport, is_mobile=viewport is PHONE, locale="zh-CN"
         )
         tab = context.new_page()
-        errors: list[str] = []
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: errors.append(str(e)))
         tab.base_url = live_server.url
