@@ -161,7 +161,8 @@ def write_traditional_overrides() -> int:
     convert = converter()
     drf = Path(rest_framework.__file__).parent / "locale"
     simplified = polib.mofile(str(drf / "zh_Hans" / "LC_MESSAGES" / "django.mo"))
-    traditional = {e.msgid for e in polib.mofile(str(drf / "zh_Hant" / "LC_MESSAGES" / "django.mo"))}
+    traditional_mo = polib.mofile(str(drf / "zh_Hant" / "LC_MESSAGES" / "django.mo"))
+    traditional = {e.msgid for e in traditional_mo}
     ours = polib.pofile(str(po_path("zh_Hans", OVERRIDES_DIR)))
     out = polib.POFile(wrapwidth=WRAP_WIDTH)
     out.header = (
