@@ -178,3 +178,28 @@ def test_a_secretary_on_a_phone_finds_a_member_typed_without_the_middle_dot(
     assert phone.evaluate(PHONE_CHECK, MIN_FIELD_WIDTH) == []
     context.close()
     assert not errors
+
+
+def test_the_tree_opens_a_level_when_asked_and_searches_open_the_path(page, world):
+    from organisations.models import OrganisationKind
+    from organisations.tests.factories import OrganisationFactory
+
+    group = OrganisationFactory(
+        parent=world.branch_a, name="中共甲局第一支部第一党小组", kind=OrganisationKind.GROUP
+    )
+    MemberFactory(organisation=group, name="小组成员")
+    login(page, "admin", PASSWORD)
+    page.goto(page.base_url + reverse("organisations:organisation_tree"))
+    org_a = page.locator(f"#org-{world.org_a.pk}")
+    expect(org_a.locator("> details")).not_to_have_attribute("open", "")
+    expect(page.locator(f"#org-{world.branch_a.pk}")).to_have_count(0)  # not loaded yet
+    org_a.locator("> details > summary").click()
+    branch = page.locator(f"#org-{world.branch_a.pk}")
+    expect(branch).to_be_visible()  # loaded by HTMX when opened
+    expect(branch.locator(".tree-count").first).to_contain_text("2 名党员")  # with its group
+    screenshot(page, "tree-1-opened-lazily")
+    page.fill("#tree-q", "党小组")
+    expect(page.locator("#tree-matches")).to_contain_text("找到 1 个党组织")
+    expect(page.locator(f"#org-{group.pk} mark")).to_be_visible()
+    assert "q=" in page.url
+    screenshot(page, "tree-2-search-opens-path")
