@@ -280,7 +280,7 @@ def fill_groups() -> None:
     """A 党小组 holds some of its branch's members (their organisation is the group, so the
     branch's count includes them), so that no group of the demo reads "0 名党员"."""
     for group in Organisation.objects.filter(kind=OrganisationKind.GROUP):
-        branch = group.get_parent()
+        branch = Organisation.objects.get(path=group.parent_path)
         moved = list(
             Member.objects.filter(organisation=branch).order_by("pk").values_list("pk", flat=True)
         )[:GROUP_SIZE]
