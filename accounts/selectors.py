@@ -9,13 +9,16 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.actors import Actor
 from core.roles import Role
 
 from . import lockout, sessions
-from .models import User
+from .models import AccountRequest, AccountRequestStatus, User
 
 if TYPE_CHECKING:
     from knox.models import AuthToken
+
+    from organisations.models import Member, Organisation
 
 
 @dataclass(frozen=True)
@@ -110,3 +113,69 @@ def api_tokens_of(user: User) -> "QuerySet[AuthToken]":
     from knox.models import AuthToken
 
     return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
+
+
+# 账号申请 (accounts requested by secretaries, issued by the security officer).
+
+
+def requestable_organisations(user: Actor) -> "QuerySet[Organisation]":
+    """The organisations whose members `user` may ask accounts for (their write scope)."""
+    from organisations.models import Organisation
+
+    return Organisation.objects.editable_by(user).order_by("path")
+
+
+def members_without_account(
+    user: Actor, organisation: "Organisation | None" = None
+) -> "QuerySet[Member]":
+    """Active members in `user`'s write scope (under `organisation` if given) who have no
+    account, each with `pending` set when a request already waits for them."""
+    from django.db.models import Exists, OuterRef
+
+    from organisations.models import Member, MemberStatus
+
+    members = Member.objects.editable_by(user).filter(
+        status=MemberStatus.ACTIVE, account__isnull=True
+    )
+    if organisation is not None:
+        members = members.in_subtree(organisation)
+    waiting = AccountRequest.objects.pending().filter(member=OuterRef("pk"))
+    return (
+        members.annotate(pending=Exists(waiting))
+        .select_related("organisation")
+        .only("id", "name", "organisation__id", "organisation__name", "name_pinyin")
+        .order_by("organisation__path", "name_pinyin", "id")
+    )
+
+
+def account_requests_of(user: Actor) -> "QuerySet[AccountRequest]":
+    """The requests of `user`'s subtree, newest first (secretary, committee admin)."""
+    return AccountRequest.objects.visible_to(user).select_related("organisation")
+
+
+def sheet_requests(user: Actor, organisation_id: int | None = None) -> "QuerySet[AccountRequest]":
+    """Issued accounts of `user`'s subtree whose initial password has not been changed yet:
+    the lines of the printable sheet."""
+    rows = (
+        AccountRequest.objects.editable_by(user)
+        .filter(status=AccountRequestStatus.ISSUED)
+        .exclude(initial_password_encrypted="")
+        .select_related("organisation")
+        .order_by("organisation__path", "name")
+    )
+    if organisation_id:
+        rows = rows.filter(organisation_id=organisation_id)
+    return rows
+
+
+def issuing_queue(user: Actor) -> "QuerySet[AccountRequest]":
+    """The security officer's pending requests, oldest first (name, organisation, role)."""
+    return AccountRequest.objects.for_issuing(user).pending().order_by("requested_at", "id")
+
+
+def recently_decided(user: Actor, limit: int = 20) -> list[AccountRequest]:
+    return list(
+        AccountRequest.objects.for_issuing(user)
+        .exclude(status=AccountRequestStatus.PENDING)
+        .order_by("-decided_at", "-id")[:limit]
+    )
