@@ -95,13 +95,18 @@ def locked_addresses() -> set[str]:
     return lockout.locked_addresses()
 
 
-def account_list(*, role: str = "", query: str = "") -> QuerySet[User]:
+def account_list(*, role: str = "", query: str = "", state: str = "") -> QuerySet[User]:
     """The security officer's account list (账号管理): every account, by role and username,
-    optionally of one role and matching a username or name. Accounts are not party data and
-    are not scoped by the tree; the security officer's role gate is the scope."""
+    optionally of one role, in one state (ACCOUNT_STATES, or "locked") and matching a username
+    or name. Accounts are not party data and are not scoped by the tree; the security
+    officer's role gate is the scope."""
     accounts = User.objects.select_related("organisation").order_by("role", "username")
     if role in Role.values:
         accounts = accounts.filter(role=role)
+    if state in ACCOUNT_STATES:
+        accounts = accounts.filter(ACCOUNT_STATES[state])
+    elif state == "locked":
+        accounts = accounts.filter(username__in=sorted(locked_usernames()))
     if query:
         accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     return accounts
@@ -178,4 +183,42 @@ def recently_decided(user: Actor, limit: int = 20) -> list[AccountRequest]:
         AccountRequest.objects.for_issuing(user)
         .exclude(status=AccountRequestStatus.PENDING)
         .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+# --- 工作台: the security officer's dashboard -------------------------------------------------
+
+ACCOUNT_STATES = {
+    # state → its filter; the account list filters by these and the dashboard counts them.
+    "never_used": Q(is_active=True, last_login__isnull=True),
+    "initial_password": Q(is_active=True, must_change_password=True),
+    "inactive": Q(is_active=False),
+}
+
+
+@dataclass(frozen=True)
+class SecurityFigures:
+    locked_accounts: int
+    locked_addresses: int
+    never_used: int
+    initial_password: int
+    sessions: int
+    pending_requests: int
+
+
+def security_figures() -> SecurityFigures:
+    """The security officer's figures, in a fixed number of queries: lockouts (2), accounts
+    (1 aggregate), signed-in sessions (2), pending account requests (1)."""
+    from django.db.models import Count
+
+    counts = User.objects.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in ACCOUNT_STATES.items()}
+    )
+    return SecurityFigures(
+        locked_accounts=len(locked_usernames()),
+        locked_addresses=len(locked_addresses()),
+        never_used=counts["never_used"],
+        initial_password=counts["initial_password"],
+        sessions=len(active_sessions()),
+        pending_requests=AccountRequest.objects.pending().count(),
     )

@@ -12,9 +12,10 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.editing import service_errors
 from core.permissions import role_required
@@ -30,6 +31,13 @@ from .forms import (
     UnlockForm,
 )
 from .models import Role, User
+
+ACCOUNT_STATE_LABELS = [
+    ("locked", _lazy("锁定")),
+    ("never_used", _lazy("从未登录")),
+    ("initial_password", _lazy("待改初始密码")),
+    ("inactive", _lazy("停用")),
+]
 
 
 class LoginView(auth_views.LoginView):
@@ -171,13 +179,25 @@ def notification_read(request, pk):
 def account_list(request):
     role = request.GET.get("role", "")
     query = request.GET.get("q", "").strip()
-    accounts = selectors.account_list(role=role, query=query)
+    state = request.GET.get("state", "")
+    accounts = selectors.account_list(role=role, query=query, state=state)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     locked = selectors.locked_usernames()
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return render(
         request,
         "accounts/account_list.html",
-        {"page": page, "roles": Role.choices, "role": role, "q": query, "locked": locked},
+        {
+            "page": page,
+            "roles": Role.choices,
+            "role": role,
+            "q": query,
+            "state": state,
+            "states": ACCOUNT_STATE_LABELS,
+            "locked": locked,
+            "query": kept.urlencode(),
+        },
     )
 
 
@@ -215,9 +235,15 @@ def account_update(request, pk):
 
 
 @role_required(Role.SECURITY_OFFICER)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_reset_password(request, pk):
+    """重置密码: the page asks to confirm (GET); the confirmed form resets (POST)."""
     user = get_object_or_404(User, pk=pk)
+    if request.method == "GET":
+        if user.is_privileged:
+            messages.error(request, services.PRIVILEGED_ROLE_MESSAGE)
+            return redirect("accounts:account_list")
+        return render(request, "accounts/reset_confirm.html", {"account": user})
     try:
         password = services.account_reset_password(actor=request.user, user=user, request=request)
     except ValidationError as exc:
