@@ -721,7 +721,7 @@ def account_sheet_viewed(
     audit.record(
         actor=actor,
         action=Action.REVEAL,
-        target_repr=_("开通账号通知单"),
+        target_repr="开通账号通知单",  # stored as written; the log shows it to every reader
         organisation=requests[0].organisation_id,
         changes={"initial_passwords": [r.username for r in requests]},
         request=request,

@@ -19,11 +19,30 @@ def event_list(user: Actor, params: QueryDict) -> tuple[AuditEventFilter, QueryS
     invalid: the form then says which)."""
     event_filter = AuditEventFilter(params, queryset=AuditEvent.objects.readable_by(user))
     events = event_filter.qs if event_filter.is_valid() else AuditEvent.objects.none()
-    return event_filter, events.select_related("organisation")
+    return event_filter, events.select_related("organisation", "actor")
 
 
 def event_detail_queryset(user: Actor) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.readable_by(user).select_related("organisation")
+    return AuditEvent.objects.readable_by(user).select_related("organisation", "actor")
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """An import (or any batch of events) as the log itself tells it: how many events share
+    the batch code and the upload that started it, if any."""
+
+    code: str
+    events: int
+    upload: AuditEvent | None
+
+
+def batch_summary(user: Actor, code: str) -> BatchSummary | None:
+    """Two queries; None for an event without a batch."""
+    if not code:
+        return None
+    events = AuditEvent.objects.readable_by(user).filter(batch=code)
+    upload = events.filter(action=Action.UPLOAD).order_by("occurred_at").first()
+    return BatchSummary(code=code, events=events.count(), upload=upload)
 
 
 # --- 工作台: the auditor's dashboard ----------------------------------------------------------
