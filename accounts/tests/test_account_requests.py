@@ -216,3 +216,23 @@ def test_pages_have_fixed_query_counts(client, world, django_assert_num_queries)
     # session, user, organisation (scope), rows, audit (savepoint + insert + release)
     with django_assert_num_queries(7):
         assert client.get(SHEET).status_code == 200
+
+
+def test_resetting_a_password_asks_to_confirm_first(client, world):
+    target = world.users["secretary_b"]
+    signed_in(client, world.users["security"])
+    url = reverse("accounts:account_reset_password", args=[target.pk])
+    listing = client.get(reverse("accounts:account_list")).content.decode()
+    assert f'href="{url}"' in listing
+    page = client.get(url)
+    assert page.status_code == 200 and "确定要重置" in page.content.decode()
+    target.refresh_from_db()
+    assert not target.must_change_password
+    assert not AuditEvent.objects.filter(target_id=str(target.pk)).exists()
+    done = client.post(url)
+    assert done.status_code == 200 and 'id="initial-password"' in done.content.decode()
+    target.refresh_from_db()
+    assert target.must_change_password
+    # 三员: no confirmation page for a privileged account either.
+    admin_url = reverse("accounts:account_reset_password", args=[world.users["admin"].pk])
+    assert client.get(admin_url).status_code == 302
