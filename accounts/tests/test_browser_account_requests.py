@@ -110,12 +110,12 @@ def test_these_pages_fit_a_phone(browser, live_server, world, persona, url_name,
         "event": event,
         "position": PositionFactory(organisation=world.org_a, member=world.member_a),
     }
+    errors: list[str] = []
     for width in (375, 1280):
         context = browser.new_context(
             viewport={"width": width, "height": 800}, is_mobile=width < 400, locale="zh-CN"
         )
         phone = context.new_page()
-        errors = []
         phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         phone.on("pageerror", lambda e: errors.append(str(e)))
         phone.base_url = live_server.url
