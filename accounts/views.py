@@ -12,8 +12,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,10 +32,10 @@ from .forms import (
 from .models import Role, User
 
 ACCOUNT_STATE_LABELS = [
-    ("locked", _lazy("锁定")),
-    ("never_used", _lazy("从未登录")),
-    ("initial_password", _lazy("待改初始密码")),
-    ("inactive", _lazy("停用")),
+    ("locked", gettext_lazy("锁定")),
+    ("never_used", gettext_lazy("从未登录")),
+    ("initial_password", gettext_lazy("待改初始密码")),
+    ("inactive", gettext_lazy("停用")),
 ]
 
 
