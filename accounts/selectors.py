@@ -134,7 +134,7 @@ def members_without_account(
     user: Actor, organisation: "Organisation | None" = None
 ) -> "QuerySet[Member]":
     """Active members in `user`'s write scope (under `organisation` if given) who have no
-    account, each with `pending` set when a request already waits for them."""
+    account and no request waiting."""
     from django.db.models import Exists, OuterRef
 
     from organisations.models import Member, MemberStatus
@@ -146,7 +146,7 @@ def members_without_account(
         members = members.in_subtree(organisation)
     waiting = AccountRequest.objects.pending().filter(member=OuterRef("pk"))
     return (
-        members.annotate(pending=Exists(waiting))
+        members.filter(~Exists(waiting))
         .select_related("organisation")
         .only("id", "name", "organisation__id", "organisation__name", "name_pinyin")
         .order_by("organisation__path", "name_pinyin", "id")
@@ -176,6 +176,9 @@ def sheet_requests(user: Actor, organisation_id: int | None = None) -> "QuerySet
 def issuing_queue(user: Actor) -> "QuerySet[AccountRequest]":
     """The security officer's pending requests, oldest first (name, organisation, role)."""
     return AccountRequest.objects.for_issuing(user).pending().order_by("requested_at", "id")
+
+
+QUEUE_SHOWN = 200  # issued in rounds of at most this many
 
 
 def recently_decided(user: Actor, limit: int = 20) -> list[AccountRequest]:

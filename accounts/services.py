@@ -51,12 +51,13 @@ ACCOUNT_FIELDS = (
 
 def generate_initial_password() -> str:
     """A random password meeting every policy class; the user must change it at first login."""
-    alphabet = string.ascii_letters + string.digits
+    # Printed on the account sheet and typed from paper: no 0/O, 1/l/I look-alikes.
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
     core = "".join(secrets.choice(alphabet) for _ in range(10))
     upper, symbol, digit = (
-        secrets.choice(string.ascii_uppercase),
+        secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"),
         secrets.choice("!@#%+="),
-        secrets.randbelow(10),
+        secrets.choice("23456789"),
     )
     return f"{core}{upper}{symbol}{digit}"
 

@@ -377,7 +377,7 @@ def account_requests(request):
             "page": page,
             "bulk_form": bulk_form,
             "roles": AccountRequestForm.base_fields["role"].choices,
-            "requests": selectors.account_requests_of(request.user)[:50],
+            "requests": selectors.account_requests_of(request.user)[:30],
             "sheet_count": selectors.sheet_requests(request.user).count(),
         },
         status=status,
@@ -431,7 +431,7 @@ def account_request_queue(request):
         request,
         "accounts/account_request_queue.html",
         {
-            "pending": selectors.issuing_queue(request.user),
+            "pending": list(selectors.issuing_queue(request.user)[: selectors.QUEUE_SHOWN]),
             "decided": selectors.recently_decided(request.user),
             "reject_form": RejectRequestForm(),
         },

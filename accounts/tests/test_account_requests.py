@@ -236,3 +236,12 @@ def test_resetting_a_password_asks_to_confirm_first(client, world):
     # 三员: no confirmation page for a privileged account either.
     admin_url = reverse("accounts:account_reset_password", args=[world.users["admin"].pk])
     assert client.get(admin_url).status_code == 302
+
+
+def test_initial_passwords_have_no_look_alike_characters():
+    from accounts.services import generate_initial_password
+
+    for _n in range(300):
+        password = generate_initial_password()
+        assert not set(password) & set("0O1lI"), password
+        assert len(password) == 13
