@@ -41,6 +41,19 @@ EXTRA_FIELDS: dict[str, Any] = {
     "rotated": _("重新加密"),
     "username": _("用户名"),
     "ip_address": _("IP 地址"),
+    # A roster batch's summary (roster.services): rows by outcome, then what applying did.
+    "new": _("新增"),
+    "update": _("修改"),
+    "unchanged": _("无变化"),
+    "warning": _("警告"),
+    "rejected": _("不予导入"),
+    "skipped": _("已跳过"),
+    "to_create": _("将新增"),
+    "to_update": _("将修改"),
+    "ended_at_row": _("表格止于第几行"),
+    "created": _("已新增"),
+    "updated": _("已修改"),
+    "stale": _("预览后已变动"),
 }
 
 EXTRA_VALUES: dict[str, Any] = {
@@ -142,12 +155,18 @@ def change_rows(event, related: dict[str, dict[Any, str]] | None = None) -> list
     rows = []
     for name, before, after in event.change_rows():
         names = related.get(name, {})
+
+        def shown(value: object, names: dict[Any, str] = names, name: str = name) -> object:
+            if isinstance(value, int) and value in names:
+                return names[value]
+            return value_label(event.target_type, name, value)
+
         rows.append(
             ChangeRow(
                 field=name,
                 label=field_label(event.target_type, name),
-                before=names.get(before, value_label(event.target_type, name, before)),
-                after=names.get(after, value_label(event.target_type, name, after)),
+                before=shown(before),
+                after=shown(after),
             )
         )
     return rows

@@ -159,3 +159,58 @@ def test_only_the_auditor_exports(client, world):
     for persona in ("admin", "security", "secretary_a"):
         signed_in(client, world.users[persona])
         assert client.get(EXPORT).status_code == 404
+
+
+def test_a_real_import_reads_as_its_batch_in_the_log(client, world, tmp_path):
+    """A secretary uploads and applies a roster through the roster pages; the auditor opens a
+    member the import created and sees the batch: the file, who uploaded it, its events."""
+    from roster.models import ImportBatch
+    from roster.tests.test_roster_batch_audit import post_file, write_roster
+
+    signed_in(client, world.users["secretary_a"])
+    assert post_file(client, world.org_a, write_roster(tmp_path)).status_code == 302
+    batch = ImportBatch.objects.get()
+    assert client.post(reverse("roster:roster_apply", args=[batch.code])).status_code == 302
+    created = AuditEvent.objects.filter(
+        batch=batch.code, target_type="organisations.member", action=Action.CREATE
+    ).first()
+    assert created is not None
+
+    signed_in(client, world.users["auditor"])
+    page = client.get(reverse("audit:event_detail", args=[created.pk])).content.decode()
+    shown = page[page.index('id="batch"') :]
+    assert batch.code in shown and "花名册.xlsx" in shown and "secretary_a" in shown
+    total = AuditEvent.objects.filter(batch=batch.code).count()
+    assert f"本批次共 {total} 条事件" in shown
+    # The batch's own events read in words: its status and summary by their labels.
+    previewed = AuditEvent.objects.get(
+        batch=batch.code, target_type="roster.importbatch", action=Action.UPDATE
+    )
+    page = client.get(reverse("audit:event_detail", args=[previewed.pk])).content.decode()
+    changes = page[page.index('id="changes"') :]
+    assert "已上传" in changes and "待确认" in changes and "将新增：3" in changes
+    for raw in ("previewed<", "to_create", "rows："):
+        assert raw not in changes, raw
+    assert '<span class="text-secondary small" id="target-type">花名册导入批次' in page
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"summary": {"new": 1, "nested": {"a": [1, {"b": None}]}}},
+        {"organisation": [{"odd": 1}, [1, 2]], "ethnicity": [None, "99"]},
+        {"status": [True, 3.5], "": "", "member": [10**12, -1]},
+        {"rows": [1, 2, 3], "x" * 300: "=cmd|' /C calc'!A0"},
+    ],
+)
+def test_any_shape_of_changes_reads_without_a_500(auditor, world, changes):
+    with transaction.atomic():
+        event = record(
+            actor=world.users["admin"], action=Action.UPDATE, target=world.member_a, changes=changes
+        )
+    assert auditor.get(reverse("audit:event_detail", args=[event.pk])).status_code == 200
+    response = auditor.get(EXPORT)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any(c.startswith("=") for c in cells)
