@@ -137,6 +137,8 @@ def test_the_secretary_prints_the_sheet_and_each_password_signs_in_once(client, 
     issue_all(officer)
     assert officer.get(SHEET).status_code == 404
 
+    home = client.get(reverse("core:home")).content.decode()
+    assert "3 个新账号的初始密码待打印发放" in home and SHEET in home
     sheet = client.get(SHEET)
     assert sheet["Cache-Control"].startswith("max-age=0") or "no-store" in sheet["Cache-Control"]
     text = sheet.content.decode()

@@ -66,18 +66,18 @@ def home(client, user):
 @pytest.mark.parametrize(
     ("persona", "queries"),
     [
-        # session, user, notifications, term-end to-dos; figures: scope check, members,
-        # organisations, kinds; terms; incomplete records (list, count); imports waiting
-        # (+ the secretary's organisation, for the scope)
-        ("secretary_a", 13),
-        ("admin", 12),
+        # session, user, notifications, term-end to-dos, sheet to print; figures: scope check,
+        # members, organisations, kinds; terms; incomplete records (list, count); imports
+        # waiting (+ the secretary's organisation, for the scope)
+        ("secretary_a", 14),
+        ("admin", 13),
         # session, user, notifications, the account's member (scope), own record, its officers
         ("member", 6),
         # session, user, notifications, events by day, reveals and exports
         ("auditor", 5),
-        # session, user, notifications, lockout to-do (2); figures: locked accounts, addresses,
-        # accounts, sessions (2), requests
-        ("security", 11),
+        # session, user, notifications, to-dos: lockouts (2), requests; figures: locked
+        # accounts, addresses, accounts, sessions (2), requests
+        ("security", 12),
     ],
 )
 def test_each_dashboard_runs_a_fixed_number_of_queries(
@@ -161,6 +161,7 @@ def test_the_security_officer_sees_locks_unused_accounts_initial_passwords_sessi
     assert figures.initial_password == 1
     assert figures.sessions == 1  # the officer's own
     assert figures.never_used >= 4
+    assert "3 个账号申请待签发" in response.content.decode()
     page = response.content.decode()
     for link in ("?state=never_used", "?state=initial_password"):
         assert reverse("accounts:account_list") + link in page
