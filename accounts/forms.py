@@ -98,7 +98,10 @@ class AccountForm(forms.Form):
         queryset=Member.objects.all(),
         required=False,
         widget=forms.NumberInput(attrs={"placeholder": _("党员编号")}),
-        help_text=_("党员档案编号（党员详情页地址中的数字）。"),
+        help_text=_(
+            "党员档案编号。为党员开通账号，一般由其党组织书记/党务干部在“账号申请”中提出，"
+            "在“签发账号”中签发，无需在此填写。"
+        ),
     )
     is_active = forms.BooleanField(label=_("有效"), required=False, initial=True)
 
