@@ -347,3 +347,56 @@ def secretaries_over(organisation: Organisation) -> list[AbstractBaseUser]:
             organisation__path__in=organisation.ancestor_paths(),
         )
     )
+
+
+# --- 工作台 (home page dashboards) -------------------------------------------------------------
+
+# A member record lacking one of these is listed as incomplete on the secretary's dashboard.
+RECORD_FIELDS_EXPECTED = ("education", "unit", "phone_masked")
+
+
+def kind_counts(user: Actor) -> dict[str, int]:
+    """Visible organisations by kind (机关工委, 党委, 党总支, 党支部, 党小组). One query."""
+    return dict(
+        Organisation.objects.visible_to(user).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+
+
+@dataclass(frozen=True)
+class IncompleteRecord:
+    member: Member
+    missing: list[str]  # the labels of the empty fields
+
+
+def _field_label(name: str) -> str:
+    return str(getattr(Member._meta.get_field(name), "verbose_name", name))
+
+
+def incomplete_members(user: Actor, limit: int = 8) -> tuple[int, list[IncompleteRecord]]:
+    """Active members in `user`'s write scope whose record lacks education, work unit or phone:
+    how many, and the first `limit` of them. Two queries."""
+    missing = Q()
+    for name in RECORD_FIELDS_EXPECTED:
+        missing |= Q(**{name: ""})
+    members = Member.objects.editable_by(user).filter(missing, status=MemberStatus.ACTIVE)
+    rows = list(
+        members.select_related("organisation")
+        .only("id", "name", "education", "unit", "phone_masked", "organisation__name")
+        .order_by("organisation__path", "name_pinyin", "id")[:limit]
+    )
+    total = members.count()
+    return total, [
+        IncompleteRecord(
+            member=member,
+            missing=[_field_label(f) for f in RECORD_FIELDS_EXPECTED if not getattr(member, f)],
+        )
+        for member in rows
+    ]
+
+
+def own_record(user: Actor) -> Member | None:
+    """A member's own record with their organisation (one query), or None."""
+    member_id = getattr(user, "member_id", None)
+    if not member_id:
+        return None
+    return member_detail_queryset(user).filter(pk=member_id).first()

@@ -6,14 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from core.editing import edit_form, saved_redirect, submit
 from core.permissions import party_data_required
 from core.roles import Role
 
 from . import selectors, services
-from .forms import MemberForm, OrganisationForm, PositionForm, RevealForm
+from .forms import MemberForm, OrganisationForm, PositionEndForm, PositionForm, RevealForm
 from .models import Member, MemberStatus, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
@@ -128,20 +127,40 @@ def position_create(request, pk):
 
 
 @party_data_required
-@require_POST
 def position_end(request, pk):
+    """离任: the page asks for the date and to confirm (GET); the confirmed form ends the
+    position on that date (POST; without a date, today)."""
     position = get_object_or_404(
-        Position.objects.editable_by(request.user).select_related("organisation"), pk=pk
+        Position.objects.editable_by(request.user).select_related("organisation", "member"),
+        pk=pk,
     )
-    try:
-        services.position_end(
-            actor=request.user, position=position, ended_on=timezone.localdate(), request=request
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    form = PositionEndForm(
+        request.POST if request.method == "POST" else None,
+        initial={"ended_on": timezone.localdate()},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.position_end(
+                    actor=request.user,
+                    position=position,
+                    ended_on=form.cleaned_data["ended_on"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("已离任。"))
+            return saved_redirect(request, organisation_url(position.organisation))
+        status = 400
     else:
-        messages.success(request, _("已离任。"))
-    return saved_redirect(request, organisation_url(position.organisation))
+        status = 200
+    return render(
+        request,
+        "organisations/position_end.html",
+        {"position": position, "form": form},
+        status=status,
+    )
 
 
 # The columns a click on the header sorts by (the filter's `order` values, see MemberFilter).
