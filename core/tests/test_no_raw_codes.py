@@ -70,12 +70,6 @@ def coded(world):
     return member, event
 
 
-# The audit's readable names and labels are the work of branch ux9b (issue 9, Audit log); this
-# row turns green with it, and then strict xfail fails until the mark is taken off.
-AUDIT_AWAITED = pytest.mark.xfail(
-    strict=True, reason="audit event detail shows codes until branch ux9b is merged"
-)
-
 PAGES = [
     ("admin", "organisations:member_list", None, "?status="),
     ("admin", "organisations:member_list", None, "?status=&order=birth_date"),
@@ -86,7 +80,7 @@ PAGES = [
     ("admin", "core:home", None, ""),
     ("member", "organisations:member_detail", "own", ""),
     ("auditor", "audit:event_list", None, ""),
-    pytest.param("auditor", "audit:event_detail", "event", "", marks=AUDIT_AWAITED),
+    ("auditor", "audit:event_detail", "event", ""),
 ]
 
 
