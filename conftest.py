@@ -114,3 +114,51 @@ def login(page, username: str, password: str) -> None:
 
 
 from core.tests.personas import world  # noqa: E402,F401  (the personas, for every app's tests)
+
+
+# Redis for the tests of the scale-out settings (RQ tasks, cache, cached_db sessions): the one
+# on 127.0.0.1:6379, in a database of its own, each test under its own key prefix. Where none
+# answers, those tests are skipped saying so, on CI as well: like PostgreSQL (.ci/run), Redis is
+# a service a machine may not run, not a package `make setup` installs.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"no Redis answers at {TEST_REDIS_URL} ({exc}): sudo apt-get install redis")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def rq_tasks(settings, redis_url):
+    """Background tasks through RQ on Redis: each job is enqueued in Redis by the real backend
+    (django-tasks-rq), read back by its id and run at once by an RQ worker in this process, as
+    `manage.py rqworker` would run it on another machine. Only this test's jobs are run."""
+    import django_rq
+    from django_tasks.signals import task_enqueued
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 600}}
+    ran: list[str] = []
+
+    def run(sender, task_result, **kwargs):
+        queue = django_rq.get_queue(task_result.task.queue_name, job_class=Job)
+        queue.remove(task_result.id)  # no other worker may take it
+        job = Job.fetch(task_result.id, connection=queue.connection)
+        worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+        worker.execute_job(job, queue)
+        ran.append(task_result.id)
+
+    task_enqueued.connect(run)
+    yield ran
+    task_enqueued.disconnect(run)
+    connection = django_rq.get_connection("default")
+    for job_id in ran:
+        Job.fetch(job_id, connection=connection).delete()
