@@ -113,9 +113,6 @@ def login(page, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-from core.tests.personas import world  # noqa: E402,F401  (the personas, for every app's tests)
-
-
 # Redis for the tests of the scale-out settings (RQ tasks, cache, cached_db sessions): the one
 # on 127.0.0.1:6379, in a database of its own, each test under its own key prefix. Where none
 # answers, those tests are skipped saying so, on CI as well: like PostgreSQL (.ci/run), Redis is
@@ -162,3 +159,6 @@ def rq_tasks(settings, redis_url):
     connection = django_rq.get_connection("default")
     for job_id in ran:
         Job.fetch(job_id, connection=connection).delete()
+
+
+from core.tests.personas import world  # noqa: E402,F401  (the personas, for every app's tests)
