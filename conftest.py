@@ -34,6 +34,7 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploads go to the test's own folder; background tasks run at once, inside the test.
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # The live server speaks plain HTTP; secure-only cookies would never come back, and
     # production's redirect to HTTPS would answer every request with a 301.

@@ -317,13 +317,14 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = DEBUG
 # Uploads and generated files, outside the web root. Two storages: "default" (uploads and
-# generated documents) and "private" (files only the app serves, after its own checks: roster
-# uploads with clear ID numbers, attachments). FILE_STORAGE=filesystem keeps them under
-# MEDIA_ROOT and PRIVATE_ROOT, which several app servers and workers must share (NFS);
+# generated documents) and "private" (attachments: minutes, lesson files, request photos, and
+# roster uploads with clear ID numbers; read only through views that check scope,
+# core.uploads.serve_file). FILE_STORAGE=filesystem keeps them under MEDIA_ROOT and
+# PRIVATE_MEDIA_ROOT, which several app servers and workers must share (NFS);
 # FILE_STORAGE=s3 puts them in S3-compatible object storage (MinIO, Ceph, OSS, COS) through
 # django-storages, nothing shared on disk. core/storage.py builds both.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "uploads")
-PRIVATE_ROOT = env.str("PRIVATE_ROOT", default="")  # empty: MEDIA_ROOT/private
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 FILE_STORAGE = env.str("FILE_STORAGE", default="filesystem")
 S3_BUCKET = env.str("S3_BUCKET", default="")
 S3_PRIVATE_BUCKET = env.str("S3_PRIVATE_BUCKET", default="") or S3_BUCKET

@@ -2,9 +2,9 @@
 
 Both are switched together by FILE_STORAGE (config/settings.py, .env.example):
 
-- "filesystem": "default" under MEDIA_ROOT, "private" under PRIVATE_ROOT (MEDIA_ROOT/private
-  when empty), both readable by the server account only. With several app servers or workers
-  on other machines, both folders are one shared mount (NFS or similar).
+- "filesystem": "default" under MEDIA_ROOT, "private" under PRIVATE_MEDIA_ROOT (owner-only).
+  With several app servers or workers on other machines, both folders are one shared mount
+  (NFS or similar).
 - "s3": S3-compatible object storage through django-storages (MinIO, Ceph RGW, a cloud's OSS),
   "default" under uploads/ and "private" under private/ of their buckets, never public:
   every object is private and every link the app hands out is signed and short-lived.
@@ -75,8 +75,8 @@ def file_storages(
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
-    """Files only the app serves: under PRIVATE_ROOT, or MEDIA_ROOT/private when it is empty.
-    Read from the settings when first used (so a test's MEDIA_ROOT applies), owner-only."""
+    """Files only the app serves, under PRIVATE_MEDIA_ROOT (read when first used, so a test's
+    own folder applies), readable by the server account only."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("file_permissions_mode", 0o600)
@@ -85,13 +85,11 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     @cached_property
     def base_location(self):
-        if self._location:
-            return self._location
-        return settings.PRIVATE_ROOT or str(Path(settings.MEDIA_ROOT) / PRIVATE)
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
 
     def _clear_cached_properties(self, setting, **kwargs):
         super()._clear_cached_properties(setting, **kwargs)
-        if setting in ("MEDIA_ROOT", "PRIVATE_ROOT"):
+        if setting == "PRIVATE_MEDIA_ROOT":
             self.__dict__.pop("base_location", None)
             self.__dict__.pop("location", None)
 
