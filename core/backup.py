@@ -315,7 +315,8 @@ def _open(target: Target, sqlite_file: Path | None = None) -> _Reader:
     """A reader of the target database (of the SQLite file `sqlite_file` when given; a
     PostgreSQL dump is counted on the live database it was just taken from)."""
     if target.engine == "sqlite":
-        return _Reader(sqlite3.connect(sqlite_file or target.params["NAME"]), "sqlite")
+        name, uri = _sqlite_name(sqlite_file or target.params["NAME"])
+        return _Reader(sqlite3.connect(name, uri=uri), "sqlite")
     return _Reader(_pg_connect(target.params), "postgresql")
 
 
@@ -399,7 +400,7 @@ def restore(archive: Path, *, target: Target, restore_files: bool = True) -> Res
                     target.params,
                 )
             else:
-                _sqlite_restore(dump, Path(target.params["NAME"]))
+                _sqlite_restore(dump, target.params["NAME"])
             if restore_files:
                 _restore_files(tar, report)
     report.tables = table_counts(_open(target))
@@ -412,21 +413,31 @@ def restore(archive: Path, *, target: Target, restore_files: bool = True) -> Res
     return report
 
 
+def _sqlite_name(name) -> tuple[str, bool]:
+    """(name, is_uri): an in-memory test database is named by a URI (file:...?mode=memory)."""
+    name = str(name)
+    return name, name.startswith("file:")
+
+
 def _exists(target: Target) -> bool:
     if target.engine == "sqlite":
-        return Path(target.params["NAME"]).exists()
+        name, uri = _sqlite_name(target.params["NAME"])
+        return uri or Path(name).exists()
     return True  # a PostgreSQL target is created empty beforehand (createdb)
 
 
-def _sqlite_restore(dump: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    source, target = sqlite3.connect(dump), sqlite3.connect(destination)
+def _sqlite_restore(dump: Path, destination_name) -> None:
+    name, uri = _sqlite_name(destination_name)
+    if not uri:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    source, target = sqlite3.connect(dump), sqlite3.connect(name, uri=uri)
     try:
         source.backup(target)
     finally:
         source.close()
         target.close()
-    os.chmod(destination, 0o600)
+    if not uri:
+        os.chmod(name, 0o600)
 
 
 def _restore_files(tar: tarfile.TarFile, report: RestoreReport) -> None:
