@@ -114,6 +114,22 @@ def login(page, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The reports replica's alias (core/replica.py) exists in every test run, as a mirror of
+    the test database: tests of reporting reads set REPORTS_DATABASE_URL and name both
+    databases. Elsewhere the router never uses it."""
+    from django.conf import settings
+    from django.db import connections
+
+    alias = settings.REPORTS_DB
+    if alias not in settings.DATABASES:
+        mirror = {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
+        settings.DATABASES[alias] = mirror
+        configured = connections.configure_settings({"default": {}, alias: mirror})
+        connections.settings[alias] = configured[alias]
+
+
 # Redis for the tests of the scale-out settings (RQ tasks, cache, cached_db sessions): the one
 # on 127.0.0.1:6379, in a database of its own, each test under its own key prefix. Where none
 # answers, those tests are skipped saying so, on CI as well: like PostgreSQL (.ci/run), Redis is

@@ -22,7 +22,9 @@ _reporting: ContextVar[bool] = ContextVar("reporting", default=False)
 def replica_alias() -> str | None:
     """The replica's alias when one is configured, else None."""
     alias = settings.REPORTS_DB
-    return alias if alias in connections.settings else None
+    if settings.REPORTS_DATABASE_URL and alias in connections.settings:
+        return alias
+    return None
 
 
 @contextmanager
