@@ -63,3 +63,11 @@ def batch_health(batch: ImportBatch, *, now: datetime | None = None) -> str | No
     if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
         return "waiting"
     return None
+
+
+def worker_command() -> str:
+    """The command that runs the task worker for the configured backend (the page names it
+    when no worker picked a batch up)."""
+    if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
+        return "manage.py rqworker default"
+    return "manage.py db_worker"

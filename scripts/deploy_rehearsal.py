@@ -218,7 +218,8 @@ class Rehearsal:
         step(f"PostgreSQL database {self.db_name}, migrate, collectstatic, seed")
         self.createdb(self.db_name)
         self.manage("migrate", "--noinput")
-        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+        if not (ROOT / "var" / "static" / "staticfiles.json").exists():  # `make static` did it
+            self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("seed", "--members", "300")
         step("two app servers, an RQ worker, the periodic scheduler, nginx")
         self.app_server("app1")
@@ -269,10 +270,15 @@ class Rehearsal:
         export = self.browser.open(self.url("/members/export/"), timeout=120).read()
         boundary = uuid.uuid4().hex
         body_bytes = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n"
-            f"{self.csrf()}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f'filename="roster.xlsx"\r\nContent-Type: application/octet-stream\r\n\r\n'
-        ).encode() + export + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f"--{boundary}\r\n"
+                'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+                f'{self.csrf()}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="roster.xlsx"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + export
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         _status, final_url, _page = self.post(
             f"/organisations/{organisation}/roster/",
             body_bytes,
@@ -344,6 +350,11 @@ def main() -> int:
             print(f"{tool} is missing: sudo apt-get install nginx postgresql-client")
             return 2
     rehearsal = Rehearsal(args.port)
+
+    def stopped(signum, frame):
+        raise KeyboardInterrupt  # a `timeout` or service stop still tears everything down
+
+    signal.signal(signal.SIGTERM, stopped)
     try:
         rehearsal.up()
         rehearsal.check_both_servers_and_shared_sessions()

@@ -203,3 +203,13 @@ def test_without_a_replica_reporting_reads_the_primary(db, settings):
     with replica.reporting():
         assert replica.ReplicaRouter().db_for_read(Organisation) is None
     assert replica.ReplicaRouter().allow_migrate("reports", "organisations") is False
+
+
+def test_deploy_check_asks_for_a_shared_cache_when_the_work_is_spread(settings):
+    from core.checks import scale_out_needs_a_shared_cache
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    settings.SHARED_CACHE = False
+    assert [w.id for w in scale_out_needs_a_shared_cache(None)] == ["core.W002"]
+    settings.SHARED_CACHE = True
+    assert scale_out_needs_a_shared_cache(None) == []

@@ -6,6 +6,7 @@ import pytest
 from django_tasks import task_backends
 from django_tasks_rq.backend import RQBackend
 
+from roster import selectors
 from roster.tests.test_roster_background import *  # noqa: F403  (the same tests, on RQ)
 from roster.tests.test_roster_background import previewed  # noqa: F401
 
@@ -22,3 +23,7 @@ def test_the_jobs_went_through_redis(rq_tasks, previewed):  # noqa: F811
     result = backend.get_result(rq_tasks[-1])
     assert result.status == "SUCCESSFUL"
     assert result.task.name == "preview_batch"
+
+
+def test_the_page_names_the_rq_worker(rq_tasks):
+    assert selectors.worker_command() == "manage.py rqworker default"
