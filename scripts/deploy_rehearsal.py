@@ -43,8 +43,8 @@ pid {run}/nginx.pid;
 error_log {run}/nginx-error.log;
 events {{ worker_connections 256; }}
 http {{
-    access_log {run}/nginx-access.log upstream;
     log_format upstream '$status $upstream_addr $request';
+    access_log {run}/nginx-access.log upstream;
     client_body_temp_path {run}/body;
     proxy_temp_path {run}/proxy;
     fastcgi_temp_path {run}/fastcgi;
