@@ -34,8 +34,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+# The interpreter running this script, and its environment's gunicorn (normally .venv's).
+PY = sys.executable
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PASSWORD = "Meili-Xueshan#26"
 NGINX_CONF = """
 worker_processes 1;
