@@ -87,6 +87,9 @@ class Rehearsal:
         self.work = Path(tempfile.mkdtemp(prefix="dangjian-rehearsal-"))
         self.run = self.work / "run"
         self.run.mkdir()
+        # nginx's workers run as another user (nobody, www-data): they reach the sockets.
+        self.work.chmod(0o711)
+        self.run.chmod(0o711)
         self.processes: dict[str, subprocess.Popen] = {}
         self.databases: list[str] = []
         keys = dict(
@@ -133,6 +136,11 @@ class Rehearsal:
             fail(f"manage.py {' '.join(args)}: {result.stderr[-2000:]}")
         return result.stdout
 
+    def shell(self, code: str, env: dict | None = None) -> str:
+        """The last line `manage.py shell -c code` prints (above it, the shell's own notes)."""
+        lines = self.manage("shell", "-c", code, env=env).strip().splitlines()
+        return lines[-1] if lines else ""
+
     def start(self, name: str, command: list[str]) -> None:
         log = open(self.run / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
         self.processes[name] = subprocess.Popen(
@@ -162,7 +170,7 @@ class Rehearsal:
                 process.kill()
 
     def teardown(self) -> None:
-        if self.processes.get("nginx"):
+        if "nginx" in self.processes:
             subprocess.run(
                 ["nginx", "-p", str(self.run), "-c", str(self.run / "nginx.conf"), "-s", "stop"],
                 capture_output=True,
@@ -261,13 +269,10 @@ class Rehearsal:
 
     def check_roster_through_the_worker(self) -> None:
         step("a roster upload on an app server is previewed by the RQ worker (shared storage)")
-        status, body = self.get("/organisations/members/")
-        organisation = self.manage(
-            "shell",
-            "-c",
+        organisation = self.shell(
             "from accounts.models import User; "
-            "print(User.objects.get(username='secretary_a').organisation_id)",
-        ).strip()
+            "print(User.objects.get(username='secretary_a').organisation_id)"
+        )
         export = self.browser.open(self.url("/members/export/"), timeout=120).read()
         boundary = uuid.uuid4().hex
         body_bytes = (
@@ -291,11 +296,9 @@ class Rehearsal:
         code = match.group(1)
         deadline = time.monotonic() + 120
         while True:
-            state = self.manage(
-                "shell",
-                "-c",
+            state = self.shell(
                 "from roster.models import ImportBatch; "
-                f"b = ImportBatch.objects.get(code='{code}'); print(b.status, b.background)",
+                f"b = ImportBatch.objects.get(code='{code}'); print(b.status, b.background)"
             ).split()
             if state[0] not in ("queued", "previewing", "uploaded"):
                 break
@@ -337,7 +340,7 @@ class Rehearsal:
         }
         print(self.manage("restore", str(archive), env=env).strip())
         counts = "from organisations.models import Member as M; print(M.objects.count())"
-        if self.manage("shell", "-c", counts) != self.manage("shell", "-c", counts, env=env):
+        if self.shell(counts) != self.shell(counts, env=env):
             fail("the restored database has another number of members")
 
 
