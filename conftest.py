@@ -155,7 +155,6 @@ def rq_tasks(settings, redis_url):
     `manage.py rqworker` would run it on another machine. Only this test's jobs are run."""
     import django_rq
     from django_tasks.signals import task_enqueued
-    from django_tasks_rq.backend import Job
     from rq import SimpleWorker
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
@@ -163,19 +162,20 @@ def rq_tasks(settings, redis_url):
     ran: list[str] = []
 
     def run(sender, task_result, **kwargs):
-        queue = django_rq.get_queue(task_result.task.queue_name, job_class=Job)
+        # The worker `manage.py rqworker` builds, from the settings (RQ["JOB_CLASS"]).
+        worker = django_rq.get_worker(task_result.task.queue_name, worker_class=SimpleWorker)
+        queue = worker.queues[0]
         queue.remove(task_result.id)  # no other worker may take it
-        job = Job.fetch(task_result.id, connection=queue.connection)
-        worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+        job = worker.job_class.fetch(task_result.id, connection=queue.connection)
         worker.execute_job(job, queue)
         ran.append(task_result.id)
 
     task_enqueued.connect(run)
     yield ran
     task_enqueued.disconnect(run)
-    connection = django_rq.get_connection("default")
+    worker = django_rq.get_worker("default", worker_class=SimpleWorker)
     for job_id in ran:
-        Job.fetch(job_id, connection=connection).delete()
+        worker.job_class.fetch(job_id, connection=worker.connection).delete()
 
 
 from core.tests.personas import world  # noqa: E402,F401  (the personas, for every app's tests)

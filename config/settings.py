@@ -371,6 +371,8 @@ if TASKS_BACKEND.startswith("django_tasks_rq."):
     INSTALLED_APPS.append("django_rq")
 # A roster apply of 100,000 rows runs for minutes: a job may run this long before RQ stops it.
 RQ_QUEUES = {"default": {"URL": RQ_URL or "redis://127.0.0.1:6379/2", "DEFAULT_TIMEOUT": 3600}}
+# `manage.py rqworker` runs each job as a django-tasks Task (plain RQ jobs cannot call one).
+RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 
 # Roster import (花名册) limits: a small upload must never exhaust a web process or a worker.
 # Files at or above ROSTER_BACKGROUND_ROWS rows or ROSTER_BACKGROUND_MB (on disk, or unpacked

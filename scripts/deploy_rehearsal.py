@@ -372,6 +372,10 @@ def main() -> int:
                 time.sleep(3600)
     except KeyboardInterrupt:
         pass
+    except BaseException:
+        for log in sorted(rehearsal.run.glob("*.log")):
+            print(f"=== {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-25:]))
+        raise
     finally:
         rehearsal.teardown()
     return 0
