@@ -178,6 +178,8 @@ class Rehearsal:
             self.processes.pop("nginx")
         for name in list(self.processes):
             self.stop(name)
+        # Redis database 11 is the rehearsal's own: its queue, cache and sessions go with it.
+        subprocess.run(["redis-cli", "-n", "11", "flushdb"], capture_output=True)
         for name in self.databases:
             subprocess.run(
                 ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
