@@ -34,6 +34,7 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploads go to the test's own folder; background tasks run at once, inside the test.
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # The live server speaks plain HTTP; secure-only cookies would never come back, and
     # production's redirect to HTTPS would answer every request with a 301.
@@ -111,6 +112,70 @@ def login(page, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("form:has(input[name=password]) button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The reports replica's alias (core/replica.py) exists in every test run, as a mirror of
+    the test database: tests of reporting reads set REPORTS_DATABASE_URL and name both
+    databases. Elsewhere the router never uses it."""
+    from django.conf import settings
+    from django.db import connections
+
+    alias = settings.REPORTS_DB
+    if alias not in settings.DATABASES:
+        mirror = {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
+        settings.DATABASES[alias] = mirror
+        configured = connections.configure_settings({"default": {}, alias: mirror})
+        connections.settings[alias] = configured[alias]
+
+
+# Redis for the tests of the scale-out settings (RQ tasks, cache, cached_db sessions): the one
+# on 127.0.0.1:6379, in a database of its own, each test under its own key prefix. Where none
+# answers, those tests are skipped saying so, on CI as well: like PostgreSQL (.ci/run), Redis is
+# a service a machine may not run, not a package `make setup` installs.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"no Redis answers at {TEST_REDIS_URL} ({exc}): sudo apt-get install redis")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def rq_tasks(settings, redis_url):
+    """Background tasks through RQ on Redis: each job is enqueued in Redis by the real backend
+    (django-tasks-rq), read back by its id and run at once by an RQ worker in this process, as
+    `manage.py rqworker` would run it on another machine. Only this test's jobs are run."""
+    import django_rq
+    from django_tasks.signals import task_enqueued
+    from rq import SimpleWorker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 600}}
+    ran: list[str] = []
+
+    def run(sender, task_result, **kwargs):
+        # The worker `manage.py rqworker` builds, from the settings (RQ["JOB_CLASS"]).
+        worker = django_rq.get_worker(task_result.task.queue_name, worker_class=SimpleWorker)
+        queue = worker.queues[0]
+        queue.remove(task_result.id)  # no other worker may take it
+        job = worker.job_class.fetch(task_result.id, connection=queue.connection)
+        worker.execute_job(job, queue)
+        ran.append(task_result.id)
+
+    task_enqueued.connect(run)
+    yield ran
+    task_enqueued.disconnect(run)
+    worker = django_rq.get_worker("default", worker_class=SimpleWorker)
+    for job_id in ran:
+        worker.job_class.fetch(job_id, connection=worker.connection).delete()
 
 
 from core.tests.personas import world  # noqa: E402,F401  (the personas, for every app's tests)

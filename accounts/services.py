@@ -6,8 +6,10 @@ import re
 import secrets
 import string
 from functools import reduce
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -478,8 +480,6 @@ def sessions_end(
     """Sign sessions out: those named by their public ids (在线会话 page) or all of `user`'s
     (deactivation, a role change). The actor's own session is kept. One audit event per
     account whose sessions ended."""
-    from django.contrib.sessions.models import Session
-
     from . import selectors, sessions
 
     if session_ids is not None:
@@ -493,7 +493,11 @@ def sessions_end(
     chosen = [s for s in chosen if s.id != own_id]
     if not chosen:
         return 0
-    Session.objects.filter(session_key__in=[s.key for s in chosen]).delete()
+    # Through the session engine: with SESSION_STORE=cached_db this deletes the cached copy in
+    # Redis as well as the row, so the session ends on every app server at once.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session in chosen:
+        store(session_key=session.key).delete()
     by_user: dict[int, list] = {}
     for session in chosen:
         by_user.setdefault(session.user.pk, []).append(session)

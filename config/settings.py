@@ -11,8 +11,11 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from core.network import parse_networks
+from core.storage import file_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The database alias of the reports' read replica (core/replica.py), when one is configured.
+REPORTS_DB = "reports"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -132,9 +135,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica (PostgreSQL streaming replication) for reports: the reads a report makes inside
+# core.replica.reporting() go to it (core.replica.ReplicaRouter); everything else, and every
+# write, goes to "default". Empty: reports read "default" like the rest.
+REPORTS_DATABASE_URL = env.str("REPORTS_DATABASE_URL", default="")
+if REPORTS_DATABASE_URL:
+    DATABASES[REPORTS_DB] = env.db_url_config(REPORTS_DATABASE_URL)
+    DATABASES[REPORTS_DB].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES[REPORTS_DB]["CONN_HEALTH_CHECKS"] = True
+    # The test run gives the replica no database of its own: it reads the default's.
+    DATABASES[REPORTS_DB]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Empty: per-process memory, which is right for one process only. Several processes or
+# machines (gunicorn workers, app servers, task workers) share one Redis:
+# redis://127.0.0.1:6379/1 (Django's own RedisCache).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+
+# Sessions (accounts/sessions.py): "db" keeps them in the database; "cached_db" reads them
+# from the cache (Redis) and writes them through to the database, so the security officer's
+# 在线会话 page still lists every session and ending one ends it everywhere. A cache-only
+# store is refused: its sessions could be neither listed nor ended.
+SESSION_STORE = env.str("SESSION_STORE", default="db")
+if SESSION_STORE not in ("db", "cached_db"):
+    raise ImproperlyConfigured(
+        f"SESSION_STORE={SESSION_STORE!r}: use db or cached_db (a cache-only store would hide "
+        "sessions from the security officer's page, which lists and ends them)."
+    )
+if SESSION_STORE == "cached_db" and not SHARED_CACHE:
+    raise ImproperlyConfigured(
+        "SESSION_STORE=cached_db needs a cache every process shares (CACHE_URL=redis://...): "
+        "with per-process memory a session ended in one process would live on in another."
+    )
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -282,31 +317,64 @@ STATICFILES_DIRS = [
     ("vendor/tom-select", BASE_DIR / "node_modules" / "tom-select" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Attachments (minutes, lesson videos, request photos): outside the web root, read only
-    # through views that check scope (core.uploads.serve_file).
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
-        },
-    },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
 WHITENOISE_USE_FINDERS = DEBUG
-# Uploads live outside the web root.
+# Uploads and generated files, outside the web root. Two storages: "default" (uploads and
+# generated documents) and "private" (attachments: minutes, lesson files, request photos, and
+# roster uploads with clear ID numbers; read only through views that check scope,
+# core.uploads.serve_file). FILE_STORAGE=filesystem keeps them under MEDIA_ROOT and
+# PRIVATE_MEDIA_ROOT, which several app servers and workers must share (NFS);
+# FILE_STORAGE=s3 puts them in S3-compatible object storage (MinIO, Ceph, OSS, COS) through
+# django-storages, nothing shared on disk. core/storage.py builds both.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "uploads")
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+FILE_STORAGE = env.str("FILE_STORAGE", default="filesystem")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_PRIVATE_BUCKET = env.str("S3_PRIVATE_BUCKET", default="") or S3_BUCKET
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")
+S3_REGION = env.str("S3_REGION", default="")
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path")
+try:
+    STORAGES = {
+        **file_storages(
+            kind=FILE_STORAGE,
+            bucket=S3_BUCKET,
+            private_bucket=S3_PRIVATE_BUCKET,
+            endpoint_url=S3_ENDPOINT_URL,
+            region=S3_REGION,
+            access_key=S3_ACCESS_KEY_ID,
+            secret_key=S3_SECRET_ACCESS_KEY,
+            addressing_style=S3_ADDRESSING_STYLE,
+        ),
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-TASKS = {
-    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
-}
+# Background tasks (Django's task API): the database queue by default (`manage.py db_worker`),
+# or RQ on Redis (TASKS_BACKEND=django_tasks_rq.RQBackend, RQ_URL=redis://host:6379/2,
+# `manage.py rqworker default` on as many machines as needed).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+RQ_URL = env.str("RQ_URL", default="")
+if TASKS_BACKEND.startswith("django_tasks_rq."):
+    if not RQ_URL:
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=django_tasks_rq.RQBackend needs RQ_URL, the Redis the queue lives in "
+            "(e.g. redis://127.0.0.1:6379/2)."
+        )
+    INSTALLED_APPS.append("django_rq")
+# A roster apply of 100,000 rows runs for minutes: a job may run this long before RQ stops it.
+RQ_QUEUES = {"default": {"URL": RQ_URL or "redis://127.0.0.1:6379/2", "DEFAULT_TIMEOUT": 3600}}
+# `manage.py rqworker` runs each job as a django-tasks Task (plain RQ jobs cannot call one).
+RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 
 # Roster import (花名册) limits: a small upload must never exhaust a web process or a worker.
 # Files at or above ROSTER_BACKGROUND_ROWS rows or ROSTER_BACKGROUND_MB (on disk, or unpacked

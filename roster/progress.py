@@ -1,9 +1,11 @@
 """Progress of a running preview or apply, for the page's progress bar.
 
-Kept in a small file next to the uploads rather than in the database: applying runs in one
-transaction, whose writes no other connection sees until it commits (and SQLite would make the
-page wait for the lock). Web and worker share MEDIA_ROOT anyway: the worker reads the upload
-from it. The time of the last write is the running worker's heartbeat."""
+Kept outside the database: applying runs in one transaction, whose writes no other connection
+sees until it commits (and SQLite would make the page wait for the lock). With a cache every
+process shares (CACHE_URL=redis://..., settings.SHARED_CACHE) it lives there, so a worker on
+another machine reports to any app server; otherwise in a small file under MEDIA_ROOT, which
+the web process and the worker beside it share. The time of the last write is the running
+worker's heartbeat."""
 
 import json
 import os
@@ -12,8 +14,16 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 
 WRITE_EVERY_SECONDS = 0.5
+# A progress entry in the cache outlives a silent worker long enough for the page to call the
+# run interrupted (ROSTER_STALE_MINUTES), then goes by itself.
+CACHE_SECONDS = 24 * 3600
+
+
+def _key(code: str) -> str:
+    return f"roster:progress:{code}"
 
 
 def _path(code: str) -> Path:
@@ -35,8 +45,6 @@ class Progress:
         if not force and now - self._written < WRITE_EVERY_SECONDS:
             return
         self._written = now
-        path = _path(self.code)
-        path.parent.mkdir(parents=True, exist_ok=True)
         # "at" is the worker's heartbeat while it applies inside one transaction (the batch
         # row cannot say it then): roster.selectors.batch_health reads it.
         data = {
@@ -45,7 +53,12 @@ class Progress:
             "total": max(self.total, self.done),
             "at": time.time(),
         }
+        if settings.SHARED_CACHE:
+            cache.set(_key(self.code), data, CACHE_SECONDS)
+            return
         # Write then rename, so a reader never sees half a file.
+        path = _path(self.code)
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "w") as stream:
             json.dump(data, stream)
@@ -56,14 +69,21 @@ class Progress:
 
 
 def read(code: str) -> dict | None:
-    try:
-        data = json.loads(_path(code).read_text())
-    except (OSError, ValueError):
-        return None
+    if settings.SHARED_CACHE:
+        data = cache.get(_key(code))
+        if not isinstance(data, dict):
+            return None
+    else:
+        try:
+            data = json.loads(_path(code).read_text())
+        except (OSError, ValueError):
+            return None
     total = data.get("total") or 0
     data["percent"] = min(100, round(100 * data.get("done", 0) / total)) if total else 0
     return data
 
 
 def clear(code: str) -> None:
+    if settings.SHARED_CACHE:
+        cache.delete(_key(code))
     _path(code).unlink(missing_ok=True)

@@ -12,7 +12,7 @@ import csv
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,6 +217,8 @@ class Table:
     # Set by rows() when a run of empty rows ended the table: the first row of that run.
     ended_at: int | None = None
     _workbook: object = field(default=None, repr=False)
+    # Run by close(): removes the local copy of a file kept in object storage (core.storage).
+    cleanup: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def typed(self) -> bool:
@@ -266,6 +268,9 @@ class Table:
     def close(self) -> None:
         if self._workbook is not None:
             self._workbook.close()
+        if self.cleanup is not None:
+            cleanup, self.cleanup = self.cleanup, None
+            cleanup()
 
 
 # <row r="5">, <row> and the empty <row/> a hostile file may repeat a million times (never

@@ -94,3 +94,11 @@ def waiting_batches(user: Actor, limit: int = 8) -> list[ImportBatch]:
         )
         .order_by("-created_at")[:limit]
     )
+
+
+def worker_command() -> str:
+    """The command that runs the task worker for the configured backend (the page names it
+    when no worker picked a batch up)."""
+    if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
+        return "manage.py rqworker default"
+    return "manage.py db_worker"

@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage, storages
 from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -30,6 +31,7 @@ from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
 from core.actors import Actor, Operator, operator
+from core.storage import PRIVATE, local_copy
 from core.stored_text import Message, to_stored
 from organisations import members as builder
 from organisations import services as member_services
@@ -83,13 +85,11 @@ def max_upload_bytes() -> int:
     return settings.ROSTER_MAX_UPLOAD_MB * 1024 * 1024
 
 
-def upload_storage() -> FileSystemStorage:
-    """Uploads under MEDIA_ROOT (outside the web root), readable by the server account only."""
-    return FileSystemStorage(
-        location=Path(settings.MEDIA_ROOT) / "roster",
-        file_permissions_mode=0o600,
-        directory_permissions_mode=0o700,
-    )
+def upload_storage() -> Storage:
+    """Uploads hold clear ID numbers: the private storage (core/storage.py), outside the web
+    root, which every app server and task worker reads (a shared path or object storage).
+    Files are named roster/<batch code>.<format>."""
+    return storages[PRIVATE]
 
 
 def _require_editable(actor: Actor, organisation: Organisation) -> None:
@@ -221,7 +221,7 @@ def batch_upload(*, actor: Actor, organisation: Organisation, upload: File) -> I
         file_format=file_format,
         size=upload.size,
     )
-    batch.stored_file = upload_storage().save(f"{batch.code}.{file_format}", upload)
+    batch.stored_file = upload_storage().save(f"roster/{batch.code}.{file_format}", upload)
     _inspect(batch)
     with transaction.atomic():
         batch.save()
@@ -240,14 +240,25 @@ def batch_upload(*, actor: Actor, organisation: Organisation, upload: File) -> I
     return batch
 
 
-def _file_path(batch: ImportBatch) -> Path:
-    return Path(upload_storage().path(batch.stored_file))
+def _open_table(batch: ImportBatch) -> reader.Table:
+    """The batch's stored file opened as a table; closing the table removes the local copy
+    taken from object storage (none is taken from a filesystem). OSError: the file is gone."""
+    copy = ExitStack()
+    path = copy.enter_context(local_copy(upload_storage(), batch.stored_file))
+    try:
+        table = reader.open_table(path, batch.file_format)
+    except BaseException:
+        copy.close()
+        raise
+    table.cleanup = copy.close
+    return table
 
 
 def _weight(batch: ImportBatch) -> int:
     """What reading the file costs: its unpacked size (an .xlsx, from the zip directory),
     or its size (a CSV). Raises RosterFileError for a zip bomb."""
-    return reader.unpacked_size(_file_path(batch), batch.file_format)
+    with local_copy(upload_storage(), batch.stored_file) as path:
+        return reader.unpacked_size(path, batch.file_format)
 
 
 def _inspect(batch: ImportBatch) -> None:
@@ -257,7 +268,7 @@ def _inspect(batch: ImportBatch) -> None:
     try:
         if _weight(batch) >= background_bytes():
             return
-        table = reader.open_table(_file_path(batch), batch.file_format)
+        table = _open_table(batch)
     except reader.RosterFileError as exc:
         batch.status, batch.error = BatchStatus.FAILED, exc.message
     else:
@@ -419,7 +430,7 @@ def batch_preview(
             raise BatchBusy(_("该批次已导入或已撤销，不能重新预览。"))
         raise _busy(batch)
     try:
-        table = reader.open_table(_file_path(batch), batch.file_format)
+        table = _open_table(batch)
     except (reader.RosterFileError, OSError) as exc:
         message = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传。")
         if batch_fail(

@@ -119,6 +119,7 @@ def roster_batch(request, code):
                 "progress": progress.read(batch.code),
                 "health": selectors.batch_health(batch),
                 "stale_minutes": settings.ROSTER_STALE_MINUTES,
+                "worker_command": selectors.worker_command(),
             },
         )
     outcome = request.GET.get("outcome")
@@ -157,6 +158,7 @@ def roster_batch(request, code):
             "progress": progress.read(batch.code) if batch.is_running else None,
             "health": selectors.batch_health(batch),
             "stale_minutes": settings.ROSTER_STALE_MINUTES,
+            "worker_command": selectors.worker_command(),
         },
     )
 

@@ -20,7 +20,12 @@ from roster.models import BatchStatus, ImportBatch
 from roster.tests.test_roster_import import Messy
 from roster.tests.test_roster_views import latest_batch, post_file
 
-NOT_STARTED = "后台任务未启动：请确认任务进程 manage.py db_worker 正在运行"
+
+def not_started() -> str:
+    """What the page says when no worker took the batch: it names the configured worker."""
+    return f"后台任务未启动：请确认任务进程 {selectors.worker_command()} 正在运行"
+
+
 INTERRUPTED = "后台任务已中断"
 
 
@@ -182,22 +187,22 @@ def test_a_task_no_worker_picked_up_says_the_worker_is_not_running(
     with django_capture_on_commit_callbacks():  # enqueued, but no worker runs
         client.post(apply_url(previewed))
     url = reverse("roster:roster_batch", args=[previewed.code])
-    assert NOT_STARTED not in client.get(url).content.decode()  # just queued
+    assert not_started() not in client.get(url).content.decode()  # just queued
 
     ImportBatch.objects.filter(pk=previewed.pk).update(
         status_changed_at=timezone.now() - timedelta(minutes=3)
     )
     page = client.get(url).content.decode()
-    assert NOT_STARTED in page and 'id="retry"' not in page
+    assert not_started() in page and 'id="retry"' not in page
     partial = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="roster-progress")
-    assert NOT_STARTED in partial.content.decode()
+    assert not_started() in partial.content.decode()
 
     # Still nobody after the stale limit: it may be retried (the queue may have lost it).
     ImportBatch.objects.filter(pk=previewed.pk).update(
         status_changed_at=timezone.now() - timedelta(minutes=11)
     )
     page = client.get(url).content.decode()
-    assert NOT_STARTED in page and 'id="retry"' in page
+    assert not_started() in page and 'id="retry"' in page
 
 
 def test_a_queued_preview_that_waits_says_so_too(client, world, tmp_path, background):
@@ -208,7 +213,7 @@ def test_a_queued_preview_that_waits_says_so_too(client, world, tmp_path, backgr
     ImportBatch.objects.filter(pk=batch.pk).update(
         status_changed_at=timezone.now() - timedelta(minutes=5)
     )
-    assert NOT_STARTED in page_of(client, batch)
+    assert not_started() in page_of(client, batch)
 
 
 def test_a_run_that_lost_its_batch_stops_without_touching_it(
