@@ -19,7 +19,8 @@ def at(y, m, d, h=10):
 def test_the_national_day_week_is_skipped():
     # Tuesday 30 September 2025: the next working day is Thursday 9 October.
     assert add_workdays(at(2025, 9, 30), 1) == at(2025, 10, 9)
-    assert add_workdays(at(2025, 9, 30), 5) == at(2025, 10, 15)
+    # 9, 10, 11 (Saturday, 调休), 13, 14 October.
+    assert add_workdays(at(2025, 9, 30), 5) == at(2025, 10, 14)
 
 
 @pytest.mark.django_db
