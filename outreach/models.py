@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.uploads import private_storage
 from organisations import policy
 from organisations.id_numbers import mask_phone
 
@@ -307,14 +308,17 @@ class Request(models.Model):
 
 
 def request_image_path(instance, filename: str) -> str:
-    return f"outreach/{timezone.now():%Y/%m}/{secrets.token_hex(12)}.jpg"
+    """A random name: the sender's file name may carry a name or a phone number."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    extension = extension if extension in {"jpg", "jpeg", "png", "webp", "gif"} else "img"
+    return f"outreach/{timezone.now():%Y/%m}/{secrets.token_hex(12)}.{extension}"
 
 
 class RequestImage(models.Model):
     """An image attached to a request, its metadata (EXIF, GPS) stripped before storing."""
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="images")
-    file = models.FileField(_("图片"), upload_to=request_image_path)
+    file = models.FileField(_("图片"), storage=private_storage, upload_to=request_image_path)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = policy.ScopedQuerySet.as_manager()

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.uploads
 import outreach.models
 from django.conf import settings
 from django.db import migrations, models
@@ -184,7 +185,7 @@ class Migration(migrations.Migration):
             name='RequestImage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=outreach.models.request_image_path, verbose_name='图片')),
+                ('file', models.FileField(storage=core.uploads.private_storage, upload_to=outreach.models.request_image_path, verbose_name='图片')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True)),
                 ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='outreach.request')),
             ],
