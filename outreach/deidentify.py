@@ -6,7 +6,9 @@ side of removing: a public page loses a house number rather than exposing one.""
 
 import re
 
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?![0-9])")
+ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?![0-9])"
+)
 ID_NUMBER_15 = re.compile(r"(?<!\d)[1-9]\d{14}(?!\d)")
 MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
 LANDLINE = re.compile(r"(?<!\d)(?:\(?0\d{2,3}\)?[\s-]?)?[2-9]\d{6,7}(?!\d)")
@@ -18,7 +20,9 @@ STREET = re.compile(
     r"(?:\s*(?:院|楼|\d+\s*(?:号楼|栋|幢|单元|层|楼|室|号)))*"
 )
 UNIT = re.compile(r"\d+\s*(?:号楼|栋|幢|单元|室|号院|号)")
-NAME_AFTER = re.compile(r"(我叫|我是|本人|姓名|联系人|名叫|叫做)\s*[:：]?\s*([\u4e00-\u9fff·]{2,4})")
+NAME_AFTER = re.compile(
+    r"(我叫|我是|本人|姓名|联系人|名叫|叫做)\s*[:：]?\s*([\u4e00-\u9fff·]{2,4})"
+)
 COMMON_SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"

@@ -56,7 +56,9 @@ class SubmitForm(PlainTextMixin, forms.Form):
         label=_("所在村（社区）"), queryset=Area.objects.none(), empty_label=_("请选择")
     )
     title = forms.CharField(label=_("标题"), max_length=100)
-    text = forms.CharField(label=_("内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(
+        label=_("内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
     name = forms.CharField(label=_("姓名（可不填）"), max_length=40, required=False)
     phone = forms.CharField(label=_("联系电话（可不填）"), max_length=20, required=False)
     images = MultipleImageField(label=_("图片（可不传，最多 3 张）"), required=False)
@@ -132,7 +134,10 @@ class TransitionForm(PlainTextMixin, forms.Form):
     plain_fields = ("reason", "answer", "transferred_to")
     to = forms.ChoiceField(label=_("操作"), choices=ACTIONS)
     answer = forms.CharField(
-        label=_("公开答复"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("公开答复"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     reason = forms.CharField(label=_("理由"), max_length=300, required=False)
     duplicate_code = forms.CharField(label=_("原诉求查询码"), max_length=16, required=False)
@@ -159,7 +164,10 @@ class RuleForm(forms.Form):
         label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("任意类别")
     )
     area = forms.ModelChoiceField(
-        label=_("村（社区）"), queryset=Area.objects.all(), required=False, empty_label=_("任意村（社区）")
+        label=_("村（社区）"),
+        queryset=Area.objects.all(),
+        required=False,
+        empty_label=_("任意村（社区）"),
     )
     organisation = forms.ModelChoiceField(
         label=_("承办党组织"), queryset=Organisation.objects.all(), empty_label=_("请选择")
@@ -204,10 +212,15 @@ class ConsultationForm(PlainTextMixin, forms.Form):
 
 class ResponseForm(PlainTextMixin, forms.Form):
     plain_fields = ("text", "name")
-    text = forms.CharField(label=_("您的意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    text = forms.CharField(
+        label=_("您的意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     name = forms.CharField(label=_("姓名（可不填）"), max_length=40, required=False)
     area = forms.ModelChoiceField(
-        label=_("所在村（社区）"), queryset=Area.objects.none(), required=False, empty_label=_("不填")
+        label=_("所在村（社区）"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label=_("不填"),
     )
     website = forms.CharField(label=_("网址"), required=False, max_length=200)
 
@@ -220,10 +233,16 @@ class ResponseForm(PlainTextMixin, forms.Form):
 class ReplyForm(PlainTextMixin, forms.Form):
     plain_fields = ("summary", "public_reply")
     summary = forms.CharField(
-        label=_("意见汇总（内部）"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("意见汇总（内部）"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     public_reply = forms.CharField(
-        label=_("公开答复"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("公开答复"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
 
 

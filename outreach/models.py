@@ -1,5 +1,5 @@
-"""党群连心: the public's requests (群众诉求, 微心愿), their routing, deadlines, answers and ratings,
-moderation of what looks like spam, and consultations (征求意见).
+"""党群连心: the public's requests (群众诉求, 微心愿), their routing, deadlines, answers and
+ratings, moderation of what looks like spam, and consultations (征求意见).
 
 A request has no account behind it: the submitter holds a random tracking code. Every request
 is stored, even when the content scorer holds it for moderation; nothing is dropped."""

@@ -3,6 +3,8 @@
 The public acts without an account: its services take the sender's address (only its keyed
 digest is stored) and are audited as "public"."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -208,7 +210,9 @@ def _route(req: Request, actor: Actor | None) -> None:
     rule = find_rule(req.category_id, req.area_id)
     req.organisation = rule.organisation if rule else None
     if rule:
-        _entry(req, EntryKind.ROUTE, _("按分办规则交 %(org)s 办理") % {"org": rule.organisation}, actor)
+        _entry(
+            req, EntryKind.ROUTE, _("按分办规则交 %(org)s 办理") % {"org": rule.organisation}, actor
+        )
         recipients = _secretaries([rule.organisation_id])
     else:
         _entry(req, EntryKind.ROUTE, _("无匹配的分办规则，进入工委分办队列"), actor)
@@ -291,9 +295,7 @@ def request_submit(
 
 
 @transaction.atomic
-def request_rate(
-    *, req: Request, rating: str, reason: str = "", http_request=None
-) -> Request:
+def request_rate(*, req: Request, rating: str, reason: str = "", http_request=None) -> Request:
     """The submitter rates the answer. 不满意 reopens the request once (with a reason); a
     second 不满意 is recorded and closes it."""
     if not req.can_be_rated:
@@ -313,7 +315,9 @@ def request_rate(
         req.answer_due = add_workdays(now, req.category.answer_days)
         req.reminded_75_at = req.reminded_due_at = req.escalated_at = None
         req.clock_start = now
-        _entry(req, EntryKind.RATING, _("群众不满意，重新办理：%(r)s") % {"r": req.reopen_reason}, None)
+        _entry(
+            req, EntryKind.RATING, _("群众不满意，重新办理：%(r)s") % {"r": req.reopen_reason}, None
+        )
         if req.organisation_id:
             notify(
                 recipients=_secretaries([req.organisation_id]),
@@ -430,9 +434,7 @@ def request_reassign(
     if not reason.strip():
         raise ValidationError({"reason": _("请填写改派理由。")})
     if req.status not in OPEN_STATES:
-        raise ValidationError(
-            _("诉求当前为“%(s)s”，不能改派。") % {"s": Status(req.status).label}
-        )
+        raise ValidationError(_("诉求当前为“%(s)s”，不能改派。") % {"s": Status(req.status).label})
     if organisation.pk == req.organisation_id:
         raise ValidationError({"organisation": _("诉求已由该党组织办理。")})
     before = req.organisation_id
@@ -662,7 +664,11 @@ def run_deadline_clock(*, actor: Actor | None = None, now: datetime | None = Non
     open_requests = (
         Request.objects.visible_to(actor)
         .filter(status__in=OPEN_STATES, answer_due__isnull=False, clock_start__isnull=False)
-        .filter(Q(reminded_75_at__isnull=True) | Q(reminded_due_at__isnull=True) | Q(escalated_at__isnull=True))
+        .filter(
+            Q(reminded_75_at__isnull=True)
+            | Q(reminded_due_at__isnull=True)
+            | Q(escalated_at__isnull=True)
+        )
         .select_related("organisation")
     )
     for req in open_requests.iterator(chunk_size=500):
@@ -692,13 +698,18 @@ def _clock_event(actor: Actor, req: Request, field: str, now: datetime, title: s
     _entry(req, EntryKind.REMINDER, title % {"t": ""}, actor)
     recipients = _secretaries([req.organisation_id]) if req.organisation_id else _committee_admins()
     notify(recipients=recipients, title=title % {"t": req.title[:60]}, link=_link(req))
-    record(actor=actor, action="update", target=req, organisation=req.organisation_id,
-           changes={field: [None, now.isoformat()]})
+    record(
+        actor=actor,
+        action="update",
+        target=req,
+        organisation=req.organisation_id,
+        changes={field: [None, now.isoformat()]},
+    )
 
 
 @transaction.atomic
 def _escalate(actor: Actor, req: Request, now: datetime) -> None:
-    """督办: the organisation above the handler (or the committee) is told of the overdue request."""
+    """督办: the organisation above the handler (or the committee) hears of the overdue request."""
     req.escalated_at = now
     req.save(update_fields=["escalated_at"])
     organisation = req.organisation
@@ -716,8 +727,13 @@ def _escalate(actor: Actor, req: Request, now: datetime) -> None:
         body=req.title[:200],
         link=_link(req),
     )
-    record(actor=actor, action="update", target=req, organisation=req.organisation_id,
-           changes={"escalated_at": [None, now.isoformat()]})
+    record(
+        actor=actor,
+        action="update",
+        target=req,
+        organisation=req.organisation_id,
+        changes={"escalated_at": [None, now.isoformat()]},
+    )
 
 
 # --- routing rules, areas -----------------------------------------------------------------------
@@ -725,7 +741,11 @@ def _escalate(actor: Actor, req: Request, now: datetime) -> None:
 
 @transaction.atomic
 def rule_save(
-    *, actor: Actor, category: Category | None, area: Area | None, organisation: Organisation,
+    *,
+    actor: Actor,
+    category: Category | None,
+    area: Area | None,
+    organisation: Organisation,
     http_request=None,
 ) -> RoutingRule:
     if not can_edit(actor, organisation):
@@ -734,16 +754,26 @@ def rule_save(
     rule, created = RoutingRule.objects.update_or_create(
         category=category, area=area, defaults={"organisation": organisation}
     )
-    record(actor=actor, action="create" if created else "update", target=rule,
-           organisation=organisation, request=http_request)
+    record(
+        actor=actor,
+        action="create" if created else "update",
+        target=rule,
+        organisation=organisation,
+        request=http_request,
+    )
     return rule
 
 
 @transaction.atomic
 def rule_delete(*, actor: Actor, rule: RoutingRule, http_request=None) -> None:
     _require_committee(actor)
-    record(actor=actor, action="delete", target=rule, organisation=rule.organisation_id,
-           request=http_request)
+    record(
+        actor=actor,
+        action="delete",
+        target=rule,
+        organisation=rule.organisation_id,
+        request=http_request,
+    )
     rule.delete()
 
 
@@ -765,8 +795,13 @@ def workday_override_save(*, actor: Actor, day, is_workday: bool, note: str, htt
     row, created = WorkdayOverride.objects.update_or_create(
         day=day, defaults={"is_workday": is_workday, "note": note}
     )
-    record(actor=actor, action="create" if created else "update", target=row,
-           changes={"is_workday": [None, is_workday]}, request=http_request)
+    record(
+        actor=actor,
+        action="create" if created else "update",
+        target=row,
+        changes={"is_workday": [None, is_workday]},
+        request=http_request,
+    )
     return row
 
 
@@ -775,25 +810,43 @@ def workday_override_save(*, actor: Actor, day, is_workday: bool, note: str, htt
 
 @transaction.atomic
 def consultation_create(
-    *, actor: Actor, organisation: Organisation, title: str, body: str, deadline: datetime,
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    title: str,
+    body: str,
+    deadline: datetime,
     http_request=None,
 ) -> Consultation:
     if not can_edit(actor, organisation):
         raise PermissionDenied
     if deadline <= timezone.now():
         raise ValidationError({"deadline": _("截止时间须晚于现在。")})
-    consultation = Consultation(organisation=organisation, title=title, body=body, deadline=deadline)
+    consultation = Consultation(
+        organisation=organisation, title=title, body=body, deadline=deadline
+    )
     consultation.full_clean()
     consultation.save()
-    record(actor=actor, action="create", target=consultation, organisation=organisation,
-           request=http_request)
+    record(
+        actor=actor,
+        action="create",
+        target=consultation,
+        organisation=organisation,
+        request=http_request,
+    )
     return consultation
 
 
 @transaction.atomic
 def consultation_respond(
-    *, consultation: Consultation, text: str, name: str = "", area: Area | None = None,
-    address: str | None = None, honeypot: str = "", http_request=None,
+    *,
+    consultation: Consultation,
+    text: str,
+    name: str = "",
+    area: Area | None = None,
+    address: str | None = None,
+    honeypot: str = "",
+    http_request=None,
 ) -> ConsultationResponse:
     if not consultation.is_open:
         raise ValidationError(_("征求意见已截止。"))
@@ -803,32 +856,54 @@ def consultation_respond(
     if honeypot:
         reasons.append(_("填写了隐藏字段（自动程序）"))
     response = ConsultationResponse(
-        consultation=consultation, text=text, name=name, area=area,
-        held=bool(reasons), spam_reasons=reasons, source_digest=source_digest(address),
+        consultation=consultation,
+        text=text,
+        name=name,
+        area=area,
+        held=bool(reasons),
+        spam_reasons=reasons,
+        source_digest=source_digest(address),
     )
     response.full_clean()
     response.save()
-    record(actor=None, actor_name=PUBLIC, action="create", target=response,
-           organisation=consultation.organisation_id, request=http_request)
+    record(
+        actor=None,
+        actor_name=PUBLIC,
+        action="create",
+        target=response,
+        organisation=consultation.organisation_id,
+        request=http_request,
+    )
     return response
 
 
 @transaction.atomic
 def consultation_reply(
-    *, actor: Actor, consultation: Consultation, summary: str, public_reply: str,
+    *,
+    actor: Actor,
+    consultation: Consultation,
+    summary: str,
+    public_reply: str,
     http_request=None,
 ) -> Consultation:
     if not Consultation.objects.editable_by(actor).filter(pk=consultation.pk).exists():
         raise PermissionDenied
-    before: dict[str, Any] = {"summary": consultation.summary, "public_reply": consultation.public_reply}
+    before: dict[str, Any] = {
+        "summary": consultation.summary,
+        "public_reply": consultation.public_reply,
+    }
     consultation.summary = summary.strip()
     consultation.public_reply = public_reply.strip()
     consultation.replied_at = timezone.now() if consultation.public_reply else None
     consultation.save(update_fields=["summary", "public_reply", "replied_at"])
-    record(actor=actor, action="update", target=consultation,
-           organisation=consultation.organisation_id,
-           changes={k: [v[:50], getattr(consultation, k)[:50]] for k, v in before.items()},
-           request=http_request)
+    record(
+        actor=actor,
+        action="update",
+        target=consultation,
+        organisation=consultation.organisation_id,
+        changes={k: [v[:50], getattr(consultation, k)[:50]] for k, v in before.items()},
+        request=http_request,
+    )
     return consultation
 
 
@@ -838,7 +913,12 @@ def response_release(*, actor: Actor, response: ConsultationResponse, http_reque
         raise PermissionDenied
     response.held = False
     response.save(update_fields=["held"])
-    record(actor=actor, action="update", target=response,
-           organisation=response.consultation.organisation_id,
-           changes={"held": [True, False]}, request=http_request)
+    record(
+        actor=actor,
+        action="update",
+        target=response,
+        organisation=response.consultation.organisation_id,
+        changes={"held": [True, False]},
+        request=http_request,
+    )
     return response
