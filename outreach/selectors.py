@@ -236,6 +236,7 @@ def handler_consultations(actor: Actor) -> QuerySet:
             response_count=Count("responses", filter=Q(responses__held=False)),
             held_count=Count("responses", filter=Q(responses__held=True)),
         )
+        .order_by("-deadline", "pk")
     )
 
 
