@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -266,7 +267,7 @@ def request_submit(
         text_digest=digest,
         channel=channel,
         submitted_at=now,
-        spam_score=verdict.score,
+        spam_score=Decimal(f"{min(verdict.score, 999):.2f}"),
         spam_reasons=reasons or verdict.reasons,
         status=Status.HELD if reasons else Status.RECEIVED,
     )
