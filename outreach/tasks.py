@@ -1,4 +1,4 @@
-"""Periodic work of the party–masses channel (core.periodic; also `manage.py outreach_deadlines`)."""
+"""Periodic work of the party–masses channel (core.periodic; by hand: outreach_deadlines)."""
 
 from django_tasks import task
 
