@@ -282,11 +282,9 @@ class Request(models.Model):
 
     def overdue_at(self, now) -> bool:
         """Past its deadline and still open (to be accepted, or to be answered)."""
-        if self.status == Status.RECEIVED and self.accept_due:
-            return now > self.accept_due
-        if self.status in OPEN_STATES and self.answer_due:
-            return now > self.answer_due
-        return False
+        if self.status == Status.RECEIVED and self.accept_due and now > self.accept_due:
+            return True
+        return bool(self.status in OPEN_STATES and self.answer_due and now > self.answer_due)
 
     @property
     def overdue(self) -> bool:

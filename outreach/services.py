@@ -714,7 +714,11 @@ def _escalate(actor: Actor, req: Request, now: datetime) -> None:
     req.escalated_at = now
     req.save(update_fields=["escalated_at"])
     organisation = req.organisation
-    parent = organisation.get_parent() if organisation else None
+    parent = (
+        Organisation.objects.filter(path=organisation.parent_path).first()
+        if organisation and organisation.parent_path
+        else None
+    )
     _entry(
         req,
         EntryKind.ESCALATION,
