@@ -383,6 +383,9 @@ SPECTACULAR_SETTINGS = {
         "SexEnum": "organisations.models.Sex",
         "MemberCategoryEnum": "organisations.models.MemberCategory",
         "MemberStatusEnum": "organisations.models.MemberStatus",
+        "RequestStatusEnum": "outreach.models.Status",
+        "RequestKindEnum": "outreach.models.RequestKind",
+        "OrganisationKindEnum": "organisations.models.OrganisationKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No badge image from the online validator: intranets reach no internet.

@@ -67,7 +67,10 @@ def test_any_text_is_scored_without_error(text):
 
 
 def test_scrub_removes_identifiers_from_free_text():
-    text = "联系人：扎西次仁 电话 0887-8221234，手机 +86 138-8765-4321，身份证 53340119850312001X，邮箱 a@b.cn"
+    text = (
+        "联系人：扎西次仁 电话 0887-8221234，手机 +86 138-8765-4321，"
+        "身份证 53340119850312001X，邮箱 a@b.cn"
+    )
     clean = scrub(text, names=("扎西·次仁",))
     for secret in ("扎西次仁", "8221234", "8765", "53340119850312001X", "a@b.cn"):
         assert secret not in clean, (secret, clean)

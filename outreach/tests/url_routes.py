@@ -5,7 +5,17 @@ committee's and the secretaries' (scoped: the other side's objects are 404)."""
 
 from django.core.files.base import ContentFile
 
-from core.tests.url_walk import ALL_OK, LOGIN, PERSONAS, both, only, party, scoped
+from core.tests.url_walk import (
+    ALL_OK,
+    LOGIN,
+    PERSONAS,
+    api,
+    api_scoped,
+    both,
+    only,
+    party,
+    scoped,
+)
 
 from .factories import (
     AreaFactory,
@@ -87,4 +97,14 @@ ROUTES = {
     "outreach:consultation_manage": ("get", lambda s: {"pk": s.consultation.pk}, scoped()),
     "outreach:consultation_export": ("get", lambda s: {"pk": s.consultation.pk}, scoped()),
     "outreach:response_release": ("post", lambda s: {"pk": s.response.pk}, scoped(ok=302)),
+    # The API: the public endpoints need no account; the handlers' are scoped.
+    "api:public-request-submit": ("post", None, {p: 400 for p in PERSONAS}),
+    "api:public-request-track": ("get", lambda s: {"code": s.request.code}, both(ALL_OK)),
+    "api:outreach-request-list": ("get", None, api()),
+    "api:outreach-request-detail": ("get", lambda s: {"pk": s.request.pk}, api_scoped()),
+    "api:outreach-request-transition": (
+        "post",
+        lambda s: {"pk": s.request.pk},
+        scoped(ok=400, base=api()),  # an empty body: 400 naming the field
+    ),
 }
