@@ -38,6 +38,7 @@ from organisations.reference_data import Education
 from organisations.services import default_term_end
 
 from .names import person_name, pick_ethnicity
+from .outreach import seed_outreach
 
 DEMO_PASSWORD = "Meili-Xueshan#26"
 
@@ -358,11 +359,17 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))
     build_positions(rng, leaders, today)
     accounts = build_accounts(branches)
+    outreach = seed_outreach(rng)
     organisations = Organisation.objects.count()
     audit.record(
         actor=operator("seed"),
         action=Action.CREATE,
         target_repr="演示数据",
-        changes={"organisations": organisations, "members": members, "seed": seed_value},
+        changes={
+            "organisations": organisations,
+            "members": members,
+            "seed": seed_value,
+            "requests": outreach["requests"],
+        },
     )
     return SeedResult(organisations=organisations, members=members, accounts=accounts)
