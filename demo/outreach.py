@@ -324,24 +324,39 @@ def _history(requests: list[Request]) -> None:
                     request=req,
                     kind=EntryKind.MODERATION,
                     text="待审核",
+                    actor_name="群众",
                     created_at=req.submitted_at,
                 )
             )
             continue
         text = f"按分办规则交 {req.organisation} 办理" if req.organisation else "进入工委分办队列"
         entries.append(
-            RequestEntry(request=req, kind=EntryKind.ROUTE, text=text, created_at=req.submitted_at)
+            RequestEntry(
+                request=req,
+                kind=EntryKind.ROUTE,
+                text=text,
+                actor_name="系统",
+                created_at=req.submitted_at,
+            )
         )
         if req.accepted_at:
             entries.append(
                 RequestEntry(
-                    request=req, kind=EntryKind.STATUS, text="已受理", created_at=req.accepted_at
+                    request=req,
+                    kind=EntryKind.STATUS,
+                    text="已受理",
+                    actor_name="承办人",
+                    created_at=req.accepted_at,
                 )
             )
         if req.answered_at:
             entries.append(
                 RequestEntry(
-                    request=req, kind=EntryKind.STATUS, text="已答复", created_at=req.answered_at
+                    request=req,
+                    kind=EntryKind.STATUS,
+                    text="已答复",
+                    actor_name="承办人",
+                    created_at=req.answered_at,
                 )
             )
         if req.reopened_at:
@@ -350,6 +365,7 @@ def _history(requests: list[Request]) -> None:
                     request=req,
                     kind=EntryKind.RATING,
                     text=f"群众不满意，重新办理：{req.reopen_reason}",
+                    actor_name="群众",
                     created_at=req.reopened_at,
                 )
             )
