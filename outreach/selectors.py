@@ -113,7 +113,7 @@ def public_view(req: Request, *, with_code: bool = False) -> PublicRequest:
         kind=req.kind,
         category=req.category.name,
         area=req.area.name,
-        organisation=req.organisation.name if req.organisation_id else "",
+        organisation=req.organisation.name if req.organisation else "",
         title=scrub(req.title, names=names),
         text=scrub(req.text, names=names),
         answer=scrub(req.public_answer, names=names) if req.answer_approved else "",
@@ -156,7 +156,9 @@ def period_bounds(year: int, quarter: int | None) -> tuple[datetime, datetime]:
     )
 
 
-def statistics(*, start: datetime, end: datetime, organisation_ids=None) -> list[dict[str, Any]]:
+def statistics(
+    *, start: datetime, end: datetime, organisation_ids: Any = None
+) -> list[dict[str, Any]]:
     """Per organisation over [start, end): received, answered, answered on time, satisfaction
     (满意 + 基本满意 among the rated). One query; no people are ranked, organisations are listed
     by name."""
@@ -192,7 +194,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def organisation_indicators(
-    actor: Actor, organisation, *, start: datetime, end: datetime
+    actor: Actor, organisation: Any, *, start: datetime, end: datetime
 ) -> dict[str, Any]:
     """For the assessment's automatic indicators: answer-on-time rate, satisfaction and backlog
     of an organisation's subtree over a period (percentages, or None without data)."""

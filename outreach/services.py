@@ -6,7 +6,7 @@ digest is stored) and are audited as "public"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,13 +100,20 @@ def _actor_name(actor: Actor | None) -> str:
 
 
 def _entry(req: Request, kind: str, text: str, actor: Actor | None) -> RequestEntry:
-    user = actor if getattr(actor, "is_authenticated", False) and actor.pk else None
+    user = _account(actor)
     return RequestEntry.objects.create(
         request=req, kind=kind, text=text, actor=user, actor_name=_actor_name(actor)
     )
 
 
-def _secretaries(organisation_ids):
+def _account(actor: Actor | None) -> Any:
+    """The signed-in account acting, or None (the public, an operator)."""
+    if isinstance(actor, Operator) or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor
+
+
+def _secretaries(organisation_ids: Any) -> QuerySet:
     from accounts.models import Role, User
 
     return User.objects.filter(
@@ -113,7 +121,7 @@ def _secretaries(organisation_ids):
     )
 
 
-def _committee_admins():
+def _committee_admins() -> QuerySet:
     from accounts.models import Role, User
 
     return User.objects.filter(role=Role.COMMITTEE_ADMIN, is_active=True)
@@ -241,7 +249,7 @@ def request_submit(
     address: str | None = None,
     honeypot: str = "",
     channel: str = "web",
-    http_request=None,
+    http_request: HttpRequest | None = None,
 ) -> Request:
     """Store a submission from the public. A suspicious one is held for moderation: stored
     all the same, and the sender sees the same answer and tracking code. Raises RateLimited
@@ -296,7 +304,9 @@ def request_submit(
 
 
 @transaction.atomic
-def request_rate(*, req: Request, rating: str, reason: str = "", http_request=None) -> Request:
+def request_rate(
+    *, req: Request, rating: str, reason: str = "", http_request: HttpRequest | None = None
+) -> Request:
     """The submitter rates the answer. 不满意 reopens the request once (with a reason); a
     second 不满意 is recorded and closes it."""
     if not req.can_be_rated:
@@ -347,7 +357,7 @@ def request_rate(*, req: Request, rating: str, reason: str = "", http_request=No
 
 
 @transaction.atomic
-def wish_confirm(*, req: Request, http_request=None) -> Request:
+def wish_confirm(*, req: Request, http_request: HttpRequest | None = None) -> Request:
     """The wish-maker confirms that the wish was fulfilled: the wish is closed."""
     if req.kind != RequestKind.WISH or not req.fulfilled_at or req.confirmed_at:
         raise ValidationError(_("该心愿当前不能确认。"))
@@ -374,7 +384,9 @@ def wish_confirm(*, req: Request, http_request=None) -> Request:
 
 
 @transaction.atomic
-def request_release(*, actor: Actor, req: Request, http_request=None) -> Request:
+def request_release(
+    *, actor: Actor, req: Request, http_request: HttpRequest | None = None
+) -> Request:
     """A moderator lets a held (or wrongly marked) submission through: it enters routing
     now; its submission time stays, its deadlines count from the release."""
     _require_committee(actor)
@@ -398,7 +410,9 @@ def request_release(*, actor: Actor, req: Request, http_request=None) -> Request
 
 
 @transaction.atomic
-def request_mark_spam(*, actor: Actor, req: Request, http_request=None) -> Request:
+def request_mark_spam(
+    *, actor: Actor, req: Request, http_request: HttpRequest | None = None
+) -> Request:
     _require_committee(actor)
     check_transition(req.status, Status.SPAM)
     req.status = Status.SPAM
@@ -427,7 +441,12 @@ def _require_committee(actor: Actor | None) -> None:
 
 @transaction.atomic
 def request_reassign(
-    *, actor: Actor, req: Request, organisation: Organisation, reason: str, http_request=None
+    *,
+    actor: Actor,
+    req: Request,
+    organisation: Organisation,
+    reason: str,
+    http_request: HttpRequest | None = None,
 ) -> Request:
     """Hand a request to another organisation, with a reason. A secretary hands on within
     reach of the committee's tree (the receiving side is told); the clocks restart."""
@@ -477,7 +496,7 @@ def request_transition(
     answer: str = "",
     duplicate_of: Request | None = None,
     transferred_to: str = "",
-    http_request=None,
+    http_request: HttpRequest | None = None,
 ) -> Request:
     """Move a request along the state machine; an illegal move is refused in words."""
     _require_edit(actor, req)
@@ -495,7 +514,7 @@ def request_transition(
             pass
         req.public_answer = answer.strip()
         req.answered_at = now
-        req.answered_by = actor if getattr(actor, "pk", None) else None
+        req.answered_by = _account(actor)
         req.answer_approved = not settings.OUTREACH_ANSWER_APPROVAL
         fields += ["public_answer", "answered_at", "answered_by", "answer_approved"]
     elif to == Status.CLOSED:
@@ -535,7 +554,9 @@ def request_transition(
 
 
 @transaction.atomic
-def request_approve_answer(*, actor: Actor, req: Request, http_request=None) -> Request:
+def request_approve_answer(
+    *, actor: Actor, req: Request, http_request: HttpRequest | None = None
+) -> Request:
     """责任编辑审核: another person than the one who answered approves the public answer."""
     _require_edit(actor, req)
     if req.status != Status.ANSWERED or req.answer_approved:
@@ -557,7 +578,9 @@ def request_approve_answer(*, actor: Actor, req: Request, http_request=None) -> 
 
 
 @transaction.atomic
-def request_note(*, actor: Actor, req: Request, text: str, http_request=None) -> RequestEntry:
+def request_note(
+    *, actor: Actor, req: Request, text: str, http_request: HttpRequest | None = None
+) -> RequestEntry:
     """An internal note: seen by the handlers, never by the public."""
     _require_edit(actor, req)
     if not text.strip():
@@ -577,7 +600,7 @@ def request_note(*, actor: Actor, req: Request, text: str, http_request=None) ->
 # --- 微心愿 -------------------------------------------------------------------------------------
 
 
-def _member_of(actor: Actor):
+def _member_of(actor: Actor) -> Any:
     member = getattr(actor, "member", None)
     if member is None:
         raise ValidationError(_("只有关联了党员档案的账号才能认领心愿。"))
@@ -585,7 +608,7 @@ def _member_of(actor: Actor):
 
 
 @transaction.atomic
-def wish_claim(*, actor: Actor, req: Request, http_request=None) -> Request:
+def wish_claim(*, actor: Actor, req: Request, http_request: HttpRequest | None = None) -> Request:
     member = _member_of(actor)
     if req.kind != RequestKind.WISH or req.status not in (Status.RECEIVED, Status.ACCEPTED):
         raise ValidationError(_("该心愿当前不能认领。"))
@@ -611,7 +634,9 @@ def wish_claim(*, actor: Actor, req: Request, http_request=None) -> Request:
 
 
 @transaction.atomic
-def wish_fulfil(*, actor: Actor, req: Request, note: str, http_request=None) -> Request:
+def wish_fulfil(
+    *, actor: Actor, req: Request, note: str, http_request: HttpRequest | None = None
+) -> Request:
     member = _member_of(actor)
     if req.claimed_by_id != member.pk or req.fulfilled_at:
         raise ValidationError(_("只有认领该心愿的党员才能登记完成。"))
@@ -751,7 +776,7 @@ def rule_save(
     category: Category | None,
     area: Area | None,
     organisation: Organisation,
-    http_request=None,
+    http_request: HttpRequest | None = None,
 ) -> RoutingRule:
     if not can_edit(actor, organisation):
         raise PermissionDenied
@@ -770,7 +795,9 @@ def rule_save(
 
 
 @transaction.atomic
-def rule_delete(*, actor: Actor, rule: RoutingRule, http_request=None) -> None:
+def rule_delete(
+    *, actor: Actor, rule: RoutingRule, http_request: HttpRequest | None = None
+) -> None:
     _require_committee(actor)
     record(
         actor=actor,
@@ -783,7 +810,9 @@ def rule_delete(*, actor: Actor, rule: RoutingRule, http_request=None) -> None:
 
 
 @transaction.atomic
-def area_create(*, actor: Actor, name: str, kind: str, http_request=None) -> Area:
+def area_create(
+    *, actor: Actor, name: str, kind: str, http_request: HttpRequest | None = None
+) -> Area:
     _require_committee(actor)
     area = Area(name=name.strip(), kind=kind)
     area.full_clean()
@@ -793,7 +822,14 @@ def area_create(*, actor: Actor, name: str, kind: str, http_request=None) -> Are
 
 
 @transaction.atomic
-def workday_override_save(*, actor: Actor, day, is_workday: bool, note: str, http_request=None):
+def workday_override_save(
+    *,
+    actor: Actor,
+    day: date,
+    is_workday: bool,
+    note: str,
+    http_request: HttpRequest | None = None,
+) -> Any:
     from core.models import WorkdayOverride
 
     _require_committee(actor)
@@ -821,7 +857,7 @@ def consultation_create(
     title: str,
     body: str,
     deadline: datetime,
-    http_request=None,
+    http_request: HttpRequest | None = None,
 ) -> Consultation:
     if not can_edit(actor, organisation):
         raise PermissionDenied
@@ -851,7 +887,7 @@ def consultation_respond(
     area: Area | None = None,
     address: str | None = None,
     honeypot: str = "",
-    http_request=None,
+    http_request: HttpRequest | None = None,
 ) -> ConsultationResponse:
     if not consultation.is_open:
         raise ValidationError(_("征求意见已截止。"))
@@ -889,7 +925,7 @@ def consultation_reply(
     consultation: Consultation,
     summary: str,
     public_reply: str,
-    http_request=None,
+    http_request: HttpRequest | None = None,
 ) -> Consultation:
     if not Consultation.objects.editable_by(actor).filter(pk=consultation.pk).exists():
         raise PermissionDenied
@@ -913,7 +949,9 @@ def consultation_reply(
 
 
 @transaction.atomic
-def response_release(*, actor: Actor, response: ConsultationResponse, http_request=None):
+def response_release(
+    *, actor: Actor, response: ConsultationResponse, http_request: HttpRequest | None = None
+) -> ConsultationResponse:
     if not ConsultationResponse.objects.editable_by(actor).filter(pk=response.pk).exists():
         raise PermissionDenied
     response.held = False
