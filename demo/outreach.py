@@ -22,6 +22,7 @@ from outreach.models import (
     RequestKind,
     RoutingRule,
     Status,
+    ensure_default_categories,
 )
 
 from .names import person_name
@@ -100,6 +101,7 @@ def _aware(d: datetime) -> datetime:
 def seed_outreach(rng: random.Random, *, count: int = 320) -> dict[str, int]:
     now = timezone.now()
     areas = [Area.objects.create(name=n, kind=k, position=i) for i, (n, k) in enumerate(AREAS)]
+    ensure_default_categories()
     categories = {c.name: c for c in Category.objects.all()}
     committee_a = (
         Organisation.objects.filter(kind=OrganisationKind.PARTY_COMMITTEE).order_by("path").first()

@@ -82,6 +82,27 @@ class Category(models.Model):
         return self.name
 
 
+# The default categories and their deadlines in working days (受理 1; 办结 5 / 7 / 15), as the
+# first migration adds them; the committee may change them afterwards.
+DEFAULT_CATEGORIES = [
+    ("咨询", RequestKind.REQUEST, 1, 5),
+    ("求助", RequestKind.REQUEST, 1, 5),
+    ("意见建议", RequestKind.REQUEST, 1, 7),
+    ("投诉反映", RequestKind.REQUEST, 1, 15),
+    ("微心愿", RequestKind.WISH, 1, 15),
+]
+
+
+def ensure_default_categories() -> None:
+    """Put back the default categories where a database lost them (a flushed test database)."""
+    if Category.objects.exists():
+        return
+    for position, (name, kind, accept, answer) in enumerate(DEFAULT_CATEGORIES):
+        Category.objects.create(
+            name=name, kind=kind, accept_days=accept, answer_days=answer, position=position
+        )
+
+
 class RoutingRuleQuerySet(policy.ScopedQuerySet):
     pass
 

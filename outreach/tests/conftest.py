@@ -1,15 +1,9 @@
 import pytest
 
-from core.tests.personas import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
+    """Attachments of the tests go to the test's own folder."""
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
