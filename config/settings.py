@@ -418,3 +418,8 @@ OUTREACH_REFUSE_PER_HOUR = _positive_int("OUTREACH_REFUSE_PER_HOUR", 60)
 OUTREACH_ANSWER_APPROVAL = env.bool("OUTREACH_ANSWER_APPROVAL", default=False)
 OUTREACH_MAX_IMAGES = 3
 OUTREACH_MAX_IMAGE_MB = 5
+# Messages outside the platform (outreach.messaging): SMS to submitters, e-mail to handlers.
+# Dotted paths of backends; the console backend logs them with the address masked.
+OUTREACH_MESSAGE_BACKENDS = env.list(
+    "OUTREACH_MESSAGE_BACKENDS", default=["outreach.messaging.ConsoleBackend"]
+)

@@ -27,7 +27,7 @@ from core.workdays import add_workdays
 from organisations.models import Organisation
 from organisations.policy import can_edit
 
-from . import scoring
+from . import messaging, scoring
 from .models import (
     OPEN_STATES,
     Area,
@@ -125,6 +125,31 @@ def _committee_admins() -> QuerySet:
     from accounts.models import Role, User
 
     return User.objects.filter(role=Role.COMMITTEE_ADMIN, is_active=True)
+
+
+def _tell(recipients: QuerySet, *, title: str, link: str, body: str = "") -> None:
+    """In-app notification, and an e-mail to those of the recipients who have an address."""
+    recipients = list(recipients)
+    notify(recipients=recipients, title=title, body=body, link=link)
+    messaging.send(
+        [
+            messaging.Message("email", user.email, f"{title}\n{body}".strip(), subject=title)
+            for user in recipients
+            if user.email
+        ]
+    )
+
+
+def _tell_submitter(req: Request, text: str) -> None:
+    """An SMS to the submitter, if they left a phone number."""
+    if req.phone_encrypted:
+        messaging.send([messaging.Message("sms", req.phone, text)])
+
+
+def _answered_text(req: Request) -> str:
+    return _("您反映的问题（查询码 %(code)s）已有办理结果，请凭查询码查看并评价。") % {
+        "code": req.code
+    }
 
 
 def _link(req: Request) -> str:
@@ -226,8 +251,8 @@ def _route(req: Request, actor: Actor | None) -> None:
     else:
         _entry(req, EntryKind.ROUTE, _("无匹配的分办规则，进入工委分办队列"), actor)
         recipients = _committee_admins()
-    notify(
-        recipients=recipients,
+    _tell(
+        recipients,
         title=_("新的群众诉求：%(title)s") % {"title": req.title[:60]},
         link=_link(req),
     )
@@ -330,8 +355,8 @@ def request_rate(
             req, EntryKind.RATING, _("群众不满意，重新办理：%(r)s") % {"r": req.reopen_reason}, None
         )
         if req.organisation_id:
-            notify(
-                recipients=_secretaries([req.organisation_id]),
+            _tell(
+                _secretaries([req.organisation_id]),
                 title=_("群众不满意，诉求重新办理：%(t)s") % {"t": req.title[:60]},
                 link=_link(req),
             )
@@ -469,8 +494,8 @@ def request_reassign(
         _("改派给 %(org)s：%(reason)s") % {"org": organisation, "reason": reason.strip()},
         actor,
     )
-    notify(
-        recipients=_secretaries([organisation.pk]),
+    _tell(
+        _secretaries([organisation.pk]),
         title=_("改派来的群众诉求：%(t)s") % {"t": req.title[:60]},
         link=_link(req),
     )
@@ -539,6 +564,12 @@ def request_transition(
         fields += ["duplicate_of", "closed_at"]
     req.status = to
     req.save(update_fields=fields)
+    if (to == Status.ANSWERED and req.answer_approved) or to in (
+        Status.REJECTED,
+        Status.TRANSFERRED,
+        Status.DUPLICATE,
+    ):
+        _tell_submitter(req, _answered_text(req))
     text = Status(to).label + (f"：{reason.strip()}" if reason.strip() else "")
     _entry(req, EntryKind.STATUS, text, actor)
     record(
@@ -565,6 +596,7 @@ def request_approve_answer(
         raise ValidationError(_("答复须由另一位责任编辑审核。"))
     req.answer_approved = True
     req.save(update_fields=["answer_approved"])
+    _tell_submitter(req, _answered_text(req))
     _entry(req, EntryKind.STATUS, _("公开答复已审核"), actor)
     record(
         actor=actor,
@@ -660,6 +692,11 @@ def wish_fulfil(
         ]
     )
     _entry(req, EntryKind.WISH, _("心愿已完成，待心愿人确认"), actor)
+    _tell_submitter(
+        req,
+        _("您的微心愿（查询码 %(code)s）已由党员帮助实现，请凭查询码查看并确认。")
+        % {"code": req.code},
+    )
     record(
         actor=actor,
         action="update",
@@ -723,7 +760,7 @@ def _clock_event(actor: Actor, req: Request, field: str, now: datetime, title: s
     req.save(update_fields=[field])
     _entry(req, EntryKind.REMINDER, title % {"t": ""}, actor)
     recipients = _secretaries([req.organisation_id]) if req.organisation_id else _committee_admins()
-    notify(recipients=recipients, title=title % {"t": req.title[:60]}, link=_link(req))
+    _tell(recipients, title=title % {"t": req.title[:60]}, link=_link(req))
     record(
         actor=actor,
         action="update",
@@ -751,8 +788,8 @@ def _escalate(actor: Actor, req: Request, now: datetime) -> None:
         actor,
     )
     recipients = _secretaries([parent.pk]) if parent else _committee_admins()
-    notify(
-        recipients=recipients,
+    _tell(
+        recipients,
         title=_("督办：%(org)s 的群众诉求逾期未办结") % {"org": organisation or _("分办队列")},
         body=req.title[:200],
         link=_link(req),

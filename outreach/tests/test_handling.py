@@ -340,3 +340,29 @@ def test_triage_reassign_by_committee(client, world, persona):
     )
     req.refresh_from_db()
     assert req.organisation == world.branch_a
+
+
+def test_the_submitter_gets_an_sms_and_handlers_an_email_through_the_backends(
+    client, world, django_capture_on_commit_callbacks, caplog
+):
+    world.users["secretary_a"].email = "sec-a@example.org"
+    world.users["secretary_a"].save()
+    RuleFactory(area=AreaFactory(name="拖顶村"), organisation=world.org_a)
+    with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+        req = services.request_submit(
+            category=category("咨询"),
+            area=AreaFactory(name="拖顶村"),
+            title="问路",
+            text="去州政务服务中心坐几路车？",
+            phone="13887654321",
+        )
+    assert "email to sec-a@example.org" in caplog.text
+    caplog.clear()
+    req.status = Status.ACCEPTED
+    req.save()
+    with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+        services.request_transition(
+            actor=world.users["secretary_a"], req=req, to=Status.ANSWERED, answer="坐 3 路车。"
+        )
+    assert "sms to 138****4321" in caplog.text and "13887654321" not in caplog.text
+    assert req.code in caplog.text
