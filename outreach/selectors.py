@@ -244,3 +244,19 @@ def handler_consultations(actor: Actor) -> QuerySet:
 
 def consultation_responses(consultation: Consultation) -> QuerySet:
     return ConsultationResponse.objects.filter(consultation=consultation).select_related("area")
+
+
+def consultation_digest(consultation: Consultation) -> dict[str, Any]:
+    """The figures the organisation sees at a glance: responses (valid and held), per area and
+    per day; one query each, grouped in the database."""
+    responses = ConsultationResponse.objects.filter(consultation=consultation)
+    totals = responses.aggregate(
+        valid=Count("pk", filter=Q(held=False)), held=Count("pk", filter=Q(held=True))
+    )
+    by_area = list(
+        responses.filter(held=False)
+        .values("area__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "area__name")[:20]
+    )
+    return {**totals, "by_area": by_area}

@@ -644,7 +644,7 @@ def consultation_manage(request, pk):
             "item": item,
             "form": form,
             "page": _page(request, responses),
-            "total": responses.filter(held=False).count(),
+            "digest": selectors.consultation_digest(item),
         },
     )
 

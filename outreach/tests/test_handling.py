@@ -366,3 +366,35 @@ def test_the_submitter_gets_an_sms_and_handlers_an_email_through_the_backends(
         )
     assert "sms to 138****4321" in caplog.text and "13887654321" not in caplog.text
     assert req.code in caplog.text
+
+
+def test_indicators_for_the_assessment(world):
+    from outreach.selectors import organisation_indicators, period_bounds
+
+    now = timezone.now()
+    on_time = RequestFactory(organisation=world.branch_a, status=Status.CLOSED, rating="satisfied")
+    on_time.answered_at = on_time.submitted_at + timedelta(days=1)
+    on_time.save()
+    late = RequestFactory(organisation=world.branch_a, status=Status.CLOSED, rating="dissatisfied")
+    late.answered_at = late.answer_due + timedelta(days=1)
+    late.save()
+    RequestFactory(organisation=world.branch_a)  # backlog
+    RequestFactory(organisation=world.org_b)
+    start, end = period_bounds(now.year, None)
+    row = organisation_indicators(world.users["admin"], world.org_a, start=start, end=end)
+    assert (row["received"], row["answered"], row["backlog"]) == (3, 2, 1)
+    assert row["on_time_rate"] == 50.0 and row["satisfaction"] == 50.0
+    # Another secretary's scope sees nothing of it.
+    other = organisation_indicators(world.users["secretary_b"], world.org_a, start=start, end=end)
+    assert other["received"] == 0
+
+
+def test_consultation_digest_per_area(client, world):
+    item = ConsultationFactory(organisation=world.branch_a)
+    area = AreaFactory(name="吉迪村")
+    for _ in range(3):
+        ResponseFactory(consultation=item, area=area)
+    ResponseFactory(consultation=item, held=True)
+    signed_in(client, world.users["secretary_a"])
+    body = client.get(reverse("outreach:consultation_manage", args=[item.pk])).content.decode()
+    assert "吉迪村 3" in body and "待审核 1 条" in body
