@@ -122,9 +122,8 @@ def _by_code(code: str) -> Request:
 def track(request, code):
     req = _by_code(code)
     is_new = request.session.pop("outreach_new", None) == req.code
+    # De-identified like every public page: a tracking link may be passed on.
     public = selectors.public_view(req, with_code=True)
-    # The sender sees their own request in clear text (they wrote it), except its contact data.
-    public.title, public.text = req.title, req.text
     return render(
         request,
         "outreach/public/track.html",
