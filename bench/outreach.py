@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import threading
@@ -121,10 +122,7 @@ def client(port: int, ids: tuple[int, int], stop: float, tally: Tally, number: i
 
 
 def scorer_cost(rounds: int = 2000) -> float:
-    sys.path.insert(0, str(ROOT))
     import django
-
-    import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()

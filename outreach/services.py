@@ -129,12 +129,12 @@ def _committee_admins() -> QuerySet:
 
 def _tell(recipients: QuerySet, *, title: str, link: str, body: str = "") -> None:
     """In-app notification, and an e-mail to those of the recipients who have an address."""
-    recipients = list(recipients)
-    notify(recipients=recipients, title=title, body=body, link=link)
+    accounts = list(recipients)
+    notify(recipients=accounts, title=title, body=body, link=link)
     messaging.send(
         [
             messaging.Message("email", user.email, f"{title}\n{body}".strip(), subject=title)
-            for user in recipients
+            for user in accounts
             if user.email
         ]
     )
