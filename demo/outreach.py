@@ -24,6 +24,7 @@ from outreach.models import (
     Status,
     ensure_default_categories,
 )
+from outreach.scoring import score
 
 from .names import person_name
 
@@ -152,6 +153,7 @@ def seed_outreach(rng: random.Random, *, count: int = 320) -> dict[str, int]:
         _give_state(rng, req, now, age, [])
         requests.append(req)
     for text in SPAM * 2:
+        verdict = score(text)
         requests.append(
             Request(
                 category=categories["咨询"],
@@ -160,8 +162,8 @@ def seed_outreach(rng: random.Random, *, count: int = 320) -> dict[str, int]:
                 text=text,
                 submitted_at=now - timedelta(days=rng.randint(0, 40)),
                 status=Status.HELD if rng.random() < 0.6 else Status.SPAM,
-                spam_score="2.00",
-                spam_reasons=["演示：可疑内容"],
+                spam_score=f"{verdict.score:.2f}",
+                spam_reasons=verdict.reasons,
             )
         )
     # One genuine voice the scorer held by mistake, for the moderator to release.
