@@ -174,6 +174,11 @@ class RuleForm(forms.Form):
     )
 
 
+class CategoryDaysForm(forms.Form):
+    accept_days = forms.IntegerField(label=_("受理时限（工作日）"), min_value=1, max_value=30)
+    answer_days = forms.IntegerField(label=_("办结时限（工作日）"), min_value=1, max_value=90)
+
+
 class AreaForm(PlainTextMixin, forms.Form):
     plain_fields = ("name",)
     name = forms.CharField(label=_("名称"), max_length=60)

@@ -847,6 +847,33 @@ def rule_delete(
 
 
 @transaction.atomic
+def category_update(
+    *,
+    actor: Actor,
+    category: Category,
+    accept_days: int,
+    answer_days: int,
+    http_request: HttpRequest | None = None,
+) -> Category:
+    """The committee sets a category's deadlines (working days); requests already received
+    keep the deadlines they were given."""
+    _require_committee(actor)
+    before = {"accept_days": category.accept_days, "answer_days": category.answer_days}
+    category.accept_days, category.answer_days = accept_days, answer_days
+    category.full_clean()
+    category.save(update_fields=["accept_days", "answer_days"])
+    after = {"accept_days": accept_days, "answer_days": answer_days}
+    record(
+        actor=actor,
+        action="update",
+        target=category,
+        changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+        request=http_request,
+    )
+    return category
+
+
+@transaction.atomic
 def area_create(
     *, actor: Actor, name: str, kind: str, http_request: HttpRequest | None = None
 ) -> Area:

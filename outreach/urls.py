@@ -34,6 +34,7 @@ urlpatterns = [
     path("outreach/settings/", views.settings_page, name="settings"),
     path("outreach/rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("outreach/areas/new/", views.area_create, name="area_create"),
+    path("outreach/categories/<int:pk>/", views.category_update, name="category_update"),
     path("outreach/workdays/", views.workday_save, name="workday_save"),
     path("outreach/wishes/<int:pk>/claim/", views.wish_claim, name="wish_claim"),
     path("outreach/wishes/<int:pk>/fulfil/", views.wish_fulfil, name="wish_fulfil"),

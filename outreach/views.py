@@ -23,6 +23,7 @@ from . import selectors, services
 from .exports import consultation_workbook
 from .forms import (
     AreaForm,
+    CategoryDaysForm,
     ConsultationForm,
     FulfilForm,
     NoteForm,
@@ -559,6 +560,25 @@ def rule_delete(request, pk):
     rule = get_object_or_404(RoutingRule.objects.editable_by(request.user), pk=pk)
     services.rule_delete(actor=request.user, rule=rule, http_request=request)
     messages.success(request, _("分办规则已删除。"))
+    return redirect("outreach:settings")
+
+
+@committee_required
+@require_POST
+def category_update(request, pk):
+    category = get_object_or_404(Category, pk=pk)
+    form = CategoryDaysForm(request.POST)
+    if form.is_valid():
+        try:
+            services.category_update(
+                actor=request.user, category=category, http_request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _fail(request, form, exc)
+        else:
+            messages.success(request, _("办理时限已保存。"))
+    else:
+        _fail(request, form)
     return redirect("outreach:settings")
 
 

@@ -398,3 +398,20 @@ def test_consultation_digest_per_area(client, world):
     signed_in(client, world.users["secretary_a"])
     body = client.get(reverse("outreach:consultation_manage", args=[item.pk])).content.decode()
     assert "吉迪村 3" in body and "待审核 1 条" in body
+
+
+def test_the_committee_sets_a_categorys_deadlines(client, world):
+    target = category("咨询")
+    url = reverse("outreach:category_update", args=[target.pk])
+    signed_in(client, world.users["secretary_a"])
+    assert client.post(url, {"accept_days": 2, "answer_days": 10}).status_code == 404
+    signed_in(client, world.users["admin"])
+    body = client.post(url, {"accept_days": 0, "answer_days": 999}, follow=True).content.decode()
+    assert "受理时限" in body
+    target.refresh_from_db()
+    assert (target.accept_days, target.answer_days) == (1, 5)
+    client.post(url, {"accept_days": 2, "answer_days": 10})
+    target.refresh_from_db()
+    assert (target.accept_days, target.answer_days) == (2, 10)
+    event = AuditEvent.objects.get(target_type="outreach.category")
+    assert event.changes == {"accept_days": [1, 2], "answer_days": [5, 10]}

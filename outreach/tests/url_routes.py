@@ -24,6 +24,7 @@ from .factories import (
     ResponseFactory,
     RuleFactory,
     WishFactory,
+    category,
 )
 
 HANDLERS = {**party(), "member": 404}
@@ -88,6 +89,11 @@ ROUTES = {
     "outreach:settings": ("get", None, only("admin")),
     "outreach:rule_delete": ("post", lambda s: {"pk": s.rule.pk}, both(only("admin", 302))),
     "outreach:area_create": ("post", None, only("admin", 302)),
+    "outreach:category_update": (
+        "post",
+        lambda s: {"pk": category("咨询").pk},
+        both(only("admin", 302)),
+    ),
     "outreach:workday_save": ("post", None, only("admin", 302)),
     "outreach:wish_claim": ("post", lambda s: {"pk": s.wish.pk}, both(party(302))),
     "outreach:wish_fulfil": ("post", lambda s: {"pk": s.claimed_wish.pk}, _own_wish()),
