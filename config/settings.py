@@ -455,6 +455,9 @@ SPECTACULAR_SETTINGS = {
         "SexEnum": "organisations.models.Sex",
         "MemberCategoryEnum": "organisations.models.MemberCategory",
         "MemberStatusEnum": "organisations.models.MemberStatus",
+        "RequestStatusEnum": "outreach.models.Status",
+        "RequestKindEnum": "outreach.models.RequestKind",
+        "OrganisationKindEnum": "organisations.models.OrganisationKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No badge image from the online validator: intranets reach no internet.
@@ -476,3 +479,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# The party–masses channel (outreach): a sender past OUTREACH_HOLD_PER_HOUR submissions an
+# hour (per address or per phone) is held for moderation (stored, never dropped); past
+# OUTREACH_REFUSE_PER_HOUR per address new submissions are refused with a message (nothing is
+# acknowledged that is not stored). OUTREACH_ANSWER_APPROVAL: a public answer needs a second
+# person's approval (责任编辑) before the public sees it.
+OUTREACH_HOLD_PER_HOUR = _positive_int("OUTREACH_HOLD_PER_HOUR", 5)
+OUTREACH_REFUSE_PER_HOUR = _positive_int("OUTREACH_REFUSE_PER_HOUR", 60)
+OUTREACH_ANSWER_APPROVAL = env.bool("OUTREACH_ANSWER_APPROVAL", default=False)
+OUTREACH_MAX_IMAGES = 3
+OUTREACH_MAX_IMAGE_MB = 5
+# Messages outside the platform (outreach.messaging): SMS to submitters, e-mail to handlers.
+# Dotted paths of backends; the console backend logs them with the address masked.
+OUTREACH_MESSAGE_BACKENDS = env.list(
+    "OUTREACH_MESSAGE_BACKENDS", default=["outreach.messaging.ConsoleBackend"]
+)

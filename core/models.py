@@ -46,3 +46,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WorkdayOverride(models.Model):
+    """本地节假日 / 调休: a day the committee declares a working day or a day off, over the
+    national calendar (a local holiday such as a prefecture's founding day) or for a year the
+    `chinesecalendar` package does not cover yet. core.workdays reads it first."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {'班' if self.is_workday else '休'}"

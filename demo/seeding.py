@@ -39,6 +39,7 @@ from organisations.services import default_term_end
 
 from .accounts import seed_accounts
 from .names import person_name, pick_ethnicity
+from .outreach import seed_outreach
 
 DEMO_PASSWORD = "Meili-Xueshan#26"
 
@@ -379,11 +380,17 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     build_positions(rng, leaders, today)
     accounts = build_accounts(branches)
     seed_accounts(rng)
+    outreach = seed_outreach(rng)
     organisations = Organisation.objects.count()
     audit.record(
         actor=operator("seed"),
         action=Action.CREATE,
         target_repr="演示数据",
-        changes={"organisations": organisations, "members": members, "seed": seed_value},
+        changes={
+            "organisations": organisations,
+            "members": members,
+            "seed": seed_value,
+            "requests": outreach["requests"],
+        },
     )
     return SeedResult(organisations=organisations, members=members, accounts=accounts)

@@ -209,7 +209,8 @@ def _sample_job() -> None:
 def test_a_periodic_job_is_registered_listed_and_enqueued(monkeypatch, capsys):
     monkeypatch.setattr(periodic, "_JOBS", {})
     periodic.periodic("30 6 * * 1-5", name="sample.job")(_sample_job)
-    assert [job.name for job in periodic.jobs()] == ["sample.job"]
+    # Apps' own jobs (outreach.deadline_clock, ...) register as their tasks modules load.
+    assert "sample.job" in [job.name for job in periodic.jobs()]
     call_command("run_periodic", "--list")
     assert "30 6 * * 1-5" in capsys.readouterr().out
     RAN.clear()
