@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ConstraintErrorsOnFields
+from core.uploads import private_storage
 from organisations import policy
 from organisations.models import Member, Organisation
 
@@ -242,22 +243,12 @@ class Decision(models.Model):
         ordering = ["id"]
 
 
-def attachment_storage():
-    try:
-        from core.uploads import private_storage
-    except ImportError:  # until core.uploads lands from main
-        from django.core.files.storage import default_storage
-
-        return default_storage
-    return private_storage()
-
-
 class Attachment(models.Model):
     """附件: a PDF, image or Office file of a meeting, stored outside the web root. Never
     required (no photo is mandatory)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("文件"), storage=attachment_storage, upload_to="meetings/%Y/%m/")
+    file = models.FileField(_("文件"), storage=private_storage, upload_to="meetings/%Y/%m/")
     name = models.CharField(_("文件名"), max_length=200)
     kind = models.CharField(max_length=16)
     uploaded_at = models.DateTimeField(auto_now_add=True)

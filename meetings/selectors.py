@@ -236,16 +236,20 @@ class Rollup:
         )
 
 
+def _rollup_expressions() -> dict[str, Any]:
+    return {
+        "organisations": Count("organisation", distinct=True, filter=Q(status__in=DUE)),
+        "gaps": Count("organisation", distinct=True, filter=Q(status=ComplianceStatus.MISSING)),
+        "due_cells": Count("pk", filter=Q(status__in=DUE)),
+        "done_cells": Count("pk", filter=Q(status__in=DONE)),
+        "missing_cells": Count("pk", filter=Q(status=ComplianceStatus.MISSING)),
+        "low_cells": Count("pk", filter=Q(status=ComplianceStatus.LOW_ATTENDANCE)),
+        "invalid": Count("pk", filter=Q(invalid_decisions__gt=0)),
+    }
+
+
 def _rollup_aggregates(queryset: QuerySet[ComplianceResult]) -> QuerySet:
-    return queryset.annotate(
-        organisations=Count("organisation", distinct=True, filter=Q(status__in=DUE)),
-        gaps=Count("organisation", distinct=True, filter=Q(status=ComplianceStatus.MISSING)),
-        due_cells=Count("pk", filter=Q(status__in=DUE)),
-        done_cells=Count("pk", filter=Q(status__in=DONE)),
-        missing_cells=Count("pk", filter=Q(status=ComplianceStatus.MISSING)),
-        low_cells=Count("pk", filter=Q(status=ComplianceStatus.LOW_ATTENDANCE)),
-        invalid=Count("pk", filter=Q(invalid_decisions__gt=0)),
-    )
+    return queryset.annotate(**_rollup_expressions())
 
 
 def _fill(rollup: Rollup, row: dict) -> Rollup:
@@ -268,21 +272,9 @@ def _year_results(year: int) -> QuerySet[ComplianceResult]:
 def subtree_rollup(organisation: Organisation, year: int) -> Rollup:
     """The whole subtree's figures (1 query)."""
     row = (
-        _rollup_aggregates(
-            _year_results(year)
-            .filter(organisation__path__startswith=organisation.path)
-            .values("period_start__year")
-        )
-        .values(
-            "organisations",
-            "gaps",
-            "due_cells",
-            "done_cells",
-            "missing_cells",
-            "low_cells",
-            "invalid",
-        )
-        .first()
+        _year_results(year)
+        .filter(organisation__path__startswith=organisation.path)
+        .aggregate(**_rollup_expressions())
     )
     return _fill(Rollup(organisation), row) if row else Rollup(organisation)
 

@@ -13,13 +13,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
 from core.actors import Actor
 from core.notifications import notify
+from core.richtext import sanitise
 from organisations import policy
 from organisations.models import Member, Organisation, Position, PositionTitle
 
@@ -68,10 +68,6 @@ def _require_editable(actor: Actor, organisation: Organisation) -> None:
 
 
 def sanitise_minutes(html: str) -> str:
-    try:
-        from core.richtext import sanitise
-    except ImportError:  # until core.richtext lands from main: keep it as plain text
-        return escape(html)
     return sanitise(html)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.pdf import render_pdf
 from core.editing import edit_form, saved_redirect, service_errors, submit
 from core.permissions import party_data_required
 from organisations.models import Member, Organisation
@@ -326,10 +327,6 @@ def meeting_pdf(request, pk):
         "attendance": selectors.attendance_of(meeting),
         "participants": [p.organisation for p in meeting.participations.all()],
     }
-    try:
-        from core.pdf import render_pdf
-    except ImportError:
-        return render(request, "meetings/minutes_pdf.html", context)
     return render_pdf(
         request, "meetings/minutes_pdf.html", context, filename=f"meeting-{meeting.pk}.pdf"
     )
