@@ -282,6 +282,14 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments (minutes, lesson videos, request photos): outside the web root, read only
+    # through views that check scope (core.uploads.serve_file).
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+        },
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -15,3 +15,15 @@ def model_field(model: type[models.Model], name: str, **overrides) -> forms.Fiel
     if field is None:
         raise ValueError(f"{model.__name__}.{name} has no form field")
     return field
+
+
+class RichTextField(forms.CharField):
+    """A textarea whose HTML is cleaned to the allowlist (core.richtext) when the form is
+    validated, so a view or service only ever sees safe markup."""
+
+    widget = forms.Textarea(attrs={"rows": 8, "class": "form-control", "data-rich-text": ""})
+
+    def clean(self, value):
+        from core.richtext import sanitise
+
+        return sanitise(super().clean(value) or "")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`make run`: the development server and, beside it, the task worker (`manage.py db_worker`)
-that runs large roster imports. Ctrl-C, or the server stopping, stops both.
+that runs large roster imports and the periodic jobs' scheduler (`manage.py run_periodic`).
+Ctrl-C, or the server stopping, stops all three.
 
     scripts/run_dev.py [HOST] [PORT]
 
@@ -77,14 +78,19 @@ def worker_command(host: str, port: int) -> list[str]:
     return _manage("db_worker")
 
 
+def scheduler_command(host: str, port: int) -> list[str]:
+    return _manage("run_periodic")
+
+
 class DevRun:
     """The server and the worker, each in its own process group, so that stopping one stops
     everything it started (runserver's autoreloader runs the server in a child)."""
 
-    def __init__(self, host, port, *, server=server_command, worker=worker_command):
+    def __init__(self, host, port, *, server=server_command, worker=worker_command, scheduler=None):
         self.host, self.port = host, port
         self.server_command, self.worker_command = server, worker
-        self.server = self.worker = None
+        self.scheduler_command = scheduler
+        self.server = self.worker = self.scheduler = None
 
     def _start(self, command) -> subprocess.Popen:
         return subprocess.Popen(
@@ -98,6 +104,8 @@ class DevRun:
         try:
             if self.worker_command is not None:
                 self.worker = self._start(self.worker_command)
+            if self.scheduler_command is not None:
+                self.scheduler = self._start(self.scheduler_command)
             self.server = self._start(self.server_command)
             deadline = time.monotonic() + STARTUP_SECONDS
             while not _answers(self.host, self.port):
@@ -108,7 +116,8 @@ class DevRun:
                     return 1
                 time.sleep(0.2)
             worker = (
-                f"task worker running (pid {self.worker.pid}), stopped with the server"
+                f"task worker (pid {self.worker.pid}) and periodic scheduler running, "
+                "stopped with the server"
                 if self.worker
                 else "no task worker needed for this TASKS backend"
             )
@@ -120,6 +129,7 @@ class DevRun:
         finally:
             stop(self.server)
             stop(self.worker)
+            stop(self.scheduler)
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -148,7 +158,7 @@ def main(argv: list[str]) -> int:
     # `make` stopped, or the terminal closed: stop both all the same (DevRun.main's finally).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
-    return DevRun(host, port, worker=worker).main()
+    return DevRun(host, port, worker=worker, scheduler=scheduler_command).main()
 
 
 if __name__ == "__main__":

@@ -54,6 +54,17 @@ def test_the_worker_runs_beside_the_server_and_stops_with_it(run_dev, capsys):
     assert f"Dangjian: http://127.0.0.1:{port}/" in capsys.readouterr().out
 
 
+def test_the_periodic_scheduler_runs_beside_the_server_and_stops_with_it(run_dev):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+    run = run_dev.DevRun(
+        "127.0.0.1", port, server=python(SERVER), worker=None, scheduler=python(WORKER)
+    )
+    assert run.main() == 0
+    assert run.scheduler.poll() is not None
+    assert run_dev.scheduler_command("h", 1)[-1] == "run_periodic"
+
+
 def test_a_server_that_fails_to_start_stops_the_worker_too(run_dev):
     run = run_dev.DevRun(
         "127.0.0.1", 1, server=python("raise SystemExit(3)"), worker=python(WORKER)
