@@ -530,3 +530,27 @@ def test_exports_are_spreadsheets(client, tree):
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert response.content[:2] == b"PK"
+
+
+def test_study_part_credits_present_members_and_corrections_reverse(tree):
+    from learning.selectors import member_year_hours
+
+    a, b = tree.members[:2]
+    meeting = MeetingFactory(
+        organisation=tree.branch, starts_at=at(2025, 9, 2), study_hours=Decimal("2"), study_topic="党章"
+    )
+    services.attendance_record(actor=OP, meeting=meeting, rows=rows([a, b]))
+    assert member_year_hours(a, 2025) == Decimal("2")
+    assert member_year_hours(b, 2025) == Decimal("2")
+    # b was in fact absent: a reversing entry, never an edit
+    services.attendance_record(
+        actor=OP, meeting=meeting, rows=[*rows([a]), services.AttendanceRow(b.pk, "absent")]
+    )
+    assert member_year_hours(b, 2025) == Decimal("0")
+    assert member_year_hours(a, 2025) == Decimal("2")
+    from learning.models import StudyRecord
+
+    assert StudyRecord.objects.filter(member=b).count() == 2
+    # the hours change: everyone credited is reversed and credited again
+    services.meeting_update(actor=OP, meeting=meeting, study_hours=Decimal("3"), edit_reason="更正")
+    assert member_year_hours(a, 2025) == Decimal("3")
