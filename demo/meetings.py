@@ -115,7 +115,10 @@ def seed_meetings(rng: random.Random, today: date) -> int:
             place=rng.choice(PLACES),
             host=host,
             topics=title,
-            minutes=f"<p>{title}。会议由{host.name if host else '书记'}主持，与会党员结合工作实际交流发言。</p>",
+            minutes=(
+                f"<p>{title}。会议由{host.name if host else '书记'}主持，"
+                "与会党员结合工作实际交流发言。</p>"
+            ),
             study_topic=title if hours else "",
             study_hours=Decimal(hours),
         )
@@ -131,41 +134,89 @@ def seed_meetings(rng: random.Random, today: date) -> int:
         secretary = next(
             (p.member for p in seats.get(branch.pk, []) if p.title == PositionTitle.SECRETARY), None
         )
-        for n, month in enumerate(months):
+        for month in months:
             skip = branch.pk in lax and rng.random() < 0.3
             day = _workday(month + timedelta(days=rng.randint(0, 20)))
             theme = THEMES[(month.month - 1) % len(THEMES)]
             if day <= today + timedelta(days=21) and not skip:
-                add(branch, MeetingKind.THEME_DAY, day, 15, f"{month.month}月主题党日：{theme}",
-                    due=everyone, host=secretary, hours=2)
+                add(
+                    branch,
+                    MeetingKind.THEME_DAY,
+                    day,
+                    15,
+                    f"{month.month}月主题党日：{theme}",
+                    due=everyone,
+                    host=secretary,
+                    hours=2,
+                )
             if len(committee) >= 3 and not (branch.pk in lax and rng.random() < 0.3):
                 cday = _workday(month + timedelta(days=rng.randint(0, 8)))
                 if cday <= today:
-                    add(branch, MeetingKind.COMMITTEE_MEETING, cday, 9, f"{month.month}月支委会",
-                        due=committee, presence=0.95, host=secretary)
+                    add(
+                        branch,
+                        MeetingKind.COMMITTEE_MEETING,
+                        cday,
+                        9,
+                        f"{month.month}月支委会",
+                        due=committee,
+                        presence=0.95,
+                        host=secretary,
+                    )
             if month.month in (3, 6, 9, 12) and not skip:
                 aday = _workday(month + timedelta(days=rng.randint(10, 25)))
                 if aday <= today:
                     presence = 0.3 if (index == 2 and month == missed) else 0.85
-                    add(branch, MeetingKind.MEMBER_ASSEMBLY, aday, 14,
+                    add(
+                        branch,
+                        MeetingKind.MEMBER_ASSEMBLY,
+                        aday,
+                        14,
                         f"{month.year}年第{(month.month + 2) // 3}季度支部党员大会",
-                        due=everyone, presence=presence, host=secretary, hours=1)
+                        due=everyone,
+                        presence=presence,
+                        host=secretary,
+                        hours=1,
+                    )
             if month.month == 6 and secretary and not skip:
                 lday = _workday(month + timedelta(days=rng.randint(15, 27)))
                 if lday <= today:
-                    add(branch, MeetingKind.PARTY_LECTURE, lday, 15, f"书记讲党课：{theme}",
-                        due=everyone, host=secretary, hours=2)
+                    add(
+                        branch,
+                        MeetingKind.PARTY_LECTURE,
+                        lday,
+                        15,
+                        f"书记讲党课：{theme}",
+                        due=everyone,
+                        host=secretary,
+                        hours=2,
+                    )
             if month.month == 12 and branch.pk not in lax:
                 oday = _workday(month + timedelta(days=rng.randint(10, 25)))
                 if oday <= today:
-                    add(branch, MeetingKind.ORGANISATIONAL_LIFE_MEETING, oday, 9,
-                        f"{month.year}年度组织生活会", due=everyone, host=secretary, hours=1)
+                    add(
+                        branch,
+                        MeetingKind.ORGANISATIONAL_LIFE_MEETING,
+                        oday,
+                        9,
+                        f"{month.year}年度组织生活会",
+                        due=everyone,
+                        host=secretary,
+                        hours=1,
+                    )
             if month.month == 11 and secretary:
                 hday = _workday(month + timedelta(days=rng.randint(0, 20)))
                 if hday <= today:
                     pair = [secretary, *rng.sample(everyone, min(1, len(everyone)))]
-                    add(branch, MeetingKind.HEART_TO_HEART, hday, 16, "谈心谈话", due=pair,
-                        presence=1.0, host=secretary)
+                    add(
+                        branch,
+                        MeetingKind.HEART_TO_HEART,
+                        hday,
+                        16,
+                        "谈心谈话",
+                        due=pair,
+                        presence=1.0,
+                        host=secretary,
+                    )
 
     # Party committees and general branches: their committee, lectures and yearly meetings.
     for org in organisations:
@@ -180,18 +231,42 @@ def seed_meetings(rng: random.Random, today: date) -> int:
             if len(committee) >= 3:
                 cday = _workday(month + timedelta(days=rng.randint(0, 8)))
                 if cday <= today:
-                    add(org, MeetingKind.COMMITTEE_MEETING, cday, 10, f"{month.month}月委员会会议",
-                        due=committee, presence=0.95, host=secretary)
+                    add(
+                        org,
+                        MeetingKind.COMMITTEE_MEETING,
+                        cday,
+                        10,
+                        f"{month.month}月委员会会议",
+                        due=committee,
+                        presence=0.95,
+                        host=secretary,
+                    )
             if org.kind == OrganisationKind.GENERAL_BRANCH and month.month in (3, 6, 9, 12):
                 aday = _workday(month + timedelta(days=rng.randint(10, 25)))
                 if aday <= today:
-                    add(org, MeetingKind.MEMBER_ASSEMBLY, aday, 14, f"{month.year}年第{(month.month + 2) // 3}季度党员大会",
-                        due=everyone, host=secretary, hours=1)
+                    add(
+                        org,
+                        MeetingKind.MEMBER_ASSEMBLY,
+                        aday,
+                        14,
+                        f"{month.year}年第{(month.month + 2) // 3}季度党员大会",
+                        due=everyone,
+                        host=secretary,
+                        hours=1,
+                    )
             if month.month == 7 and secretary:
                 lday = _workday(month + timedelta(days=rng.randint(0, 20)))
                 if lday <= today:
-                    add(org, MeetingKind.PARTY_LECTURE, lday, 15, "书记讲七一党课", due=everyone,
-                        host=secretary, hours=2)
+                    add(
+                        org,
+                        MeetingKind.PARTY_LECTURE,
+                        lday,
+                        15,
+                        "书记讲七一党课",
+                        due=everyone,
+                        host=secretary,
+                        hours=2,
+                    )
             if month.month == 12:
                 yday = _workday(month + timedelta(days=rng.randint(5, 20)))
                 if yday <= today:
@@ -200,9 +275,16 @@ def seed_meetings(rng: random.Random, today: date) -> int:
                         if org.kind == OrganisationKind.PARTY_COMMITTEE
                         else MeetingKind.ORGANISATIONAL_LIFE_MEETING
                     )
-                    add(org, kind, yday, 9, f"{month.year}年度{kind.label}",
+                    add(
+                        org,
+                        kind,
+                        yday,
+                        9,
+                        f"{month.year}年度{kind.label}",
                         due=committee if org.kind == OrganisationKind.PARTY_COMMITTEE else everyone,
-                        host=secretary, hours=1)
+                        host=secretary,
+                        hours=1,
+                    )
 
     # Joint theme days: the branches of each party committee, twice a year.
     for parent in organisations:
@@ -216,22 +298,41 @@ def seed_meetings(rng: random.Random, today: date) -> int:
             if day > today:
                 continue
             due = [m for b in children for m in subtree_members(b)]
-            add(children[0], MeetingKind.THEME_DAY, day, 9,
+            add(
+                children[0],
+                MeetingKind.THEME_DAY,
+                day,
+                9,
                 f"联合主题党日：{parent.short_name or parent.name}各支部走进红色教育基地",
-                joint=children[1:], due=due, hours=3)
+                joint=children[1:],
+                due=due,
+                hours=3,
+            )
 
     for group in groups:
         for month in months:
             day = _workday(month + timedelta(days=rng.randint(0, 15)))
             if day <= today:
-                add(group, MeetingKind.GROUP_MEETING, day, 17, f"{month.month}月党小组会",
-                    due=subtree_members(group) or subtree_members(by_path[group.parent_path]))
+                add(
+                    group,
+                    MeetingKind.GROUP_MEETING,
+                    day,
+                    17,
+                    f"{month.month}月党小组会",
+                    due=subtree_members(group) or subtree_members(by_path[group.parent_path]),
+                )
 
     # A few meetings scheduled ahead.
     for branch in branches[:6]:
         day = _workday(today + timedelta(days=rng.randint(3, 12)))
-        add(branch, MeetingKind.COMMITTEE_MEETING, day, 9, "研究下月工作安排（计划）",
-            due=[p.member for p in seats.get(branch.pk, [])])
+        add(
+            branch,
+            MeetingKind.COMMITTEE_MEETING,
+            day,
+            9,
+            "研究下月工作安排（计划）",
+            due=[p.member for p in seats.get(branch.pk, [])],
+        )
 
     # The same organisation, kind and start may repeat by chance: keep the first.
     seen = set()

@@ -96,7 +96,9 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
         seats_by_org[org_id].append((start, end))
 
     def has_committee(org_id: int, start: date, end: date) -> bool:
-        n = sum(1 for s, e in seats_by_org.get(org_id, ()) if s <= end and (e is None or e >= start))
+        n = sum(
+            1 for s, e in seats_by_org.get(org_id, ()) if s <= end and (e is None or e >= start)
+        )
         return n >= COMMITTEE_SEATS
 
     rows: list[ComplianceResult] = []
@@ -131,7 +133,7 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
                 )
         # A rule that starts under a later version with another frequency (an override from
         # mid-year) gets its own periods.
-        for start_kind, rule in _later_rules(book, path, kind, year, rules_by_kind).items():
+        for start_kind in _later_rules(book, path, kind, year, rules_by_kind).items():
             meeting_kind, frequency = start_kind
             for start, end in periods_in_year(frequency, year):
                 in_force = book.applicable(path, kind, start).get(meeting_kind)

@@ -141,4 +141,3 @@ def ics(meetings, *, name: str, host: str) -> str:
         ]
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines) + "\r\n"
-

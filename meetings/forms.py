@@ -107,7 +107,9 @@ class MeetingForm(forms.Form):
 
 
 class OrganisationChoiceForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("主办党组织"), queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label=_("主办党组织"), queryset=Organisation.objects.none()
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -47,7 +47,10 @@ class Meeting(ConstraintErrorsOnFields, models.Model):
     party lecture for several branches — counts for each organisation taking part)."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("主办党组织")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("主办党组织"),
     )
     kind = models.CharField(_("会议类型"), max_length=32, choices=MeetingKind.choices)
     status = models.CharField(
@@ -153,6 +156,9 @@ class MeetingOrganisation(models.Model):
         ]
         indexes = [models.Index(fields=["organisation", "meeting"])]
 
+    def __str__(self) -> str:
+        return f"{self.meeting_id} @ {self.organisation_id}"
+
 
 class AttendanceStatus(models.TextChoices):
     PRESENT = "present", _("出席")
@@ -205,6 +211,9 @@ class Attendance(ConstraintErrorsOnFields, models.Model):
         ]
         indexes = [models.Index(fields=["member", "meeting"])]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.meeting_id}: {self.status}"
+
     def get_status_display(self) -> str:
         return str(AttendanceStatus(self.status).label)
 
@@ -242,6 +251,9 @@ class Decision(models.Model):
         verbose_name_plural = _("决议")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Attachment(models.Model):
     """附件: a PDF, image or Office file of a meeting, stored outside the web root. Never
@@ -259,6 +271,9 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class VotingSuspension(models.Model):
@@ -278,6 +293,9 @@ class VotingSuspension(models.Model):
     class Meta:
         verbose_name = _("留党察看")
         verbose_name_plural = _("留党察看")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.started_on}"
 
 
 # --- rule sets --------------------------------------------------------------------------------
@@ -409,6 +427,9 @@ class ComplianceResult(models.Model):
         ]
         indexes = [models.Index(fields=["period_start", "status"])]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.meeting_kind} {self.period_start}: {self.status}"
+
     def get_status_display(self) -> str:
         return str(ComplianceStatus(self.status).label)
 
@@ -424,6 +445,9 @@ class CalendarFeed(models.Model):
     organisation_path = "member__organisation"
     member_path = "member"
     visible_to_editors_only = False
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.member_id}"
 
 
 class ReminderSent(models.Model):
@@ -443,3 +467,6 @@ class ReminderSent(models.Model):
                 fields=["organisation", "meeting_kind", "period_start"], name="reminder_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.meeting_kind} {self.period_start}"

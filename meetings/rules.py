@@ -64,7 +64,14 @@ DEFAULT_RULES = [
         Binds.ORGANISATION,
         True,
     ),
-    (MeetingKind.HEART_TO_HEART, Frequency.YEARLY, [BRANCH], Quorum.NONE, Binds.ORGANISATION, False),
+    (
+        MeetingKind.HEART_TO_HEART,
+        Frequency.YEARLY,
+        [BRANCH],
+        Quorum.NONE,
+        Binds.ORGANISATION,
+        False,
+    ),
 ]
 DEFAULT_EFFECTIVE_FROM = date(2018, 10, 28)  # 支部工作条例（试行）印发
 

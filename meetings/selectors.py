@@ -181,9 +181,7 @@ class RuleRow:
 def own_cells(organisation: Organisation, year: int) -> list[RuleRow]:
     """The organisation's own cells of the year, one row per meeting kind (1 query)."""
     results = (
-        ComplianceResult.objects.filter(
-            organisation=organisation, period_start__year=year
-        )
+        ComplianceResult.objects.filter(organisation=organisation, period_start__year=year)
         .select_related("rule", "rule__rule_set", "rule__rule_set__organisation")
         .order_by("meeting_kind", "period_start")
     )
@@ -248,7 +246,7 @@ def _rollup_expressions() -> dict[str, Any]:
     }
 
 
-def _rollup_aggregates(queryset: QuerySet[ComplianceResult]) -> QuerySet:
+def _rollup_aggregates(queryset: QuerySet[ComplianceResult, Any]) -> QuerySet:
     return queryset.annotate(**_rollup_expressions())
 
 
@@ -367,7 +365,9 @@ def compliance_rates(organisation_ids: list[int], *, year: int) -> dict[int, Dec
     """The same rate for each organisation's own cells (1 query)."""
     rows = (
         _rollup_aggregates(
-            _year_results(year).filter(organisation_id__in=organisation_ids).values("organisation_id")
+            _year_results(year)
+            .filter(organisation_id__in=organisation_ids)
+            .values("organisation_id")
         )
         .values("organisation_id", "due_cells", "done_cells")
         .order_by()
@@ -383,7 +383,9 @@ def compliance_rates(organisation_ids: list[int], *, year: int) -> dict[int, Dec
 
 def rule_sets(user: Actor) -> QuerySet[RuleSet]:
     return (
-        RuleSet.objects.filter(Q(organisation__isnull=True) | Q(pk__in=RuleSet.objects.visible_to(user).values("pk")))
+        RuleSet.objects.filter(
+            Q(organisation__isnull=True) | Q(pk__in=RuleSet.objects.visible_to(user).values("pk"))
+        )
         .select_related("organisation")
         .prefetch_related("rules")
         .order_by("organisation__path", "-version")

@@ -148,7 +148,10 @@ def meeting_create(
     for other in others:
         if not policy.can_edit(actor, other):
             raise ValidationError(
-                {"joint_organisations": _("只能联合本人管理范围内的党组织：%(name)s。") % {"name": other.name}}
+                {
+                    "joint_organisations": _("只能联合本人管理范围内的党组织：%(name)s。")
+                    % {"name": other.name}
+                }
             )
     fields.setdefault("status", MeetingStatus.PLANNED)
     fields["minutes"] = sanitise_minutes(fields.get("minutes") or "")
@@ -156,7 +159,7 @@ def meeting_create(
     if not isinstance(actor, get_user_model()):
         meeting.created_by = None
     else:
-        meeting.created_by = actor  # type: ignore[assignment]
+        meeting.created_by = actor
     _check_times(meeting.status, meeting.starts_at, meeting.ends_at)
     meeting.full_clean()
     participants = [organisation, *others]
@@ -239,7 +242,10 @@ def meeting_update(
         for other in wanted:
             if not policy.can_edit(actor, other):
                 raise ValidationError(
-                    {"joint_organisations": _("只能联合本人管理范围内的党组织：%(name)s。") % {"name": other.name}}
+                    {
+                        "joint_organisations": _("只能联合本人管理范围内的党组织：%(name)s。")
+                        % {"name": other.name}
+                    }
                 )
         if {o.pk for o in wanted} != {o.pk for o in participants}:
             changes["joint_organisations"] = [
@@ -264,9 +270,7 @@ def meeting_update(
     if not changes:
         return meeting
     if late and not edit_reason.strip():
-        raise ValidationError(
-            {"edit_reason": _("会议召开已超过 7 天，修改记录须填写修改原因。")}
-        )
+        raise ValidationError({"edit_reason": _("会议召开已超过 7 天，修改记录须填写修改原因。")})
     _check_people(meeting, participants)
     meeting.host_is_secretary = _host_is_secretary(meeting, participants)
     meeting.save(update_fields=[*fields, "host_is_secretary", "updated_at"])
@@ -333,9 +337,7 @@ def attendance_record(
     day = timezone.localdate(meeting.starts_at)
     due = {d.member.pk: d for d in attendees.due_at(meeting.kind, participants, day)}
     ids = [row.member_id for row in rows]
-    allowed = {
-        m.pk: m for m in attendees.may_attend(participants, day).filter(pk__in=ids)
-    }
+    allowed = {m.pk: m for m in attendees.may_attend(participants, day).filter(pk__in=ids)}
     outsiders = [i for i in ids if i not in allowed]
     errors: list[str] = []
     if outsiders:
@@ -387,7 +389,9 @@ def attendance_record(
     )
     by_member = {row.member_id: row for row in rows}
     # Those due and not listed are absent (a member can't be left out of the count).
-    counted_due = [d for d in due.values() if not getattr(by_member.get(d.member.pk), "not_counted", False)]
+    counted_due = [
+        d for d in due.values() if not getattr(by_member.get(d.member.pk), "not_counted", False)
+    ]
     present = {row.member_id for row in rows if row.status == AttendanceStatus.PRESENT}
     book = RuleBook()
     _rules, settings = book.for_path(meeting.organisation.path, day)
@@ -454,7 +458,7 @@ def attendance_record(
     return meeting
 
 
-def _recheck_decisions(meeting: Meeting, settings) -> int:
+def _recheck_decisions(meeting: Meeting, settings: Any) -> int:
     decisions = list(meeting.decisions.all())
     for decision in decisions:
         verdict = check_decision(
@@ -569,7 +573,7 @@ def rule_set_publish(
         name=name,
         half_included=half_included,
         election_ratio=election_ratio,
-        created_by=actor if isinstance(actor, get_user_model()) else None,  # type: ignore[misc]
+        created_by=actor if isinstance(actor, get_user_model()) else None,
     )
     rule_set.full_clean()
     if not Decimal("0.5") <= election_ratio < Decimal("1"):
@@ -594,7 +598,11 @@ def rule_set_publish(
     )
     ids = None
     if organisation is not None:
-        ids = list(Organisation.objects.filter(path__startswith=organisation.path).values_list("pk", flat=True))
+        ids = list(
+            Organisation.objects.filter(path__startswith=organisation.path).values_list(
+                "pk", flat=True
+            )
+        )
     today = timezone.localdate()
     compliance.recompute(
         years=list(range(effective_from.year, today.year + 1)) or [today.year],

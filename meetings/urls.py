@@ -17,7 +17,9 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
     path("meetings/compliance/", views.compliance_dashboard, name="compliance_dashboard"),
     path("meetings/compliance.xlsx", views.compliance_export, name="compliance_export"),
-    path("meetings/members/<int:pk>/attendance/", views.member_attendance, name="member_attendance"),
+    path(
+        "meetings/members/<int:pk>/attendance/", views.member_attendance, name="member_attendance"
+    ),
     path("meetings/my-calendar/", views.my_calendar, name="my_calendar"),
     path("meetings/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("meetings/rules/", views.rule_set_list, name="rule_set_list"),

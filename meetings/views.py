@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.pdf import render_pdf
 from core.editing import edit_form, saved_redirect, service_errors, submit
+from core.pdf import render_pdf
 from core.permissions import party_data_required
 from organisations.models import Member, Organisation
 from organisations.policy import can_edit
@@ -98,7 +98,15 @@ def meeting_calendar(request):
             "previous": previous,
             "following": following,
             "today": today,
-            "weekdays": [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")],
+            "weekdays": [
+                _("周一"),
+                _("周二"),
+                _("周三"),
+                _("周四"),
+                _("周五"),
+                _("周六"),
+                _("周日"),
+            ],
             "can_create": request.user.role != "member",
         },
     )
@@ -113,7 +121,9 @@ def meeting_create(request):
     picked = request.GET.get("organisation")
     if picked:
         try:
-            organisation = Organisation.objects.editable_by(request.user).filter(pk=int(picked)).first()
+            organisation = (
+                Organisation.objects.editable_by(request.user).filter(pk=int(picked)).first()
+            )
         except ValueError:
             organisation = None
     if organisation is None and getattr(request.user, "organisation_id", None) and not picked:
@@ -183,7 +193,8 @@ def meeting_update(request, pk):
     )
     if request.method != "POST":
         form.initial["joint_organisations"] = [
-            p.organisation_id for p in meeting.participations.exclude(organisation=meeting.organisation)
+            p.organisation_id
+            for p in meeting.participations.exclude(organisation=meeting.organisation)
         ]
         form.initial["starts_at"] = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%dT%H:%M")
         form.initial["ends_at"] = timezone.localtime(meeting.ends_at).strftime("%Y-%m-%dT%H:%M")
@@ -260,7 +271,10 @@ def meeting_attendance(request, pk):
     recorded = {a.member_id: a for a in meeting.attendances.all()}
     if meeting.kind in attendees.NOBODY_DUE:
         members = list(attendees.may_attend(participants, day).order_by("name_pinyin", "pk"))
-        due = [attendees.Due(m, v) for m, v in zip(members, attendees.voting(members, day), strict=True)]
+        due = [
+            attendees.Due(m, v)
+            for m, v in zip(members, attendees.voting(members, day), strict=True)
+        ]
     else:
         due = attendees.due_at(meeting.kind, participants, day)
     rows = [
@@ -414,9 +428,7 @@ def my_calendar(request):
         raise Http404
     feed = CalendarFeed.objects.filter(member=member).first()
     if request.method == "POST":
-        feed = services.calendar_feed_for(
-            actor=request.user, member=member, renew=feed is not None
-        )
+        feed = services.calendar_feed_for(actor=request.user, member=member, renew=feed is not None)
         messages.success(request, _("日历订阅地址已生成。"))
         return redirect("meetings:my_calendar")
     url = (
@@ -515,7 +527,10 @@ def meeting_cancel(request, pk):
         return saved_redirect(request, meeting_url(meeting))
     try:
         services.meeting_update(
-            actor=request.user, meeting=meeting, status=MeetingStatus.CANCELLED, request=request,
+            actor=request.user,
+            meeting=meeting,
+            status=MeetingStatus.CANCELLED,
+            request=request,
             edit_reason=request.POST.get("edit_reason", "")[:300],
         )
     except ValidationError as exc:

@@ -44,7 +44,9 @@ def tree(db):
     return type(
         "Tree",
         (),
-        dict(root=root, branch=branch, other=other, members=members, secretary=secretary, admin=admin),
+        dict(
+            root=root, branch=branch, other=other, members=members, secretary=secretary, admin=admin
+        ),
     )
 
 
@@ -187,7 +189,9 @@ def test_excused_needs_a_reason_and_not_counted_needs_approval(tree):
         services.attendance_record(
             actor=OP,
             meeting=meeting,
-            rows=rows(tree.members[:1], status="absent", not_counted=True, not_counted_reason="abroad"),
+            rows=rows(
+                tree.members[:1], status="absent", not_counted=True, not_counted_reason="abroad"
+            ),
         )
     assert "须填写批准情况" in str(error.value)
 
@@ -226,7 +230,12 @@ def test_out_of_scope_meeting_is_404(client, tree):
 
 @pytest.mark.parametrize(
     ("present", "due", "half_included", "outcome"),
-    [(2, 4, False, "invalid"), (2, 4, True, "passed"), (3, 4, False, "passed"), (3, 5, False, "passed")],
+    [
+        (2, 4, False, "invalid"),
+        (2, 4, True, "passed"),
+        (3, 4, False, "passed"),
+        (3, 5, False, "passed"),
+    ],
 )
 def test_exactly_half_fails_by_default_and_passes_under_the_setting(
     present, due, half_included, outcome
@@ -245,7 +254,12 @@ def test_exactly_half_fails_by_default_and_passes_under_the_setting(
 
 def test_passing_needs_more_than_half_of_those_due_not_present():
     verdict = check_decision(
-        kind="ordinary", votes_for=3, votes_against=1, votes_abstain=0, voting_due=8, voting_present=5
+        kind="ordinary",
+        votes_for=3,
+        votes_against=1,
+        votes_abstain=0,
+        voting_due=8,
+        voting_present=5,
     )
     assert verdict.outcome == "rejected"
     assert "未超过应到有表决权党员 8 人的半数" in verdict.problem
@@ -259,7 +273,12 @@ def test_election_needs_more_than_four_fifths_present():
 
 def test_more_votes_than_voters_is_invalid():
     verdict = check_decision(
-        kind="ordinary", votes_for=5, votes_against=1, votes_abstain=0, voting_due=6, voting_present=5
+        kind="ordinary",
+        votes_for=5,
+        votes_against=1,
+        votes_abstain=0,
+        voting_due=6,
+        voting_present=5,
     )
     assert verdict.outcome == "invalid"
 
@@ -282,7 +301,9 @@ def test_probationary_and_suspended_members_have_no_vote(tree):
 
 
 def test_assembly_that_missed_quorum_flags_its_decision(client, tree):
-    assembly = held(tree, at(2025, 5, 20), kind=MeetingKind.MEMBER_ASSEMBLY, present=tree.members[:2])
+    assembly = held(
+        tree, at(2025, 5, 20), kind=MeetingKind.MEMBER_ASSEMBLY, present=tree.members[:2]
+    )
     assert not assembly.quorum_met
     client.force_login(tree.secretary)
     response = client.post(
@@ -330,11 +351,18 @@ def test_not_counted_members_leave_the_count_but_ordinary_leave_stays(tree):
 def test_members_joining_or_leaving_mid_period_are_due_as_of_the_date(tree):
     newcomer = MemberFactory(organisation=tree.branch, name="新来")
     MembershipPeriod.objects.create(
-        member=newcomer, organisation=tree.other, started_on=date(2020, 1, 1), ended_on=date(2025, 6, 15)
+        member=newcomer,
+        organisation=tree.other,
+        started_on=date(2020, 1, 1),
+        ended_on=date(2025, 6, 15),
     )
-    MembershipPeriod.objects.create(member=newcomer, organisation=tree.branch, started_on=date(2025, 6, 15))
+    MembershipPeriod.objects.create(
+        member=newcomer, organisation=tree.branch, started_on=date(2025, 6, 15)
+    )
     before = MeetingFactory(organisation=tree.branch, starts_at=at(2025, 6, 10))
-    after = MeetingFactory(organisation=tree.branch, starts_at=at(2025, 6, 20), kind="member_assembly")
+    after = MeetingFactory(
+        organisation=tree.branch, starts_at=at(2025, 6, 20), kind="member_assembly"
+    )
     with pytest.raises(Exception, match="新来 在 2025-06-10 不是参会党组织的党员"):
         services.attendance_record(actor=OP, meeting=before, rows=rows([newcomer]))
     services.attendance_record(actor=OP, meeting=after, rows=rows([newcomer]))
@@ -441,11 +469,15 @@ def test_half_included_setting_changes_quorum(tree):
         election_ratio=Decimal("0.80"),
         rules=[],
     )
-    assembly = held(tree, at(2025, 5, 20), kind=MeetingKind.MEMBER_ASSEMBLY, present=tree.members[:2])
+    assembly = held(
+        tree, at(2025, 5, 20), kind=MeetingKind.MEMBER_ASSEMBLY, present=tree.members[:2]
+    )
     assert assembly.quorum_met
 
 
-def test_dashboard_rolls_up_to_parents_in_fixed_queries(client, tree, django_assert_max_num_queries):
+def test_dashboard_rolls_up_to_parents_in_fixed_queries(
+    client, tree, django_assert_max_num_queries
+):
     for n in range(3):
         OrganisationFactory(parent=tree.root, name=f"丙{n}支部")
     held(tree, at(2025, 1, 6))
@@ -519,7 +551,9 @@ def test_ics_feed_by_token_only(client, tree):
     client.logout()
     response = client.get(reverse("meetings:calendar_feed", args=[token]))
     assert response.status_code == 200
-    assert "BEGIN:VEVENT" in response.content.decode() and "下周主题党日" in response.content.decode()
+    assert (
+        "BEGIN:VEVENT" in response.content.decode() and "下周主题党日" in response.content.decode()
+    )
     assert client.get(reverse("meetings:calendar_feed", args=["nope"])).status_code == 404
 
 
@@ -537,7 +571,10 @@ def test_study_part_credits_present_members_and_corrections_reverse(tree):
 
     a, b = tree.members[:2]
     meeting = MeetingFactory(
-        organisation=tree.branch, starts_at=at(2025, 9, 2), study_hours=Decimal("2"), study_topic="党章"
+        organisation=tree.branch,
+        starts_at=at(2025, 9, 2),
+        study_hours=Decimal("2"),
+        study_topic="党章",
     )
     services.attendance_record(actor=OP, meeting=meeting, rows=rows([a, b]))
     assert member_year_hours(a, 2025) == Decimal("2")
