@@ -1,6 +1,7 @@
 """Writes of organisational life. Every write is audited in its transaction and keeps the
 compliance summary (compliance.recompute) up to date in that same transaction."""
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,12 +21,14 @@ from audit.models import Action
 from core.actors import Actor
 from core.notifications import notify
 from core.richtext import sanitise
+from core.uploads import strip_image_metadata, validate_upload
 from organisations import policy
 from organisations.models import Member, Organisation, Position, PositionTitle
 
 from . import attendees, channels, compliance, study
 from .checks import check_decision, quorum
 from .models import (
+    Attachment,
     Attendance,
     AttendanceStatus,
     CalendarFeed,
@@ -631,3 +634,40 @@ def calendar_feed_for(*, actor: Actor, member: Member, renew: bool = False) -> C
             organisation=member.organisation_id,
         )
     return feed
+
+
+ATTACHMENT_KINDS = {"pdf", "image", "office"}
+ATTACHMENT_MAX_MB = 20
+MAX_ATTACHMENTS = 30
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: Actor, meeting: Meeting, file: Any, request: HttpRequest | None = None
+) -> Attachment:
+    """A PDF, image or Office file of a meeting (never required), checked by its first bytes
+    and size, stored outside the web root; an image loses its EXIF/GPS metadata."""
+    meeting = Meeting.objects.select_for_update().select_related("organisation").get(pk=meeting.pk)
+    _require_editable(actor, meeting.organisation)
+    if meeting.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError({"file": _("每次会议最多 %(n)s 个附件。") % {"n": MAX_ATTACHMENTS}})
+    try:
+        kind = validate_upload(
+            file, kinds=ATTACHMENT_KINDS, max_mb=ATTACHMENT_MAX_MB, field_label=_("附件")
+        )
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    name = os.path.basename(file.name or "file")[:200]
+    content = strip_image_metadata(file) if kind == "image" else file
+    attachment = Attachment(meeting=meeting, name=name, kind=kind)
+    attachment.file.save(name, content, save=False)
+    attachment.save()
+    audit.record(
+        actor=actor,
+        action=Action.UPLOAD,
+        target=attachment,
+        organisation=meeting.organisation,
+        changes={"meeting": [None, meeting.pk], "name": [None, name], "kind": [None, kind]},
+        request=request,
+    )
+    return attachment

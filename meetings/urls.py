@@ -15,6 +15,8 @@ urlpatterns = [
     path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="meeting_attendance"),
     path("meetings/<int:pk>/decisions/new/", views.decision_create, name="decision_create"),
     path("meetings/<int:pk>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
+    path("meetings/<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path("meetings/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("meetings/compliance/", views.compliance_dashboard, name="compliance_dashboard"),
     path("meetings/compliance.xlsx", views.compliance_export, name="compliance_export"),
     path(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.editing import edit_form, saved_redirect, service_errors, submit
 from core.pdf import render_pdf
 from core.permissions import party_data_required
+from core.uploads import serve_file
 from organisations.models import Member, Organisation
 from organisations.policy import can_edit
 
@@ -28,6 +29,7 @@ from .forms import (
     RuleSetForm,
 )
 from .models import (
+    Attachment,
     AttendanceStatus,
     CalendarFeed,
     ComplianceStatus,
@@ -538,3 +540,37 @@ def meeting_cancel(request, pk):
     else:
         messages.success(request, _("会议已取消。"))
     return saved_redirect(request, meeting_url(meeting))
+
+
+@party_data_required
+@require_POST
+def attachment_add(request, pk):
+    meeting = get_object_or_404(
+        Meeting.objects.editable_by(request.user).select_related("organisation"), pk=pk
+    )
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("附件：请选择文件。"))
+    else:
+        try:
+            services.attachment_add(
+                actor=request.user, meeting=meeting, file=upload, request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("附件已上传。"))
+    return saved_redirect(request, meeting_url(meeting))
+
+
+@party_data_required
+def attachment_download(request, pk):
+    attachment = get_object_or_404(
+        Attachment.objects.filter(meeting__in=Meeting.objects.visible_to(request.user)), pk=pk
+    )
+    return serve_file(
+        request,
+        attachment.file,
+        filename=attachment.name,
+        inline=attachment.kind in ("pdf", "image"),
+    )

@@ -475,23 +475,28 @@ def test_half_included_setting_changes_quorum(tree):
     assert assembly.quorum_met
 
 
-def test_dashboard_rolls_up_to_parents_in_fixed_queries(
-    client, tree, django_assert_max_num_queries
-):
-    for n in range(3):
-        OrganisationFactory(parent=tree.root, name=f"丙{n}支部")
+def test_dashboard_rolls_up_to_parents_in_fixed_queries(client, tree):
     held(tree, at(2025, 1, 6))
-    compliance.recompute(years=[2025], today=date(2025, 12, 31))
+    compliance.recompute(years=[2025], today=date(2026, 1, 5))
     client.force_login(tree.admin)
     client.get(reverse("core:home"))
     url = reverse("meetings:compliance_dashboard") + f"?organisation={tree.root.pk}&year=2025"
-    with django_assert_max_num_queries(12):
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(4):
+        branch = OrganisationFactory(parent=tree.root, name=f"丙{n}支部")
+        MeetingFactory(organisation=branch, starts_at=at(2025, 2, 3), status="held")
+    compliance.recompute(years=[2025], today=date(2026, 1, 5))
+    with CaptureQueriesContext(connection) as more:
         response = client.get(url)
+    assert len(more.captured_queries) == len(few.captured_queries) <= 10
     body = response.content.decode()
-    assert "甲支部" in body and "丙2支部" in body
+    assert "甲支部" in body and "丙3支部" in body
     rollup = selectors.subtree_rollup(tree.root, 2025)
-    assert rollup.organisations == 5 and rollup.compliant == 0
-    assert selectors.compliance_rates([tree.branch.pk], year=2025)[tree.branch.pk] > 0
+    assert rollup.organisations == 6 and rollup.compliant == 0
+    assert rollup.done_cells == 5
+    rates = selectors.compliance_rates([tree.branch.pk, tree.other.pk], year=2025)
+    assert rates[tree.branch.pk] > rates[tree.other.pk] == 0
 
 
 def test_meeting_list_runs_a_fixed_number_of_queries(client, tree, django_assert_num_queries):
@@ -591,3 +596,31 @@ def test_study_part_credits_present_members_and_corrections_reverse(tree):
     # the hours change: everyone credited is reversed and credited again
     services.meeting_update(actor=OP, meeting=meeting, study_hours=Decimal("3"), edit_reason="更正")
     assert member_year_hours(a, 2025) == Decimal("3")
+
+
+def test_attachments_are_checked_by_content_and_served_to_readers_only(client, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.models import Attachment
+
+    meeting = MeetingFactory(organisation=tree.branch)
+    client.force_login(tree.secretary)
+    url = reverse("meetings:attachment_add", args=[meeting.pk])
+    fake = SimpleUploadedFile("记录.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(url, {"file": fake}, follow=True)
+    assert "内容与扩展名不符" in response.content.decode()
+    assert not Attachment.objects.exists()
+    good = SimpleUploadedFile("记录.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    assert client.post(url, {"file": good}).status_code == 302
+    attachment = Attachment.objects.get()
+    assert AuditEvent.objects.filter(action="upload", target_id=str(attachment.pk)).exists()
+    download = reverse("meetings:attachment_download", args=[attachment.pk])
+    response = client.get(download)
+    assert response.status_code == 200
+    assert (
+        b"".join(response.streaming_content if response.streaming else [response.content])[:4]
+        == b"%PDF"
+    )
+    other = UserFactory(username="sec_b", role=Role.SECRETARY, organisation=tree.other)
+    client.force_login(other)
+    assert client.get(download).status_code == 404
