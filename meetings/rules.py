@@ -130,7 +130,8 @@ class RuleBook:
         for rule in Rule.objects.all():
             versions[rule.rule_set_id].rules[rule.meeting_kind] = rule
         self.steplen = Organisation.steplen
-        self._cache: dict[tuple[str, date], tuple[dict[str, Rule], Settings]] = {}
+        self._cache: dict[tuple, tuple[dict[str, Rule], Settings]] = {}
+        self._applicable: dict[tuple[int, str], dict[str, Rule]] = {}
 
     def _in_force(self, owner: str, day: date) -> _Version | None:
         versions = self.by_owner.get(owner)
@@ -163,4 +164,10 @@ class RuleBook:
 
     def applicable(self, path: str, kind: str, day: date) -> dict[str, Rule]:
         rules, _settings = self.for_path(path, day)
-        return {k: r for k, r in rules.items() if kind in r.organisation_kinds}
+        key = (id(rules), kind)
+        found = self._applicable.get(key)
+        if found is None:
+            found = self._applicable[key] = {
+                k: r for k, r in rules.items() if kind in r.organisation_kinds
+            }
+        return found
