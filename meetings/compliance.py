@@ -159,6 +159,7 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
         stale = stale.filter(organisation_id__in=ids)
     stale._raw_delete(stale.db)  # no cascades or signals: a plain DELETE … WHERE
     _write(rows)
+    _rollups(year, orgs, rows, partial=ids is not None)
     return len(rows)
 
 
@@ -234,17 +235,117 @@ COLUMNS = (
 )
 
 
-def _write(rows: list[tuple]) -> None:
+def _write(rows: list[tuple], *, table: str = "", names: tuple[str, ...] = COLUMNS) -> None:
     """Insert the cells: COPY on PostgreSQL, executemany elsewhere (no model instances: at
     300,000 cells building them was most of the time)."""
-    table = ComplianceResult._meta.db_table
-    columns = ", ".join(COLUMNS)
+    table = table or ComplianceResult._meta.db_table
+    columns = ", ".join(names)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
         for chunk in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[chunk : chunk + BATCH])
+
+
+OWN = ("own_due", "own_done", "own_missing", "own_low", "own_invalid")
+SUMS = (
+    "organisations",
+    "compliant",
+    "due_cells",
+    "done_cells",
+    "missing_cells",
+    "low_cells",
+    "invalid",
+)
+_DUE = {ComplianceStatus.HELD, ComplianceStatus.LOW_ATTENDANCE, ComplianceStatus.MISSING}
+_DONE = {ComplianceStatus.HELD, ComplianceStatus.LOW_ATTENDANCE}
+
+
+def _own_stats(rows: list[tuple]) -> dict[int, list[int]]:
+    own: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for row in rows:
+        stats = own[row[0]]
+        status = row[5]
+        if status in _DUE:
+            stats[0] += 1
+            if status in _DONE:
+                stats[1] += 1
+            if status == ComplianceStatus.MISSING:
+                stats[2] += 1
+            if status == ComplianceStatus.LOW_ATTENDANCE:
+                stats[3] += 1
+        if row[7]:
+            stats[4] += 1
+    return own
+
+
+def _sums(stats: list[int]) -> list[int]:
+    due, done, missing, low, invalid = stats
+    return [int(due > 0), int(due > 0 and missing == 0), due, done, missing, low, invalid]
+
+
+def _rollups(year: int, orgs: list[tuple], rows: list[tuple], *, partial: bool) -> None:
+    """Keep ComplianceRollup: every organisation's own counts and its subtree's sums. A full
+    rebuild sums in memory and writes every row at once; a write for a few organisations
+    replaces their own counts and re-sums each organisation above them (one aggregate each)."""
+    from django.db.models import Count, Sum
+
+    from .models import ComplianceRollup
+
+    own = _own_stats(rows)
+    steplen = Organisation.steplen
+    table = ComplianceRollup._meta.db_table
+    names = ("organisation_id", "year", *OWN, *SUMS)
+    if not partial:
+        totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(SUMS))
+        for org_id, path, *_rest in orgs:
+            add = _sums(own.get(org_id, [0, 0, 0, 0, 0]))
+            for end in range(steplen, len(path) + 1, steplen):
+                bucket = totals[path[:end]]
+                for i, value in enumerate(add):
+                    bucket[i] += value
+        ComplianceRollup.objects.filter(year=year)._raw_delete(connection.alias)
+        _write(
+            [
+                (org_id, year, *own.get(org_id, [0, 0, 0, 0, 0]), *totals[path])
+                for org_id, path, *_rest in orgs
+            ],
+            table=table,
+            names=names,
+        )
+        return
+    ids = [org_id for org_id, *_rest in orgs]
+    ComplianceRollup.objects.filter(year=year, organisation_id__in=ids)._raw_delete(
+        connection.alias
+    )
+    _write(
+        [(org_id, year, *own.get(org_id, [0, 0, 0, 0, 0]), *[0] * len(SUMS)) for org_id in ids],
+        table=table,
+        names=names,
+    )
+    prefixes = {
+        path[:end] for _id, path, *_rest in orgs for end in range(steplen, len(path) + 1, steplen)
+    }
+    for path, org_id in Organisation.objects.filter(path__in=prefixes).values_list("path", "pk"):
+        sums = ComplianceRollup.objects.filter(
+            year=year, organisation__path__startswith=path
+        ).aggregate(
+            organisations=Count("pk", filter=Q(own_due__gt=0)),
+            compliant=Count("pk", filter=Q(own_due__gt=0, own_missing=0)),
+            due_cells=Sum("own_due", default=0),
+            done_cells=Sum("own_done", default=0),
+            missing_cells=Sum("own_missing", default=0),
+            low_cells=Sum("own_low", default=0),
+            invalid=Sum("own_invalid", default=0),
+        )
+        # One statement whether the row exists or not (an upsert).
+        ComplianceRollup.objects.bulk_create(
+            [ComplianceRollup(organisation_id=org_id, year=year, **sums)],
+            update_conflicts=True,
+            unique_fields=["organisation", "year"],
+            update_fields=list(SUMS),
+        )

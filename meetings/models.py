@@ -434,6 +434,41 @@ class ComplianceResult(models.Model):
         return str(ComplianceStatus(self.status).label)
 
 
+class ComplianceRollup(models.Model):
+    """落实情况汇总: one organisation and year — its own cells counted, and the sums over its
+    whole subtree — kept with the cells, so a dashboard reads one row per organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("党组织")
+    )
+    year = models.PositiveSmallIntegerField()
+    own_due = models.PositiveIntegerField(default=0)
+    own_done = models.PositiveIntegerField(default=0)
+    own_missing = models.PositiveIntegerField(default=0)
+    own_low = models.PositiveIntegerField(default=0)
+    own_invalid = models.PositiveIntegerField(default=0)
+    organisations = models.PositiveIntegerField(default=0)
+    compliant = models.PositiveIntegerField(default=0)
+    due_cells = models.PositiveIntegerField(default=0)
+    done_cells = models.PositiveIntegerField(default=0)
+    missing_cells = models.PositiveIntegerField(default=0)
+    low_cells = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+
+    class Meta:
+        verbose_name = _("落实情况汇总")
+        verbose_name_plural = _("落实情况汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="compliance_rollup_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.year}"
+
+
 class CalendarFeed(models.Model):
     """A member's private .ics address (日历订阅): the random token is the only key."""
 

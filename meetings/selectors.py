@@ -8,8 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.actors import Actor
@@ -18,6 +17,7 @@ from organisations.models import Member, Organisation
 from .models import (
     Attendance,
     ComplianceResult,
+    ComplianceRollup,
     ComplianceStatus,
     Decision,
     Meeting,
@@ -234,30 +234,16 @@ class Rollup:
         )
 
 
-def _rollup_expressions() -> dict[str, Any]:
-    return {
-        "organisations": Count("organisation", distinct=True, filter=Q(status__in=DUE)),
-        "gaps": Count("organisation", distinct=True, filter=Q(status=ComplianceStatus.MISSING)),
-        "due_cells": Count("pk", filter=Q(status__in=DUE)),
-        "done_cells": Count("pk", filter=Q(status__in=DONE)),
-        "missing_cells": Count("pk", filter=Q(status=ComplianceStatus.MISSING)),
-        "low_cells": Count("pk", filter=Q(status=ComplianceStatus.LOW_ATTENDANCE)),
-        "invalid": Count("pk", filter=Q(invalid_decisions__gt=0)),
-    }
-
-
-def _rollup_aggregates(queryset: QuerySet[ComplianceResult, Any]) -> QuerySet:
-    return queryset.annotate(**_rollup_expressions())
-
-
-def _fill(rollup: Rollup, row: dict) -> Rollup:
-    rollup.organisations = row["organisations"]
-    rollup.compliant = row["organisations"] - row["gaps"]
-    rollup.due_cells = row["due_cells"]
-    rollup.done_cells = row["done_cells"]
-    rollup.missing_cells = row["missing_cells"]
-    rollup.low_cells = row["low_cells"]
-    rollup.invalid_decisions = row["invalid"]
+def _rollup(organisation: Organisation, row: "ComplianceRollup | None") -> Rollup:
+    rollup = Rollup(organisation)
+    if row is not None:
+        rollup.organisations = row.organisations
+        rollup.compliant = row.compliant
+        rollup.due_cells = row.due_cells
+        rollup.done_cells = row.done_cells
+        rollup.missing_cells = row.missing_cells
+        rollup.low_cells = row.low_cells
+        rollup.invalid_decisions = row.invalid
     return rollup
 
 
@@ -268,13 +254,9 @@ def _year_results(year: int) -> QuerySet[ComplianceResult]:
 
 
 def subtree_rollup(organisation: Organisation, year: int) -> Rollup:
-    """The whole subtree's figures (1 query)."""
-    row = (
-        _year_results(year)
-        .filter(organisation__path__startswith=organisation.path)
-        .aggregate(**_rollup_expressions())
-    )
-    return _fill(Rollup(organisation), row) if row else Rollup(organisation)
+    """The whole subtree's figures, read from the summary (1 query)."""
+    row = ComplianceRollup.objects.filter(organisation=organisation, year=year).first()
+    return _rollup(organisation, row)
 
 
 def child_rollups(user: Actor, organisation: Organisation, year: int) -> list[Rollup]:
@@ -286,34 +268,13 @@ def child_rollups(user: Actor, organisation: Organisation, year: int) -> list[Ro
     )
     if not children:
         return []
-    width = (organisation.depth + 1) * Organisation.steplen
-    rows = (
-        _rollup_aggregates(
-            _year_results(year)
-            .filter(
-                organisation__path__startswith=organisation.path,
-                organisation__depth__gt=organisation.depth,
-            )
-            .annotate(prefix=Substr("organisation__path", 1, width))
-            .values("prefix")
+    rows = {
+        row.organisation_id: row
+        for row in ComplianceRollup.objects.filter(
+            year=year, organisation__in=[c.pk for c in children]
         )
-        .values(
-            "prefix",
-            "organisations",
-            "gaps",
-            "due_cells",
-            "done_cells",
-            "missing_cells",
-            "low_cells",
-            "invalid",
-        )
-        .order_by()
-    )
-    by_prefix = {row["prefix"]: row for row in rows}
-    return [
-        _fill(Rollup(child), by_prefix[child.path]) if child.path in by_prefix else Rollup(child)
-        for child in children
-    ]
+    }
+    return [_rollup(child, rows.get(child.pk)) for child in children]
 
 
 def gaps(organisation: Organisation, year: int, *, limit: int = 50) -> list[ComplianceResult]:
@@ -363,21 +324,12 @@ def compliance_rate(organisation: Organisation, *, year: int) -> Decimal | None:
 
 def compliance_rates(organisation_ids: list[int], *, year: int) -> dict[int, Decimal | None]:
     """The same rate for each organisation's own cells (1 query)."""
-    rows = (
-        _rollup_aggregates(
-            _year_results(year)
-            .filter(organisation_id__in=organisation_ids)
-            .values("organisation_id")
-        )
-        .values("organisation_id", "due_cells", "done_cells")
-        .order_by()
-    )
     out: dict[int, Decimal | None] = dict.fromkeys(organisation_ids)
-    for row in rows:
-        if row["due_cells"]:
-            out[row["organisation_id"]] = (
-                Decimal(row["done_cells"] * 100) / row["due_cells"]
-            ).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    for row in ComplianceRollup.objects.filter(year=year, organisation_id__in=organisation_ids):
+        if row.own_due:
+            out[row.organisation_id] = (Decimal(row.own_done * 100) / row.own_due).quantize(
+                Decimal("0.1"), ROUND_HALF_UP
+            )
     return out
 
 

@@ -624,3 +624,18 @@ def test_attachments_are_checked_by_content_and_served_to_readers_only(client, t
     other = UserFactory(username="sec_b", role=Role.SECRETARY, organisation=tree.other)
     client.force_login(other)
     assert client.get(download).status_code == 404
+
+
+def test_rollups_kept_by_writes_match_a_full_rebuild(tree):
+    sub = OrganisationFactory(parent=tree.root, name="丁党委", kind=OrganisationKind.PARTY_COMMITTEE)
+    deep = OrganisationFactory(parent=sub, name="丁党委第一支部")
+    MemberFactory(organisation=deep, name="丁1")
+    compliance.recompute(years=[2025], today=date(2026, 1, 5))
+    held(tree, at(2025, 3, 3))
+    held(tree, at(2025, 3, 4), organisation=deep, present=[])
+    held(tree, at(2025, 6, 9), kind=MeetingKind.MEMBER_ASSEMBLY, present=tree.members[:1])
+    kept = {o.pk: selectors.subtree_rollup(o, 2025).__dict__ for o in (tree.root, sub, deep)}
+    compliance.recompute(years=[2025], today=timezone.localdate())
+    rebuilt = {o.pk: selectors.subtree_rollup(o, 2025).__dict__ for o in (tree.root, sub, deep)}
+    assert kept == rebuilt
+    assert rebuilt[tree.root.pk]["low_cells"] == 2  # the assembly, and deep's empty theme day
