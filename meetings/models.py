@@ -425,7 +425,13 @@ class ComplianceResult(models.Model):
                 fields=["organisation", "meeting_kind", "period_start"], name="compliance_cell"
             )
         ]
-        indexes = [models.Index(fields=["period_start", "status"])]
+        indexes = [
+            # The gap list: missing cells in date order, read until the page is full.
+            models.Index(
+                fields=["status", "period_start", "organisation", "meeting_kind"],
+                name="compliance_gaps",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.meeting_kind} {self.period_start}: {self.status}"

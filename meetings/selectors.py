@@ -286,7 +286,7 @@ def gaps(organisation: Organisation, year: int, *, limit: int = 50) -> list[Comp
             status=ComplianceStatus.MISSING,
         )
         .select_related("organisation", "rule")
-        .order_by("period_start", "organisation__path", "meeting_kind")[:limit]
+        .order_by("period_start", "organisation_id", "meeting_kind")[:limit]
     )
 
 
