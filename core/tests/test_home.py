@@ -41,8 +41,9 @@ def test_home_summary_is_scoped(client):
 
 def test_home_has_fixed_query_count(client, world, django_assert_num_queries):
     signed_in(client, world.users["admin"])
-    # session, user, notifications, term-end to-dos, summary (scope check, members, organisations)
-    with django_assert_num_queries(7):
+    # session, user, notifications, term-end to-dos, meeting to-dos (meetings.todos), summary
+    # (scope check, members, organisations)
+    with django_assert_num_queries(8):
         response = client.get(reverse("core:home"))
     assert len(response.context["panels"]) == 1
 
