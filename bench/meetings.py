@@ -286,9 +286,8 @@ def measure() -> dict:
                 raise Rollback
         except Rollback:
             pass
-        print(
-            f"record 50 attendees (study {hours} h): {results[f'record_50_attendees_study_{hours}']}"
-        )
+        figures = results[f"record_50_attendees_study_{hours}"]
+        print(f"record 50 attendees (study {hours} h): {figures}")
     results["cells_by_status"] = dict(
         ComplianceResult.objects.values_list("status")
         .order_by()

@@ -7,5 +7,5 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("组织生活")
 
     def ready(self) -> None:
-        # The secretary's to-dos on the home page.
-        from . import todos  # noqa: F401
+        # The secretary's to-dos on the home page; the periodic jobs (core.periodic).
+        from . import tasks, todos  # noqa: F401

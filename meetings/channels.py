@@ -13,8 +13,6 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKENDS = ["meetings.channels.ConsoleBackend"]
-
 
 class ConsoleBackend:
     """Writes each notice to the log (the default: nothing leaves the machine)."""
@@ -36,8 +34,7 @@ class EmailBackend:
 
 
 def backends() -> list:
-    names = getattr(settings, "MEETING_NOTICE_BACKENDS", DEFAULT_BACKENDS)
-    return [import_string(name)() for name in names]
+    return [import_string(name)() for name in settings.MEETING_NOTICE_BACKENDS]
 
 
 def send(recipients, title: str, body: str) -> None:

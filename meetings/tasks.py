@@ -17,9 +17,6 @@ from . import channels, compliance
 from .models import ComplianceResult, ComplianceStatus, MeetingKind, ReminderSent
 from .periods import period_label
 
-# Remind this many days before a period ends (settings.MEETING_REMINDER_DAYS overrides).
-REMINDER_DAYS = 7
-
 
 def rebuild_compliance(*, years: list[int] | None = None) -> int:
     """Recompute every organisation's cells for `years` (default: this year and last)."""
@@ -31,7 +28,7 @@ def send_reminders(*, today=None) -> int:
     """Tell each organisation's secretaries which meetings are still due in a period that ends
     within the reminder window. Each (organisation, kind, period) is reminded once."""
     today = today or timezone.localdate()
-    days = getattr(settings, "MEETING_REMINDER_DAYS", REMINDER_DAYS)
+    days = settings.MEETING_REMINDER_DAYS
     due = (
         ComplianceResult.objects.filter(
             status=ComplianceStatus.NOT_DUE,

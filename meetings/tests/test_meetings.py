@@ -627,7 +627,9 @@ def test_attachments_are_checked_by_content_and_served_to_readers_only(client, t
 
 
 def test_rollups_kept_by_writes_match_a_full_rebuild(tree):
-    sub = OrganisationFactory(parent=tree.root, name="丁党委", kind=OrganisationKind.PARTY_COMMITTEE)
+    sub = OrganisationFactory(
+        parent=tree.root, name="丁党委", kind=OrganisationKind.PARTY_COMMITTEE
+    )
     deep = OrganisationFactory(parent=sub, name="丁党委第一支部")
     MemberFactory(organisation=deep, name="丁1")
     compliance.recompute(years=[2025], today=date(2026, 1, 5))
