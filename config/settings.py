@@ -397,6 +397,14 @@ ROSTER_TASK_WAIT_MINUTES = _positive_int("ROSTER_TASK_WAIT_MINUTES", 2)
 ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
 ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)
 
+# Organisational life (meetings): reminders go out this many days before a period ends; meeting
+# notices go, besides the in-app notice, to each backend listed (dotted paths; the console by
+# default, meetings.channels.EmailBackend by Django's mail settings, or a deployment's SMS gateway).
+MEETING_REMINDER_DAYS = _positive_int("MEETING_REMINDER_DAYS", 7)
+MEETING_NOTICE_BACKENDS = env.list(
+    "MEETING_NOTICE_BACKENDS", default=["meetings.channels.ConsoleBackend"]
+)
+
 # "该身份证号码已登记在册" tells a secretary that a number is registered somewhere outside their
 # organisation: each such answer is audited, and a user gets at most ID_CHECK_LIMIT_PER_HOUR of
 # them an hour (counted in the cache), after which new ID numbers are refused for the hour.

@@ -38,6 +38,7 @@ from organisations.reference_data import Education
 from organisations.services import default_term_end
 
 from .accounts import seed_accounts
+from .meetings import seed_meetings
 from .names import person_name, pick_ethnicity
 from .outreach import seed_outreach
 
@@ -381,6 +382,7 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     accounts = build_accounts(branches)
     seed_accounts(rng)
     outreach = seed_outreach(rng)
+    seed_meetings(random.Random(seed_value + 10), today)
     organisations = Organisation.objects.count()
     audit.record(
         actor=operator("seed"),

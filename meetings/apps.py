@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("组织生活")
+
+    def ready(self) -> None:
+        # The secretary's to-dos on the home page; the periodic jobs (core.periodic).
+        from . import tasks, todos  # noqa: F401

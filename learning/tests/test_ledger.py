@@ -1,0 +1,220 @@
+"""The study-hour ledger: credits, reversing entries, yearly totals and the requirement rules
+(32 or 56 hours by the seat held on 1 January; DESIGN.md §5)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.tests.factories import UserFactory
+from audit.models import AuditEvent
+from core.actors import MissingActor, operator
+from learning import selectors, services
+from learning.ledger import requirement_for
+from learning.models import LedgerAppendOnlyError, StudyRecord, StudyYearTotal
+from organisations.models import PositionTitle
+from organisations.tests.factories import MemberFactory, OrganisationFactory, PositionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def branch():
+    return OrganisationFactory(name="中共测试局机关支部委员会")
+
+
+@pytest.fixture
+def actor():
+    return UserFactory()
+
+
+def credit(actor, member, source, hours="2", on=date(2026, 3, 5), kind="meeting"):
+    return services.credit_study_hours(
+        actor=actor,
+        member=member,
+        on=on,
+        hours=Decimal(hours),
+        source_kind=kind,
+        source=source,
+        description="三月主题党日学习",
+    )
+
+
+def test_credit_writes_entry_total_and_audit(actor, branch):
+    member = MemberFactory(organisation=branch)
+    source = OrganisationFactory(name="来源活动")
+    record = credit(actor, member, source, hours="2.5")
+    assert record.year == 2026
+    assert record.organisation_id == branch.pk
+    assert record.source_type == "organisations.organisation"
+    assert record.source_id == str(source.pk)
+    assert record.created_by == actor
+    assert selectors.member_year_hours(member, 2026) == Decimal("2.5")
+    event = AuditEvent.objects.get(target_type="learning.studyrecord", target_id=str(record.pk))
+    assert event.changes["hours"] == "2.50"
+    assert event.changes["source"] == f"organisations.organisation#{source.pk}"
+
+
+def test_same_source_twice_is_refused_until_reversed(actor, branch):
+    member = MemberFactory(organisation=branch)
+    credit(actor, member, branch)
+    with pytest.raises(ValidationError):
+        credit(actor, member, branch)
+    services.reverse_study_credit(actor=actor, member=member, source=branch, reason="时长有误")
+    credit(actor, member, branch, hours="1.5")
+    assert selectors.member_year_hours(member, 2026) == Decimal("1.5")
+
+
+def test_reversal_undoes_net_credit_in_the_year_credited(actor, branch):
+    member = MemberFactory(organisation=branch)
+    original = credit(actor, member, branch, hours="3", on=date(2025, 12, 30))
+    reversal = services.reverse_study_credit(
+        actor=operator("fix"), member=member, source=branch, reason="重复记录"
+    )
+    assert reversal.hours == Decimal("-3")
+    assert reversal.reverses == original
+    assert reversal.year == 2025
+    assert reversal.source_kind == "correction"
+    assert reversal.created_by is None and reversal.created_by_name == "operator:fix"
+    assert selectors.member_year_hours(member, 2025) == Decimal(0)
+    assert selectors.member_year_hours(member, 2026) == Decimal(0)
+    # Nothing left to reverse.
+    assert (
+        services.reverse_study_credit(actor=actor, member=member, source=branch, reason="再次")
+        is None
+    )
+    assert StudyRecord.objects.count() == 2
+    assert AuditEvent.objects.filter(target_type="learning.studyrecord").count() == 2
+
+
+def test_reverse_never_credited_is_none(actor, branch):
+    member = MemberFactory(organisation=branch)
+    assert (
+        services.reverse_study_credit(actor=actor, member=member, source=branch, reason="x") is None
+    )
+
+
+def test_ledger_is_append_only(actor, branch):
+    member = MemberFactory(organisation=branch)
+    credit(actor, member, branch)
+    with pytest.raises(LedgerAppendOnlyError):
+        StudyRecord.objects.all().update(hours=10)
+    with pytest.raises(LedgerAppendOnlyError):
+        StudyRecord.objects.all().delete()
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "100.01", "1.005", "NaN", "Infinity"])
+def test_bad_hours_refused(actor, branch, hours):
+    member = MemberFactory(organisation=branch)
+    with pytest.raises(ValidationError):
+        services.credit_study_hours(
+            actor=actor,
+            member=member,
+            on=date(2026, 1, 1),
+            hours=Decimal(hours),
+            source_kind="meeting",
+            source=branch,
+            description="x",
+        )
+    assert not StudyRecord.objects.exists()
+    assert not StudyYearTotal.objects.exists()
+
+
+def test_missing_actor_and_bad_kind(branch):
+    member = MemberFactory(organisation=branch)
+    with pytest.raises(MissingActor):
+        credit(None, member, branch)
+    with pytest.raises(ValidationError):
+        credit(UserFactory(), member, branch, kind="correction")
+    with pytest.raises(ValidationError):
+        credit(UserFactory(), member, branch, kind="online_minutes")
+
+
+def test_year_boundary(actor, branch):
+    member = MemberFactory(organisation=branch)
+    credit(actor, member, OrganisationFactory(), on=date(2025, 12, 31), hours="4")
+    credit(actor, member, OrganisationFactory(), on=date(2026, 1, 1), hours="5")
+    assert selectors.member_year_hours(member, 2025) == Decimal(4)
+    assert selectors.member_year_hours(member, 2026) == Decimal(5)
+
+
+def test_requirement_by_seat_on_first_of_january(branch):
+    plain = MemberFactory(organisation=branch)
+    secretary = MemberFactory(organisation=branch)
+    PositionFactory(
+        organisation=branch,
+        member=secretary,
+        term_start=date(2024, 1, 1),
+        term_end=date(2027, 1, 1),
+    )
+    assert requirement_for(plain, 2026).hours == Decimal(32)
+    assert requirement_for(secretary, 2026).hours == Decimal(56)
+    # Before the term began: a plain member's requirement.
+    assert requirement_for(secretary, 2023).hours == Decimal(32)
+
+
+def test_role_taken_within_year_applies_next_year(branch):
+    member = MemberFactory(organisation=branch)
+    PositionFactory(
+        organisation=branch,
+        member=member,
+        title=PositionTitle.COMMITTEE_MEMBER,
+        term_start=date(2026, 5, 1),
+        term_end=date(2029, 5, 1),
+    )
+    this_year = requirement_for(member, 2026)
+    assert this_year.hours == Decimal(32)
+    assert len(this_year.changes) == 1 and "2026-05-01" in this_year.changes[0]
+    assert "2027" in this_year.changes[0]
+    assert requirement_for(member, 2027).hours == Decimal(56)
+
+
+def test_role_left_within_year_keeps_the_year(branch):
+    member = MemberFactory(organisation=branch)
+    PositionFactory(
+        organisation=branch,
+        member=member,
+        term_start=date(2023, 1, 1),
+        term_end=date(2026, 1, 1),
+        ended_on=date(2026, 3, 31),
+    )
+    this_year = requirement_for(member, 2026)
+    assert this_year.hours == Decimal(56)
+    assert "2026-03-31" in this_year.changes[0]
+    assert requirement_for(member, 2027).hours == Decimal(32)
+
+
+def test_organisation_progress_counts(actor, branch, django_assert_num_queries):
+    admin = UserFactory()
+    done = MemberFactory(organisation=branch)
+    on_track = MemberFactory(organisation=branch)
+    behind = MemberFactory(organisation=branch)
+    cadre = MemberFactory(organisation=branch)  # 40 h: done for a member, not for a secretary
+    PositionFactory(organisation=branch, member=cadre, term_start=date(2020, 1, 1))
+    credit(actor, done, OrganisationFactory(), hours="32", on=date(2026, 2, 1))
+    credit(actor, on_track, OrganisationFactory(), hours="20", on=date(2026, 2, 1))
+    credit(actor, behind, OrganisationFactory(), hours="2", on=date(2026, 2, 1))
+    credit(actor, cadre, OrganisationFactory(), hours="40", on=date(2026, 2, 1))
+    with django_assert_num_queries(1):
+        progress = selectors.organisation_year_progress(admin, branch, 2026, today=date(2026, 7, 1))
+    assert (progress.members, progress.done, progress.on_track, progress.behind) == (4, 1, 2, 1)
+    # After the year: on track no longer exists.
+    past = selectors.organisation_year_progress(admin, branch, 2026, today=date(2027, 1, 5))
+    assert (past.done, past.on_track, past.behind) == (1, 0, 3)
+    rows = selectors.organisation_member_rows(
+        admin, branch, 2026, status="behind", today=date(2026, 7, 1)
+    )
+    assert {r.pk for r in rows} == {behind.pk}
+    rows = selectors.organisation_member_rows(
+        admin, branch, 2026, status="on_track", today=date(2026, 7, 1)
+    )
+    assert {r.pk for r in rows} == {on_track.pk, cadre.pk}
+
+
+def test_member_year_status(actor, branch):
+    member = MemberFactory(organisation=branch)
+    credit(actor, member, OrganisationFactory(), hours="10", on=date(2026, 2, 1))
+    status = selectors.member_year(member, 2026, today=date(2026, 2, 2))
+    assert status.status == "on_track"
+    assert status.remaining == Decimal(22)

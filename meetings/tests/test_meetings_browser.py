@@ -1,0 +1,71 @@
+"""The issue's journey in a real browser: a secretary schedules a meeting, records it with
+attendance, sees the compliance cell turn green and the members' study hours rise, opens the
+PDF; the committee admin sees the roll-up."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.tests.factories import PASSWORD
+from conftest import login, screenshot
+from learning.selectors import member_year_hours
+from organisations.tests.factories import MemberFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_secretary_records_a_meeting_and_the_admin_sees_the_rollup(page, world):
+    for n in range(3):
+        MemberFactory(organisation=world.branch_a, name=f"和志强{n}")
+    when = timezone.localtime() - timedelta(hours=3)
+    login(page, "secretary_a", PASSWORD)
+    page.goto(
+        page.base_url + reverse("meetings:meeting_create") + f"?organisation={world.branch_a.pk}"
+    )
+    page.select_option("#id_kind", "theme_day")
+    page.fill("#id_title", "主题党日：重温入党誓词")
+    page.fill("#id_starts_at", when.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_ends_at", (when + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_study_hours", "2")
+    page.click("#meeting-form button[type=submit]")
+    page.wait_for_selector("#record-attendance")
+    screenshot(page, "meetings-1-scheduled")
+
+    page.click("#record-attendance")
+    page.wait_for_selector("#attendance-form")
+    page.click("#attendance-save")
+    expect(page.locator("#meeting-status")).to_have_text("已召开")
+    expect(page.locator("#meeting-figures")).to_contain_text("4 / 4")
+    assert member_year_hours(world.member_a, when.year) == 2
+
+    page.goto(
+        page.base_url
+        + reverse("meetings:compliance_dashboard")
+        + f"?organisation={world.branch_a.pk}&year={when.year}"
+    )
+    cell = page.locator(
+        f"#own-cells a.compliance-cell[data-kind=theme_day][data-period='{when:%Y-%m}']"
+    )
+    expect(cell).to_have_attribute("data-status", "held")
+    screenshot(page, "meetings-2-compliance-green")
+    response = page.request.get(
+        page.base_url + reverse("meetings:meeting_pdf", args=[cell_meeting_pk()])
+    )
+    assert response.status in (200, 503)  # 503: Pango missing, with a clear message
+
+    page.click("#user-menu")
+    page.click("#logout")
+    login(page, "admin", PASSWORD)
+    page.goto(page.base_url + reverse("meetings:compliance_dashboard") + f"?year={when.year}")
+    expect(page.locator("#child-rollups")).to_contain_text("中共甲局委员会")
+    expect(page.locator("#rollup-share")).not_to_have_text("—")
+    screenshot(page, "meetings-3-rollup")
+
+
+def cell_meeting_pk():
+    from meetings.models import Meeting
+
+    return Meeting.objects.get(title="主题党日：重温入党誓词").pk

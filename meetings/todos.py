@@ -1,0 +1,54 @@
+"""The secretary's to-dos (core.todos): meetings due this period and meetings overdue."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.todos import TodoItem, register
+
+from .models import ComplianceResult, ComplianceStatus, MeetingKind
+from .periods import period_label
+
+MAX_ITEMS = 12
+
+
+@register
+def meeting_todos(user):
+    """For a secretary (their subtree) and the committee admin: what is overdue in the last
+    90 days (missing) and what is still due in a period ending within 31 days. 1 query."""
+    if not getattr(user, "reads_party_data", False) or user.role == "member":
+        return []
+    today = timezone.localdate()
+    cells = (
+        ComplianceResult.objects.visible_to(user)
+        .filter(
+            period_end__gte=today - timedelta(days=90),
+            period_end__lte=today + timedelta(days=31),
+            status__in=[ComplianceStatus.MISSING, ComplianceStatus.NOT_DUE],
+        )
+        .select_related("organisation", "rule")
+        .order_by("status", "period_end", "organisation__path")[:MAX_ITEMS]
+    )
+    items = []
+    for cell in cells:
+        missing = cell.status == ComplianceStatus.MISSING
+        values = {
+            "org": cell.organisation.name,
+            "kind": MeetingKind(cell.meeting_kind).label,
+            "period": period_label(cell.rule.frequency, cell.period_start),
+            "end": cell.period_end.isoformat(),
+        }
+        items.append(
+            TodoItem(
+                title=(
+                    _("%(org)s %(period)s未开展%(kind)s") % values
+                    if missing
+                    else _("%(org)s 须在 %(end)s 前开展%(kind)s（%(period)s）") % values
+                ),
+                url=reverse("meetings:meeting_create") + f"?organisation={cell.organisation_id}",
+                level="danger" if missing else "warning",
+            )
+        )
+    return items
