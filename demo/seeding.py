@@ -37,6 +37,7 @@ from organisations.models import (
 from organisations.reference_data import Education
 from organisations.services import default_term_end
 
+from .learning import seed_learning
 from .names import person_name, pick_ethnicity
 
 DEMO_PASSWORD = "Meili-Xueshan#26"
@@ -358,6 +359,7 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))
     build_positions(rng, leaders, today)
     accounts = build_accounts(branches)
+    seed_learning(rng, today)
     organisations = Organisation.objects.count()
     audit.record(
         actor=operator("seed"),

@@ -33,7 +33,9 @@ urlpatterns = [
     path("learning/banks/<int:pk>/", views.bank_detail, name="bank_detail"),
     path("learning/banks/<int:pk>/questions/new/", views.question_create, name="question_create"),
     path("learning/banks/<int:pk>/import/", views.bank_import_view, name="bank_import"),
-    path("learning/banks/<int:pk>/import/apply/", views.bank_import_apply, name="bank_import_apply"),
+    path(
+        "learning/banks/<int:pk>/import/apply/", views.bank_import_apply, name="bank_import_apply"
+    ),
     path("learning/quizzes/", views.quiz_list, name="quiz_list"),
     path("learning/quizzes/new/", views.quiz_create, name="quiz_create"),
     path("learning/quizzes/<int:pk>/", views.quiz_detail, name="quiz_detail"),
@@ -46,12 +48,28 @@ urlpatterns = [
     path("learning/classes/<int:pk>/quotas/", views.quota_set, name="quota_set"),
     path("learning/classes/<int:pk>/nominate/", views.nominate, name="nominate"),
     path("learning/classes/<int:pk>/sessions/", views.session_create, name="session_create"),
-    path("learning/classes/<int:pk>/reflection/", views.reflection_submit, name="reflection_submit"),
+    path(
+        "learning/classes/<int:pk>/reflection/", views.reflection_submit, name="reflection_submit"
+    ),
     path("learning/classes/<int:pk>/report.xlsx", views.class_report, name="class_report"),
-    path("learning/sessions/<int:pk>/attendance/", views.session_attendance, name="session_attendance"),
+    path(
+        "learning/sessions/<int:pk>/attendance/",
+        views.session_attendance,
+        name="session_attendance",
+    ),
     path("learning/reflections/<int:pk>/", views.reflection_detail, name="reflection_detail"),
-    path("learning/reflections/<int:pk>/review/", views.reflection_review, name="reflection_review"),
-    path("learning/participants/<int:pk>/certificate/", views.certificate_issue, name="certificate_issue"),
-    path("learning/participants/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path(
+        "learning/reflections/<int:pk>/review/", views.reflection_review, name="reflection_review"
+    ),
+    path(
+        "learning/participants/<int:pk>/certificate/",
+        views.certificate_issue,
+        name="certificate_issue",
+    ),
+    path(
+        "learning/participants/<int:pk>/certificate.pdf",
+        views.certificate_pdf,
+        name="certificate_pdf",
+    ),
     path("learning/verify/", views.certificate_verify, name="certificate_verify"),
 ]
