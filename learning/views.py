@@ -866,12 +866,18 @@ def attempt_review(request, pk):
 
 
 def _classes(user):
-    """Classes a user may open: those their scope reaches, and a member's own classes."""
+    """Classes a user may open: those their scope reaches, those with a quota for an
+    organisation in a secretary's subtree (to nominate), and a member's own classes."""
     visible = TrainingClass.objects.visible_to(user)
+    scope = policy.scope_for(user, write=True)
+    if scope.reach is policy.Reach.SUBTREE:
+        visible = visible | TrainingClass.objects.filter(
+            quotas__organisation__in=policy.subtree_ids(scope.path)
+        )
     member = getattr(user, "member", None)
     if member is not None:
         visible = visible | TrainingClass.objects.filter(participants__member=member)
-    return visible.distinct()
+    return TrainingClass.objects.filter(pk__in=visible.values("pk"))
 
 
 @party_data_required
