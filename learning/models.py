@@ -21,7 +21,7 @@ CADRE_YEARLY_HOURS = Decimal(56)  # branch secretaries and committee members
 class StudySourceKind(models.TextChoices):
     LESSON = "lesson", _("课程学习")
     MEETING = "meeting", _("组织生活")
-    TRAINING = "training", _("培训班")
+    TRAINING = "training", _("培训班学习")
     EXTERNAL = "external", _("外部培训")
     CORRECTION = "correction", _("更正")
 
