@@ -988,7 +988,9 @@ def reflection_submit(
         participant.training_class.organisation_id,
         {"title": title, "chars": len(body)},
     )
-    transaction.on_commit(lambda: check_copies(reflection_ids=[reflection.pk]))
+    from .tasks import check_reflection_copies
+
+    transaction.on_commit(lambda: check_reflection_copies.enqueue([reflection.pk]))
     return reflection
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
@@ -207,3 +208,47 @@ def test_external_training_entered_by_secretary(client, world):
     assert StudyRecord.objects.count() == 2
     signed_in(client, world.users["secretary_b"])
     assert client.get(url).status_code == 404
+
+
+def test_submitted_reflection_is_checked_and_totals_rebuild(
+    client, world, training_class, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from demo.learning import NEAR_COPY, NEAR_COPY_EDITED
+    from learning.models import CopyFlag
+
+    admin = world.users["admin"]
+    other = services.participant_nominate(
+        actor=admin,
+        training_class=training_class,
+        member=MemberFactory(organisation=world.branch_a),
+    )
+    Reflection.objects.create(
+        participant=other, title="甲", body=NEAR_COPY, submitted_at=timezone.now()
+    )
+    services.participant_nominate(actor=admin, training_class=training_class, member=world.member_a)
+    signed_in(client, world.users["member"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("learning:reflection_submit", args=[training_class.pk]),
+            {"title": "乙", "body": NEAR_COPY_EDITED},
+        )
+    mine = Reflection.objects.get(title="乙")
+    assert CopyFlag.objects.filter(
+        reflection=mine
+    ).exists()  # the task ran (immediate backend in tests)
+    services.credit_study_hours(
+        actor=admin,
+        member=world.member_a,
+        on=TODAY,
+        hours=Decimal(2),
+        source_kind="lesson",
+        source=mine,
+        description="x",
+    )
+    call_command("rebuild_study_totals", stdout=io.StringIO())
+    assert selectors.member_year_hours(world.member_a, TODAY.year) == Decimal(2)
+    out = io.StringIO()
+    call_command("check_reflection_copies", stdout=out)
+    assert "flags" in out.getvalue()
