@@ -60,6 +60,7 @@ lint: setup
 bench: migrate static
 	$(PY) bench/member_list.py
 	$(PY) bench/roster.py
+	$(PY) bench/learning.py
 
 clean:
 	rm -rf $(VENV) node_modules var
