@@ -2,6 +2,7 @@
 takes a quiz and sees their hours go up; an organiser runs a class, records attendance,
 reviews reflections and sees the copy flag."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -28,6 +29,7 @@ def test_member_follows_plan_finishes_lesson_and_takes_quiz(page, world):
         title="党章知识测验",
         theme=theme(),
         question_count=1,
+        time_limit_minutes=10,
         pass_mark=100,
     )
     course = published_course(admin, world.root, title="学习党章", lessons=1, hours="2")
@@ -52,6 +54,7 @@ def test_member_follows_plan_finishes_lesson_and_takes_quiz(page, world):
     page.click(f"#quiz-list >> text={quiz.title}")
     page.click("#start-quiz")
     page.wait_for_selector("#quiz-form")
+    expect(page.locator("#time-left strong")).to_have_text(re.compile(r"^(10:00|9:[0-5]\d)$"))
     attempt = QuizAttempt.objects.get(member=world.member_a)
     question = Question.objects.get(pk=attempt.question_ids[0])
     if question.kind == "fill":
