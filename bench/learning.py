@@ -91,6 +91,9 @@ def build(db: Path, members: int, entries: int) -> None:
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
+    # Plain HTTP in process: no redirect to HTTPS, no Secure-only cookies.
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["SECURE_COOKIES"] = "0"
     import django
 
     django.setup()
@@ -131,6 +134,15 @@ def main() -> None:
     from accounts.models import User
 
     settings.ALLOWED_HOSTS = ["*"]
+    # Static URLs without `collectstatic`'s manifest (`make bench` collects them; this need not).
+    from django.test.utils import override_settings
+
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
     for username, url in (
         ("member", "/learning/"),
         ("admin", "/learning/hours/"),

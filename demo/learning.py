@@ -361,6 +361,9 @@ def seed_learning(rng: random.Random, today: date) -> None:
     _year_of_study(rng, today, courses[:4], list(quizzes.values()))
     _training_class(rng, today, admin, secretary_a, root)
     services.check_copies()
+    from core.actors import operator
+
+    services.refresh_study_progress(actor=operator("seed"), year=year, today=today)
 
 
 def _year_of_study(rng: random.Random, today: date, courses, quizzes) -> None:

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from . import grading
 
-MAX_ROWS = 5000
+# The previewed rows wait in the session until confirmed: keep them to a few megabytes.
+MAX_ROWS = 2000
 MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
 

@@ -857,3 +857,32 @@ class ExternalTraining(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OrganisationStudyProgress(models.Model):
+    """学时进度汇总: an organisation's members (its whole subtree) done, on track and behind in
+    a year, as of `computed_at`. Kept by the periodic job learning.refresh_study_progress so
+    the dashboards read one row instead of aggregating every member on each view."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    members = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    on_track = models.PositiveIntegerField(default=0)
+    behind = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+
+    class Meta:
+        verbose_name = _("学时进度汇总")
+        verbose_name_plural = _("学时进度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="one_progress_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.year}: {self.done}/{self.members}"

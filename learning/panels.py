@@ -21,5 +21,8 @@ def learning_panel(user) -> Panel | None:
     if user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY):
         organisation = Organisation.objects.editable_by(user).order_by("path").first()
         if organisation is not None:
-            context["progress"] = selectors.organisation_year_progress(user, organisation, year)
+            # The hourly job's figures only: the home page never counts the whole tree.
+            progress = selectors.stored_progress(user, organisation, year)
+            if progress is not None:
+                context["progress"] = progress
     return Panel("learning/home_panel.html", context) if context else None

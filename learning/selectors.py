@@ -2,7 +2,7 @@
 totals (`StudyYearTotal`), never by summing the ledger on a page view."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -139,6 +139,7 @@ class OrganisationProgress:
     done: int
     on_track: int
     behind: int
+    computed_at: datetime | None = None  # set when read from the progress job's table
 
     @property
     def done_percent(self) -> int:
@@ -352,10 +353,12 @@ class Recommendation:
     reason: str
 
 
-def recommendations(user: Actor, member: Member, year: int, limit: int = 5) -> list[Recommendation]:
+def recommendations(
+    user: Actor, member: Member, year: int, limit: int = 5, plan: list[PlanRow] | None = None
+) -> list[Recommendation]:
     """为你推荐: the next unfinished lessons of the plan's gaps (overdue and next first), then
     lessons on the themes of the questions the member misses most. Never by popularity."""
-    plan = member_plan(member, year)
+    plan = member_plan(member, year) if plan is None else plan
     gaps = [row.item.course_id for row in plan if row.state in ("overdue", "next", "upcoming")]
     finished = LessonCompletion.objects.filter(member=member).values("lesson_id")
     available = Lesson.objects.filter(
@@ -391,3 +394,41 @@ def recommendations(user: Actor, member: Member, year: int, limit: int = 5) -> l
                 )
             )
     return picks[:limit]
+
+
+def member_progress_rows(
+    user: Actor, organisation: Organisation, year: int, today: date
+) -> list[tuple[int, str]]:
+    """(organisation id, done / on_track / behind) for every active member of the subtree:
+    one query, streamed (the progress job reads the whole tree with it)."""
+    rows = _members_with_hours(user, organisation, year).values_list(  # type: ignore[misc]
+        "organisation_id", "year_hours", "requirement"
+    )
+    return [
+        (organisation_id, progress_status(hours, requirement, year, today))
+        for organisation_id, hours, requirement in rows.iterator(chunk_size=5000)
+    ]
+
+
+def stored_progress(
+    user: Actor, organisation: Organisation, year: int
+) -> OrganisationProgress | None:
+    """The progress job's figures for `organisation` (None before the job has run)."""
+    from .models import OrganisationStudyProgress
+
+    row = (
+        OrganisationStudyProgress.objects.visible_to(user)
+        .filter(organisation=organisation, year=year)
+        .first()
+    )
+    if row is None:
+        return None
+    return OrganisationProgress(
+        organisation=organisation,
+        year=year,
+        members=row.members,
+        done=row.done,
+        on_track=row.on_track,
+        behind=row.behind,
+        computed_at=row.computed_at,
+    )

@@ -1157,3 +1157,48 @@ def external_training_create(
         % {"title": entry.title, "provider": entry.provider},
     )
     return entry
+
+
+def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None) -> int:
+    """Recompute every organisation's done / on track / behind for `year` (its subtree's active
+    members) into OrganisationStudyProgress: one pass over the members, then each member's
+    figure added to their organisation and every one above it. A derived summary of audited
+    ledger entries, rebuilt whole each time: not itself audited."""
+    from . import selectors
+    from .models import OrganisationStudyProgress
+
+    if actor is None:
+        raise MissingActor
+    today = today or timezone.localdate()
+    root_paths = list(Organisation.objects.filter(depth=1).values_list("path", flat=True))
+    paths = dict(Organisation.objects.values_list("pk", "path"))
+    by_path: dict[str, list[int]] = {}
+    for root_path in root_paths:
+        root = Organisation.objects.get(path=root_path)
+        rows = selectors.member_progress_rows(actor, root, year, today)
+        for organisation_id, state in rows:
+            path = paths[organisation_id]
+            for end in range(root.steplen, len(path) + 1, root.steplen):
+                figures = by_path.setdefault(path[:end], [0, 0, 0, 0])
+                figures[0] += 1
+                figures[{"done": 1, "on_track": 2, "behind": 3}[state]] += 1
+    ids = {path: pk for pk, path in paths.items()}
+    now = timezone.now()
+    with transaction.atomic():
+        OrganisationStudyProgress.objects.filter(year=year).delete()
+        OrganisationStudyProgress.objects.bulk_create(
+            [
+                OrganisationStudyProgress(
+                    organisation_id=ids[path],
+                    year=year,
+                    members=f[0],
+                    done=f[1],
+                    on_track=f[2],
+                    behind=f[3],
+                    computed_at=now,
+                )
+                for path, f in by_path.items()
+            ],
+            batch_size=2000,
+        )
+    return len(by_path)

@@ -20,3 +20,16 @@ def check_reflection_copies(reflection_ids: list[int]) -> int:
 @task()
 def check_all_copies() -> int:
     return services.check_copies()
+
+
+@periodic("10 * * * *", name="learning.refresh_study_progress")
+@task()
+def refresh_study_progress() -> int:
+    """Hourly: every organisation's members done / on track / behind this year."""
+    from django.utils import timezone
+
+    from core.actors import operator
+
+    return services.refresh_study_progress(
+        actor=operator("learning.refresh_study_progress"), year=timezone.localdate().year
+    )

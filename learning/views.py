@@ -110,10 +110,11 @@ def my_study(request):
     year = _year(request)
     context = {"year": year, "member": member}
     if member is not None:
+        plan = selectors.member_plan(member, year)
         context.update(
             status=selectors.member_year(member, year),
-            plan=selectors.member_plan(member, year),
-            recommendations=selectors.recommendations(request.user, member, year),
+            plan=plan,
+            recommendations=selectors.recommendations(request.user, member, year, plan=plan),
             records=list(selectors.member_records(request.user, member, year)[:10]),
             attempts=list(
                 QuizAttempt.objects.filter(
@@ -139,7 +140,10 @@ def hours_dashboard(request):
         raise Http404
     status = request.GET.get("status", "")
     status = status if status in selectors.STATUS_LABELS else ""
-    progress = selectors.organisation_year_progress(request.user, organisation, year)
+    # The hourly job's figures when it has run; otherwise counted now (a fresh install, tests).
+    progress = selectors.stored_progress(
+        request.user, organisation, year
+    ) or selectors.organisation_year_progress(request.user, organisation, year)
     rows = selectors.organisation_member_rows(request.user, organisation, year, status=status)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()

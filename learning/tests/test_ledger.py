@@ -218,3 +218,31 @@ def test_member_year_status(actor, branch):
     status = selectors.member_year(member, 2026, today=date(2026, 2, 2))
     assert status.status == "on_track"
     assert status.remaining == Decimal(22)
+
+
+def test_stored_progress_matches_the_live_count(actor, django_assert_num_queries):
+    from core.actors import operator
+    from organisations.models import OrganisationKind
+
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    bureau = OrganisationFactory(parent=root, kind=OrganisationKind.PARTY_COMMITTEE)
+    branch = OrganisationFactory(parent=bureau)
+    other = OrganisationFactory(parent=root)
+    today = date(2026, 7, 1)
+    for organisation, hours in ((branch, "40"), (branch, "20"), (bureau, "1"), (other, "33")):
+        member = MemberFactory(organisation=organisation)
+        credit(actor, member, OrganisationFactory(), hours=hours, on=date(2026, 2, 1))
+    MemberFactory(organisation=other)
+    admin = UserFactory()
+    services.refresh_study_progress(actor=operator("test"), year=2026, today=today)
+    for organisation in (root, bureau, branch, other):
+        live = selectors.organisation_year_progress(admin, organisation, 2026, today=today)
+        with django_assert_num_queries(1):
+            stored = selectors.stored_progress(admin, organisation, 2026)
+        assert (stored.members, stored.done, stored.on_track, stored.behind) == (
+            live.members,
+            live.done,
+            live.on_track,
+            live.behind,
+        ), organisation
+    assert selectors.stored_progress(admin, root, 2026).members == 5
