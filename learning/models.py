@@ -170,11 +170,24 @@ class AvailableQuerySet(policy.ScopedQuerySet):
             own = models.Q(**{f"{org_path}__in": policy.subtree_ids(path)})
         else:
             own = models.Q(pk__isnull=True)
+            # The member's organisation is usually loaded already (the policy read it): reuse it.
+            member = getattr(user, "member", None)
+            cached = (
+                member.organisation
+                if member is not None
+                and member.organisation_id == scope.organisation_id
+                and "organisation" in member._state.fields_cache
+                else None
+            )
             path = (
-                Organisation.objects.filter(pk=scope.organisation_id)
-                .values_list("path", flat=True)
-                .first()
-                or "-"
+                cached.path
+                if cached is not None
+                else (
+                    Organisation.objects.filter(pk=scope.organisation_id)
+                    .values_list("path", flat=True)
+                    .first()
+                    or "-"
+                )
             )
         above = models.Q(**{f"{org_path}__path__in": _ancestor_paths(path)})
         return self.filter(own | (published & above))

@@ -361,9 +361,13 @@ def recommendations(
     plan = member_plan(member, year) if plan is None else plan
     gaps = [row.item.course_id for row in plan if row.state in ("overdue", "next", "upcoming")]
     finished = LessonCompletion.objects.filter(member=member).values("lesson_id")
-    available = Lesson.objects.filter(
-        course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED)
-    ).exclude(pk__in=finished)
+    available = (
+        Lesson.objects.filter(
+            course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED)
+        )
+        .exclude(pk__in=finished)
+        .defer("body")
+    )
     picks: list[Recommendation] = []
     if gaps:
         order = {course_id: n for n, course_id in enumerate(gaps)}
