@@ -436,3 +436,53 @@ def stored_progress(
         behind=row.behind,
         computed_at=row.computed_at,
     )
+
+
+@dataclass(frozen=True)
+class PlanItemCompletion:
+    item: PlanItem
+    finished: int  # members of the subtree who finished every lesson of the course
+
+
+def organisation_plan_completion(
+    user: Actor, organisation: Organisation, year: int
+) -> list[PlanItemCompletion]:
+    """Plan completion by organisation, for assessment: for each course of the year's published
+    plans that reach `organisation` (from it or above it), how many of the subtree's active
+    members have finished it. With organisation_year_progress, the only learning figures that
+    may reach assessment (no per-person ranking). Three queries."""
+    items = list(
+        PlanItem.objects.filter(
+            plan__status=ReviewStatus.PUBLISHED,
+            plan__year=year,
+            plan__assignments__organisation__path__in=organisation.ancestor_paths(),
+        )
+        .select_related("course", "plan")
+        .distinct()
+        .order_by("due_on", "pk")
+    )
+    course_ids = {item.course_id for item in items}
+    lessons = dict(
+        Lesson.objects.filter(course_id__in=course_ids)
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    members = Member.objects.visible_to(user).filter(
+        organisation__in=policy.subtree_ids(organisation.path), status=MemberStatus.ACTIVE
+    )
+    finished: dict[int, int] = {}
+    rows = (
+        LessonCompletion.objects.filter(
+            member__in=members.values("pk"), lesson__course_id__in=course_ids
+        )
+        .values("member_id", "lesson__course_id")
+        .annotate(n=Count("pk"))
+        .values_list("lesson__course_id", "n")
+    )
+    for course_id, n in rows.iterator(chunk_size=5000):
+        if n >= lessons.get(course_id, 0) > 0:
+            finished[course_id] = finished.get(course_id, 0) + 1
+    return [
+        PlanItemCompletion(item=item, finished=finished.get(item.course_id, 0)) for item in items
+    ]
