@@ -59,13 +59,14 @@ class LessonForm(forms.Form):
     )
     quiz = forms.ModelChoiceField(label=_("课后测验"), queryset=Quiz.objects.none(), required=False)
 
-    def __init__(self, *args, user, course, **kwargs):
+    def __init__(self, *args, user, course, has_file=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.has_file = has_file  # editing a lesson that already has its file
         self.fields["quiz"].queryset = Quiz.objects.available_to(user).filter(theme=course.theme)
 
     def clean(self):
         data = super().clean()
-        if not (data.get("body") or data.get("file") or data.get("link_url")):
+        if not (data.get("body") or data.get("file") or self.has_file or data.get("link_url")):
             raise forms.ValidationError(_("请填写正文、上传附件或给出内网资源链接（至少一项）。"))
         return data
 

@@ -1202,3 +1202,36 @@ def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None
             batch_size=2000,
         )
     return len(by_path)
+
+
+LESSON_FIELDS = ("title", "body", "link_url", "hours", "quiz", "order")
+
+
+@transaction.atomic
+def lesson_update(*, actor: Actor, lesson: Lesson, file: Any = None, **fields: Any) -> Lesson:
+    """Change a lesson of a course not (yet, or no longer) published; a new file replaces the
+    old one."""
+    lesson = Lesson.objects.select_for_update().select_related("course").get(pk=lesson.pk)
+    _require_edit(actor, lesson.course.organisation)
+    if lesson.course.status in (ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW):
+        raise ValidationError(_("已发布或待审核的课程不能修改课时，请先撤回。"))
+    before = audit.snapshot(lesson, LESSON_FIELDS)
+    for name, value in fields.items():
+        setattr(lesson, name, value)
+    lesson.body = sanitise(lesson.body)
+    if file:
+        lesson.file_kind = _clean_lesson_file(file)
+        lesson.file_name = file.name[:200]
+        lesson.file = file
+    if (
+        lesson.quiz_id
+        and not Quiz.objects.filter(pk=lesson.quiz_id, theme_id=lesson.course.theme_id).exists()
+    ):
+        raise ValidationError({"quiz": _("课后测验须与课程属于同一专题。")})
+    lesson.full_clean()
+    lesson.save()
+    changes = audit.diff(before, audit.snapshot(lesson, LESSON_FIELDS))
+    if file:
+        changes["file"] = [None, lesson.file_name]
+    _audit_write(actor, lesson, lesson.course.organisation_id, changes, action=Action.UPDATE)
+    return lesson

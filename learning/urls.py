@@ -19,6 +19,7 @@ urlpatterns = [
     path("learning/courses/<int:pk>/withdraw/", views.course_withdraw, name="course_withdraw"),
     path("learning/courses/<int:pk>/lessons/new/", views.lesson_create, name="lesson_create"),
     path("learning/lessons/<int:pk>/", views.lesson_detail, name="lesson_detail"),
+    path("learning/lessons/<int:pk>/edit/", views.lesson_update, name="lesson_update"),
     path("learning/lessons/<int:pk>/file/", views.lesson_file, name="lesson_file"),
     path("learning/lessons/<int:pk>/complete/", views.lesson_complete, name="lesson_complete"),
     path("learning/plans/", views.plan_list, name="plan_list"),

@@ -408,6 +408,35 @@ def lesson_create(request, pk):
     )
 
 
+@party_data_required
+def lesson_update(request, pk):
+    lesson = get_object_or_404(
+        Lesson.objects.editable_by(request.user).select_related("course"), pk=pk
+    )
+    course = lesson.course
+    form = edit_form(
+        LessonForm, request, lesson, user=request.user, course=course, has_file=bool(lesson.file)
+    )
+    if request.method == "POST":
+        form.files = request.FILES
+    done = submit(
+        request,
+        form,
+        lambda data: services.lesson_update(actor=request.user, lesson=lesson, **data),
+        success=_("已保存。"),
+        next_url=lambda saved: reverse("learning:course_detail", args=[course.pk]),
+    )
+    return done or render(
+        request,
+        "learning/form.html",
+        {
+            "form": form,
+            "title": _("编辑课时：%(lesson)s") % {"lesson": lesson.title},
+            "multipart": True,
+        },
+    )
+
+
 def _readable_lesson(request, pk) -> Lesson:
     lesson = get_object_or_404(
         Lesson.objects.filter(course__in=Course.objects.available_to(request.user)).select_related(

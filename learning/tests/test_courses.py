@@ -195,3 +195,40 @@ def test_secretary_without_member_record_cannot_complete(client, world):
         reverse("learning:lesson_complete", args=[course.lessons.first().pk]), follow=True
     )
     assert "关联了党员档案" in response.content.decode()
+
+
+def test_lesson_edited_while_draft_only(client, world):
+    admin = world.users["admin"]
+    course = services.course_create(
+        actor=admin, organisation=world.root, title="c", theme=theme(), summary=""
+    )
+    lesson = services.lesson_create(
+        actor=admin,
+        course=course,
+        title="旧标题",
+        body="<p>正文</p>",
+        hours=Decimal(1),
+        link_url="",
+    )
+    signed_in(client, admin)
+    url = reverse("learning:lesson_update", args=[lesson.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "title": "新标题",
+            "body": "<p>新正文<img src=x onerror=alert(1)></p>",
+            "hours": "2",
+            "link_url": "",
+        },
+    )
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert (lesson.title, lesson.hours) == ("新标题", Decimal(2)) and "onerror" not in lesson.body
+    event = AuditEvent.objects.filter(target_type="learning.lesson", action="update").get()
+    assert event.changes["title"] == ["旧标题", "新标题"]
+    services.course_submit(actor=admin, course=course)
+    response = client.post(url, {"title": "再改", "body": "<p>x</p>", "hours": "1", "link_url": ""})
+    assert response.status_code == 200 and "请先撤回" in response.content.decode()
+    signed_in(client, world.users["secretary_b"])
+    assert client.get(url).status_code == 404

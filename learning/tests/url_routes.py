@@ -158,6 +158,7 @@ ROUTES = {
     "learning:course_withdraw": ("post", _pk("course"), scoped(ok=302)),
     "learning:lesson_create": ("get", _pk("course"), scoped()),
     "learning:lesson_detail": ("get", _pk("lesson"), scoped(member=200)),
+    "learning:lesson_update": ("get", _pk("lesson"), scoped()),
     "learning:lesson_file": ("get", _pk("lesson"), scoped(member=200)),
     "learning:lesson_complete": ("post", _pk("lesson"), scoped(ok=302, member=302)),
     "learning:plan_list": ("get", None, party()),
