@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与角色")
 
     def ready(self) -> None:
-        from . import todos  # noqa: F401  (registers this app's to-do items)
+        from . import panels, todos  # noqa: F401  (registers the home page's items)

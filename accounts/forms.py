@@ -98,7 +98,10 @@ class AccountForm(forms.Form):
         queryset=Member.objects.all(),
         required=False,
         widget=forms.NumberInput(attrs={"placeholder": _("党员编号")}),
-        help_text=_("党员档案编号（党员详情页地址中的数字）。"),
+        help_text=_(
+            "党员档案编号。为党员开通账号，一般由其党组织书记/党务干部在“账号申请”中提出，"
+            "在“签发账号”中签发，无需在此填写。"
+        ),
     )
     is_active = forms.BooleanField(label=_("有效"), required=False, initial=True)
 
@@ -132,3 +135,36 @@ class UnlockForm(forms.Form):
         if not data.get("username") and not data.get("ip_address"):
             raise forms.ValidationError(_("请填写用户名或 IP 地址。"))
         return data
+
+
+class AccountRequestForm(forms.Form):
+    """One member's account request (the member is chosen from the page's list)."""
+
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(
+        label=_("角色"),
+        choices=[
+            (Role.MEMBER.value, Role.MEMBER.label),
+            (Role.SECRETARY.value, Role.SECRETARY.label),
+        ],
+        initial=Role.MEMBER,
+        error_messages={"invalid_choice": PRIVILEGED_ROLE_MESSAGE},
+    )
+
+
+class OrganisationAccountsForm(forms.Form):
+    """Accounts for every member of an organisation who has none."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("党组织"),
+        queryset=Organisation.objects.none(),
+        error_messages={"invalid_choice": _("请选择您工作范围内的党组织。")},
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class RejectRequestForm(forms.Form):
+    note = forms.CharField(label=_("退回原因"), max_length=200)

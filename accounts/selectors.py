@@ -9,13 +9,16 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.actors import Actor
 from core.roles import Role
 
 from . import lockout, sessions
-from .models import User
+from .models import AccountRequest, AccountRequestStatus, User
 
 if TYPE_CHECKING:
     from knox.models import AuthToken
+
+    from organisations.models import Member, Organisation
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,18 @@ def locked_addresses() -> set[str]:
     return lockout.locked_addresses()
 
 
-def account_list(*, role: str = "", query: str = "") -> QuerySet[User]:
+def account_list(*, role: str = "", query: str = "", state: str = "") -> QuerySet[User]:
     """The security officer's account list (账号管理): every account, by role and username,
-    optionally of one role and matching a username or name. Accounts are not party data and
-    are not scoped by the tree; the security officer's role gate is the scope."""
+    optionally of one role, in one state (ACCOUNT_STATES, or "locked") and matching a username
+    or name. Accounts are not party data and are not scoped by the tree; the security
+    officer's role gate is the scope."""
     accounts = User.objects.select_related("organisation").order_by("role", "username")
     if role in Role.values:
         accounts = accounts.filter(role=role)
+    if state in ACCOUNT_STATES:
+        accounts = accounts.filter(ACCOUNT_STATES[state])
+    elif state == "locked":
+        accounts = accounts.filter(username__in=sorted(locked_usernames()))
     if query:
         accounts = accounts.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     return accounts
@@ -110,3 +118,110 @@ def api_tokens_of(user: User) -> "QuerySet[AuthToken]":
     from knox.models import AuthToken
 
     return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
+
+
+# 账号申请 (accounts requested by secretaries, issued by the security officer).
+
+
+def requestable_organisations(user: Actor) -> "QuerySet[Organisation]":
+    """The organisations whose members `user` may ask accounts for (their write scope)."""
+    from organisations.models import Organisation
+
+    return Organisation.objects.editable_by(user).order_by("path")
+
+
+def members_without_account(
+    user: Actor, organisation: "Organisation | None" = None
+) -> "QuerySet[Member]":
+    """Active members in `user`'s write scope (under `organisation` if given) who have no
+    account and no request waiting."""
+    from django.db.models import Exists, OuterRef
+
+    from organisations.models import Member, MemberStatus
+
+    members = Member.objects.editable_by(user).filter(
+        status=MemberStatus.ACTIVE, account__isnull=True
+    )
+    if organisation is not None:
+        members = members.in_subtree(organisation)
+    waiting = AccountRequest.objects.pending().filter(member=OuterRef("pk"))
+    return (
+        members.filter(~Exists(waiting))
+        .select_related("organisation")
+        .only("id", "name", "organisation__id", "organisation__name", "name_pinyin")
+        .order_by("organisation__path", "name_pinyin", "id")
+    )
+
+
+def account_requests_of(user: Actor) -> "QuerySet[AccountRequest]":
+    """The requests of `user`'s subtree, newest first (secretary, committee admin)."""
+    return AccountRequest.objects.visible_to(user).select_related("organisation")
+
+
+def sheet_requests(user: Actor, organisation_id: int | None = None) -> "QuerySet[AccountRequest]":
+    """Issued accounts of `user`'s subtree whose initial password has not been changed yet:
+    the lines of the printable sheet."""
+    rows = (
+        AccountRequest.objects.editable_by(user)
+        .filter(status=AccountRequestStatus.ISSUED)
+        .exclude(initial_password_encrypted="")
+        .select_related("organisation")
+        .order_by("organisation__path", "name")
+    )
+    if organisation_id:
+        rows = rows.filter(organisation_id=organisation_id)
+    return rows
+
+
+def issuing_queue(user: Actor) -> "QuerySet[AccountRequest]":
+    """The security officer's pending requests, oldest first (name, organisation, role)."""
+    return AccountRequest.objects.for_issuing(user).pending().order_by("requested_at", "id")
+
+
+QUEUE_SHOWN = 200  # issued in rounds of at most this many
+
+
+def recently_decided(user: Actor, limit: int = 20) -> list[AccountRequest]:
+    return list(
+        AccountRequest.objects.for_issuing(user)
+        .exclude(status=AccountRequestStatus.PENDING)
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+# --- 工作台: the security officer's dashboard -------------------------------------------------
+
+ACCOUNT_STATES = {
+    # state → its filter; the account list filters by these and the dashboard counts them.
+    "never_used": Q(is_active=True, last_login__isnull=True),
+    "initial_password": Q(is_active=True, must_change_password=True),
+    "inactive": Q(is_active=False),
+}
+
+
+@dataclass(frozen=True)
+class SecurityFigures:
+    locked_accounts: int
+    locked_addresses: int
+    never_used: int
+    initial_password: int
+    sessions: int
+    pending_requests: int
+
+
+def security_figures() -> SecurityFigures:
+    """The security officer's figures, in a fixed number of queries: lockouts (2), accounts
+    (1 aggregate), signed-in sessions (2), pending account requests (1)."""
+    from django.db.models import Count
+
+    counts = User.objects.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in ACCOUNT_STATES.items()}
+    )
+    return SecurityFigures(
+        locked_accounts=len(locked_usernames()),
+        locked_addresses=len(locked_addresses()),
+        never_used=counts["never_used"],
+        initial_password=counts["initial_password"],
+        sessions=len(active_sessions()),
+        pending_requests=AccountRequest.objects.pending().count(),
+    )

@@ -1,14 +1,18 @@
 """Account administration (security officer) and login events. Every step is audited."""
 
 import getpass
+import operator
+import re
 import secrets
 import string
-from typing import TYPE_CHECKING, Any
+from functools import reduce
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,15 +20,23 @@ from django.utils.translation import gettext_lazy
 
 from audit import services as audit
 from audit.models import Action
+from core import crypto
 from core.actors import Actor, Operator
 from core.actors import operator as actor_operator
 
-from .models import PRIVILEGED_ROLES, Role, User
+from .models import (
+    PRIVILEGED_ROLES,
+    AccountRequest,
+    AccountRequestStatus,
+    Role,
+    User,
+)
 
 if TYPE_CHECKING:
     from knox.models import AuthToken
 
     from core.models import Notification
+    from organisations.models import Member, Organisation
 
 ACCOUNT_FIELDS = (
     "username",
@@ -39,12 +51,13 @@ ACCOUNT_FIELDS = (
 
 def generate_initial_password() -> str:
     """A random password meeting every policy class; the user must change it at first login."""
-    alphabet = string.ascii_letters + string.digits
+    # Printed on the account sheet and typed from paper: no 0/O, 1/l/I look-alikes.
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
     core = "".join(secrets.choice(alphabet) for _ in range(10))
     upper, symbol, digit = (
-        secrets.choice(string.ascii_uppercase),
+        secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"),
         secrets.choice("!@#%+="),
-        secrets.randbelow(10),
+        secrets.choice("23456789"),
     )
     return f"{core}{upper}{symbol}{digit}"
 
@@ -159,6 +172,10 @@ def _reset_password(user: User) -> str:
     user.must_change_password = True
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    # A sheet still holding the old initial password would now mislead.
+    AccountRequest.objects.filter(account=user).exclude(initial_password_encrypted="").update(
+        initial_password_encrypted=""
+    )
     return password
 
 
@@ -287,6 +304,10 @@ def password_change(*, user: User, new_password: str, request: HttpRequest | Non
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    # The sheet's copy of the initial password is of no more use: it is gone.
+    AccountRequest.objects.filter(account=user).exclude(initial_password_encrypted="").update(
+        initial_password_encrypted=""
+    )
     audit.record(actor=user, action=Action.PASSWORD_CHANGE, target=user, request=request)
     api_tokens_revoke(actor=user, user=user, request=request)
 
@@ -485,3 +506,224 @@ def sessions_end(
             request=request,
         )
     return len(chosen)
+
+
+# 账号申请: a secretary asks, the security officer issues, the secretary prints the sheet.
+
+REQUESTABLE_ROLES = (Role.MEMBER, Role.SECRETARY)
+
+
+def _free_username(base: str, taken: set[str]) -> str:
+    """A username from the member's name in pinyin (zhaxiciren, zhaxiciren2, …)."""
+    stem = re.sub(r"[^a-z0-9]", "", base.lower())[:24] or "user"
+    candidate, n = stem, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _check_requestable(member: "Member", role: str) -> None:
+    from organisations.models import MemberStatus
+
+    if role not in REQUESTABLE_ROLES:
+        raise ValidationError({"role": PRIVILEGED_ROLE_MESSAGE})
+    if member.status != MemberStatus.ACTIVE:
+        raise ValidationError(
+            _("%(name)s 不在正常党籍状态，不能开通账号。") % {"name": member.name}
+        )
+    if User.objects.filter(member=member).exists():
+        raise ValidationError(_("%(name)s 已有账号。") % {"name": member.name})
+    if AccountRequest.objects.pending().filter(member=member).exists():
+        raise ValidationError(_("%(name)s 已有待签发的账号申请。") % {"name": member.name})
+
+
+def _new_request(
+    *, actor: Actor, member: "Member", role: str, request: HttpRequest | None, batch: str = ""
+) -> AccountRequest:
+    account_request = AccountRequest(
+        member=member,
+        organisation_id=member.organisation_id,
+        name=member.name,
+        role=role,
+        requested_by=cast(User, actor),
+    )
+    account_request.full_clean()
+    account_request.save()
+    audit.record(
+        actor=actor,
+        action=Action.CREATE,
+        target=account_request,
+        organisation=member.organisation_id,
+        changes={"member": [None, member.name], "role": [None, role]},
+        request=request,
+        batch=batch,
+    )
+    return account_request
+
+
+@transaction.atomic
+def account_request_create(
+    *, actor: Actor, member: "Member", role: str = Role.MEMBER, request: HttpRequest | None = None
+) -> AccountRequest:
+    """Ask for an account for one member of the actor's subtree (书记/党务干部, 工委管理员)."""
+    from organisations.services import require_editable
+
+    require_editable(actor, member.organisation)
+    _check_requestable(member, role)
+    return _new_request(actor=actor, member=member, role=role, request=request)
+
+
+@transaction.atomic
+def account_requests_for_organisation(
+    *, actor: Actor, organisation: "Organisation", request: HttpRequest | None = None
+) -> list[AccountRequest]:
+    """Ask for member accounts for every active member of `organisation` (its subtree) who has
+    neither an account nor a request waiting. One audit event per request, sharing a batch."""
+    from organisations.models import Member, MemberStatus
+    from organisations.services import require_editable
+
+    require_editable(actor, organisation)
+    members = (
+        Member.objects.editable_by(actor)
+        .in_subtree(organisation)
+        .filter(status=MemberStatus.ACTIVE, account__isnull=True)
+        .exclude(account_requests__status=AccountRequestStatus.PENDING)
+        .order_by("name_pinyin", "id")
+    )
+    batch = secrets.token_hex(8)
+    return [
+        _new_request(actor=actor, member=m, role=Role.MEMBER, request=request, batch=batch)
+        for m in members
+    ]
+
+
+def _require_security_officer(actor: Actor) -> None:
+    if getattr(actor, "role", None) != Role.SECURITY_OFFICER:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def account_requests_issue(
+    *, actor: Actor, request_ids: list[int], request: HttpRequest | None = None
+) -> list[AccountRequest]:
+    """安全员 issues the chosen pending requests: one secretary or member account each, with a
+    generated username and an initial password that waits, encrypted, for the requesting
+    organisation's sheet. The security officer never sees the password nor the member record."""
+    _require_security_officer(actor)
+    chosen = list(
+        AccountRequest.objects.select_for_update()
+        .pending()
+        .filter(pk__in=request_ids)
+        .select_related("member")
+        .order_by("requested_at", "id")
+    )
+    if not chosen:
+        return []
+    stems = [re.sub(r"[^a-z0-9]", "", r.member.name_pinyin.lower())[:24] or "user" for r in chosen]
+    taken = set(
+        User.objects.filter(
+            reduce(operator.or_, (Q(username__startswith=s) for s in set(stems)))
+        ).values_list("username", flat=True)
+    )
+    batch = secrets.token_hex(8)
+    issued = []
+    for account_request, stem in zip(chosen, stems, strict=True):
+        member = account_request.member
+        if account_request.role not in REQUESTABLE_ROLES:
+            raise ValidationError(PRIVILEGED_ROLE_MESSAGE)
+        if User.objects.filter(member=member).exists():
+            raise ValidationError(_("%(name)s 已有账号。") % {"name": member.name})
+        fields: dict[str, object] = {"member": member, "display_name": member.name}
+        if account_request.role == Role.SECRETARY:
+            fields["organisation"] = account_request.organisation
+        user, password = _new_account(
+            username=_free_username(stem, taken),
+            role=account_request.role,
+            password=None,
+            fields=fields,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=user,
+            organisation=account_request.organisation_id,
+            changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)),
+            request=request,
+            batch=batch,
+        )
+        account_request.status = AccountRequestStatus.ISSUED
+        account_request.decided_by = cast(User, actor)
+        account_request.decided_at = timezone.now()
+        account_request.account = user
+        account_request.username = user.username
+        account_request.initial_password_encrypted = crypto.encrypt(password)
+        account_request.save(
+            update_fields=[
+                "status",
+                "decided_by",
+                "decided_at",
+                "account",
+                "username",
+                "initial_password_encrypted",
+            ]
+        )
+        audit.record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=account_request,
+            organisation=account_request.organisation_id,
+            changes={"status": [AccountRequestStatus.PENDING, AccountRequestStatus.ISSUED]},
+            request=request,
+            batch=batch,
+        )
+        issued.append(account_request)
+    return issued
+
+
+@transaction.atomic
+def account_request_reject(
+    *, actor: Actor, account_request: AccountRequest, note: str, request: HttpRequest | None = None
+) -> AccountRequest:
+    """安全员 sends a request back, saying why."""
+    _require_security_officer(actor)
+    account_request = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+    if account_request.status != AccountRequestStatus.PENDING:
+        raise ValidationError(_("该申请已办理。"))
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("请写明退回原因。")})
+    account_request.status = AccountRequestStatus.REJECTED
+    account_request.decided_by = cast(User, actor)
+    account_request.decided_at = timezone.now()
+    account_request.note = note[:200]
+    account_request.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=account_request,
+        organisation=account_request.organisation_id,
+        changes={"status": [AccountRequestStatus.PENDING, AccountRequestStatus.REJECTED]},
+        reason=account_request.note,
+        request=request,
+    )
+    return account_request
+
+
+@transaction.atomic
+def account_sheet_viewed(
+    *, actor: Actor, requests: list[AccountRequest], request: HttpRequest | None = None
+) -> None:
+    """The sheet of initial passwords was shown (to print): an unmasked view, audited with
+    the usernames on it (never a password)."""
+    if not requests:
+        return
+    audit.record(
+        actor=actor,
+        action=Action.REVEAL,
+        target_repr="开通账号通知单",  # stored as written; the log shows it to every reader
+        organisation=requests[0].organisation_id,
+        changes={"initial_passwords": [r.username for r in requests]},
+        request=request,
+    )

@@ -10,17 +10,33 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.editing import service_errors
 from core.permissions import role_required
 
 from . import selectors, services, sessions
-from .forms import AccountForm, LoginForm, PasswordChangeForm, UnlockForm
+from .forms import (
+    AccountForm,
+    AccountRequestForm,
+    LoginForm,
+    OrganisationAccountsForm,
+    PasswordChangeForm,
+    RejectRequestForm,
+    UnlockForm,
+)
 from .models import Role, User
+
+ACCOUNT_STATE_LABELS = [
+    ("locked", gettext_lazy("锁定")),
+    ("never_used", gettext_lazy("从未登录")),
+    ("initial_password", gettext_lazy("待改初始密码")),
+    ("inactive", gettext_lazy("停用")),
+]
 
 
 class LoginView(auth_views.LoginView):
@@ -162,13 +178,25 @@ def notification_read(request, pk):
 def account_list(request):
     role = request.GET.get("role", "")
     query = request.GET.get("q", "").strip()
-    accounts = selectors.account_list(role=role, query=query)
+    state = request.GET.get("state", "")
+    accounts = selectors.account_list(role=role, query=query, state=state)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     locked = selectors.locked_usernames()
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return render(
         request,
         "accounts/account_list.html",
-        {"page": page, "roles": Role.choices, "role": role, "q": query, "locked": locked},
+        {
+            "page": page,
+            "roles": Role.choices,
+            "role": role,
+            "q": query,
+            "state": state,
+            "states": ACCOUNT_STATE_LABELS,
+            "locked": locked,
+            "query": kept.urlencode(),
+        },
     )
 
 
@@ -206,9 +234,15 @@ def account_update(request, pk):
 
 
 @role_required(Role.SECURITY_OFFICER)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_reset_password(request, pk):
+    """重置密码: the page asks to confirm (GET); the confirmed form resets (POST)."""
     user = get_object_or_404(User, pk=pk)
+    if request.method == "GET":
+        if user.is_privileged:
+            messages.error(request, services.PRIVILEGED_ROLE_MESSAGE)
+            return redirect("accounts:account_list")
+        return render(request, "accounts/reset_confirm.html", {"account": user})
     try:
         password = services.account_reset_password(actor=request.user, user=user, request=request)
     except ValidationError as exc:
@@ -271,3 +305,156 @@ def lockout_list(request):
             "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },
     )
+
+
+# 账号申请: secretaries ask, the security officer issues, secretaries print the sheet.
+
+REQUESTERS = (Role.SECRETARY, Role.COMMITTEE_ADMIN)
+
+
+@role_required(*REQUESTERS)
+def account_requests(request):
+    """账号申请: members of the secretary's subtree without an account, one request each or
+    all of an organisation at once; the requests and their state."""
+    organisations = selectors.requestable_organisations(request.user)
+    bulk_form = OrganisationAccountsForm(
+        request.POST if request.POST.get("action") == "all" else None,
+        organisations=organisations,
+    )
+    one_form = AccountRequestForm(request.POST if request.POST.get("action") == "one" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "all" and bulk_form.is_valid():
+                made = services.account_requests_for_organisation(
+                    actor=request.user,
+                    organisation=bulk_form.cleaned_data["organisation"],
+                    request=request,
+                )
+                messages.success(
+                    request,
+                    ngettext(
+                        "已提交 %(n)d 个账号申请，等待安全员签发。",
+                        "已提交 %(n)d 个账号申请，等待安全员签发。",
+                        len(made),
+                    )
+                    % {"n": len(made)},
+                )
+                return redirect("accounts:account_requests")
+            if action == "one" and one_form.is_valid():
+                member = get_object_or_404(
+                    selectors.members_without_account(request.user),
+                    pk=one_form.cleaned_data["member"],
+                )
+                services.account_request_create(
+                    actor=request.user,
+                    member=member,
+                    role=one_form.cleaned_data["role"],
+                    request=request,
+                )
+                messages.success(request, _("已为 %(name)s 提交账号申请。") % {"name": member.name})
+                return redirect("accounts:account_requests")
+            if action not in ("all", "one"):
+                return HttpResponseBadRequest(_("未知的操作。"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("accounts:account_requests")
+        for form in (bulk_form, one_form):
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}：{error}" if label else error)
+        status = 400
+    else:
+        status = 200
+    page = Paginator(selectors.members_without_account(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/account_requests.html",
+        {
+            "page": page,
+            "bulk_form": bulk_form,
+            "roles": AccountRequestForm.base_fields["role"].choices,
+            "requests": selectors.account_requests_of(request.user)[:30],
+            "sheet_count": selectors.sheet_requests(request.user).count(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@role_required(*REQUESTERS)
+def account_sheet(request):
+    """开通账号通知单: the initial passwords of accounts issued for the secretary's subtree and
+    not yet changed, to print and hand out. Showing it is audited."""
+    organisation_id = request.GET.get("organisation") or None
+    if organisation_id is not None and not str(organisation_id).isdigit():
+        return HttpResponseBadRequest(_("党组织参数无效。"))
+    rows = list(selectors.sheet_requests(request.user, organisation_id and int(organisation_id)))
+    services.account_sheet_viewed(actor=request.user, requests=rows, request=request)
+    return render(
+        request,
+        "accounts/account_sheet.html",
+        {"rows": rows, "login_url": request.build_absolute_uri(reverse("accounts:login"))},
+    )
+
+
+@role_required(Role.SECURITY_OFFICER)
+def account_request_queue(request):
+    """签发账号: pending requests with only name, organisation and role; issue the chosen ones
+    or send one back."""
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("request") if i.isdigit()]
+        if not ids:
+            messages.error(request, _("请先选择要签发的申请。"))
+            return redirect("accounts:account_request_queue")
+        try:
+            issued = services.account_requests_issue(
+                actor=request.user, request_ids=ids, request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "已签发 %(n)d 个账号；初始密码在申请组织的开通账号通知单上。",
+                    "已签发 %(n)d 个账号；初始密码在申请组织的开通账号通知单上。",
+                    len(issued),
+                )
+                % {"n": len(issued)},
+            )
+        return redirect("accounts:account_request_queue")
+    return render(
+        request,
+        "accounts/account_request_queue.html",
+        {
+            "pending": list(selectors.issuing_queue(request.user)[: selectors.QUEUE_SHOWN]),
+            "decided": selectors.recently_decided(request.user),
+            "reject_form": RejectRequestForm(),
+        },
+    )
+
+
+@role_required(Role.SECURITY_OFFICER)
+@require_POST
+def account_request_reject(request, pk):
+    account_request = get_object_or_404(selectors.issuing_queue(request.user), pk=pk)
+    form = RejectRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("退回原因：") + " ".join(form.errors["note"]))
+        return redirect("accounts:account_request_queue")
+    try:
+        services.account_request_reject(
+            actor=request.user,
+            account_request=account_request,
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已退回 %(name)s 的申请。") % {"name": account_request.name})
+    return redirect("accounts:account_request_queue")

@@ -129,3 +129,17 @@ def purge_expired(*, now: datetime | None = None) -> int:
     # Bypass the append-only queryset on purpose: retention is the one permitted deletion.
     deleted, _ = models.QuerySet(AuditEvent).filter(occurred_at__lt=cutoff).delete()
     return deleted
+
+
+@transaction.atomic
+def export_recorded(
+    *, actor: Actor, rows: int, filters: dict[str, Any], request: HttpRequest | None = None
+) -> AuditEvent:
+    """The auditor exported part of the log: who, when, how many events, which filters."""
+    return record(
+        actor=actor,
+        action=Action.EXPORT,
+        target_repr="审计日志",
+        changes={"rows": rows, "filters": {k: str(v) for k, v in filters.items()}},
+        request=request,
+    )

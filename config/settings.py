@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "core.apps.StaticFilesConfig",  # django.contrib.staticfiles without bundler files
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
@@ -265,7 +265,9 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The platform's catalogues, then its replacements for Django's and DRF's own wording
+# (locale/overrides/README in the .po headers). makemessages writes into the first.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "overrides"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -346,6 +348,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A missing object's 404 in the reader's language (Django's own message is English).
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
 # API tokens (django-rest-knox): only a hash is stored; each token expires this many days after
 # it was made (no sliding renewal), and a user holds at most API_TOKENS_PER_USER at a time.

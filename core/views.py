@@ -8,15 +8,18 @@ from . import panels, todos
 
 @login_required
 def home(request):
-    """工作台: the role's to-do list and unread notifications."""
+    """工作台: each role's first screen — the panels the apps register for it (core.panels),
+    its to-do list (core.todos) and unread notifications."""
     notifications = list(request.user.notifications.unread()[:10])
+    placed = panels.panels_by_place(request.user)
     return render(
         request,
         "core/home.html",
         {
             "todos": todos.todos_for(request.user),
             "notifications": notifications,
-            "panels": panels.panels_for(request.user),
+            "panels": [panel for place in panels.PLACES for panel in placed[place]],
+            "placed": placed,
         },
     )
 

@@ -37,6 +37,7 @@ from organisations.models import (
 from organisations.reference_data import Education
 from organisations.services import default_term_end
 
+from .accounts import seed_accounts
 from .learning import seed_learning
 from .names import person_name, pick_ethnicity
 
@@ -273,6 +274,24 @@ def build_members(rng: random.Random, branches: list[Organisation], count: int, 
     return made
 
 
+# How many of its branch's members each demo 党小组 holds.
+GROUP_SIZE = 6
+
+
+def fill_groups() -> None:
+    """A 党小组 holds some of its branch's members (their organisation is the group, so the
+    branch's count includes them), so that no group of the demo reads "0 名党员"."""
+    for group in Organisation.objects.filter(kind=OrganisationKind.GROUP):
+        branch = Organisation.objects.get(path=group.parent_path)
+        moved = list(
+            Member.objects.filter(organisation=branch).order_by("pk").values_list("pk", flat=True)
+        )[:GROUP_SIZE]
+        Member.objects.filter(pk__in=moved).update(organisation=group)
+        MembershipPeriod.objects.filter(member__in=moved, ended_on__isnull=True).update(
+            organisation=group
+        )
+
+
 def build_positions(rng: random.Random, organisations: list[Organisation], today: date) -> None:
     positions = []
     for index, organisation in enumerate(organisations):
@@ -356,9 +375,11 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     today = timezone.localdate()
     branches = build_tree(rng)
     build_members(rng, branches, members, progress=progress)
+    fill_groups()
     leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))
     build_positions(rng, leaders, today)
     accounts = build_accounts(branches)
+    seed_accounts(rng)
     seed_learning(rng, today)
     organisations = Organisation.objects.count()
     audit.record(

@@ -273,7 +273,8 @@ class MemberFilter(django_filters.FilterSet):
     order = StableOrderingFilter(
         label=_("排序"),
         widget=QuickSelect,
-        empty_label=_("按姓名拼音"),
+        # No blank choice: it sorted exactly as 姓名（拼音顺序）, the same order offered twice.
+        empty_label=None,
         fields=(("name_pinyin", "name"), ("joined_on", "joined_on"), ("birth_date", "birth_date")),
         # Every label spelled out: django-filter would build "… (descending)" at import time,
         # before any language is chosen.

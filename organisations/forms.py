@@ -93,3 +93,17 @@ class RevealForm(forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": _("例如：办理组织关系转接，核对身份")}),
     )
+
+
+class PositionEndForm(forms.Form):
+    """离任: the date the person left the position (today unless said otherwise)."""
+
+    ended_on = forms.DateField(label=_("离任日期"), widget=DATE, required=False)
+
+    def clean_ended_on(self):
+        from django.utils import timezone
+
+        day = self.cleaned_data["ended_on"] or timezone.localdate()
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("离任日期不能晚于今天。"))
+        return day

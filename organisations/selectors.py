@@ -1,6 +1,7 @@
 """Reads of the organisation tree and member registry, always starting from scoped querysets."""
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -9,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -26,6 +28,7 @@ from .models import (
     Position,
     term_warning_horizon,
 )
+from .policy import Reach, scope_for
 
 
 @dataclass(frozen=True)
@@ -40,33 +43,117 @@ class CategoryCounts:
         return self.full + self.probationary
 
 
-def organisation_tree(user: Actor) -> list[Organisation]:
-    """Visible organisations in tree order, each with `member_count` (its own active members)
-    and `subtree_count` (with everything below it). Two queries, whatever the tree's size."""
-    organisations = list(Organisation.objects.visible_to(user).order_by("path"))
-    direct = (
-        dict(
-            Member.objects.filter(
-                status=MemberStatus.ACTIVE, organisation__in=[o.pk for o in organisations]
-            )
-            .values_list("organisation")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        if organisations
-        else {}
-    )
+# A search opens the paths to at most this many organisations it finds.
+TREE_SEARCH_LIMIT = 50
+
+
+def _tree_counts(organisations: list[Organisation], under: list[Organisation]) -> None:
+    """Set `subtree_count` on each of `organisations`: the active members of it and of every
+    level below it (党小组 included). One query, whatever the tree's size: the active members
+    under `under` are counted per organisation and each count is added to its ancestors."""
     by_path = {o.path: o for o in organisations}
     for organisation in organisations:
-        organisation.member_count = direct.get(organisation.pk, 0)
         organisation.subtree_count = 0
+    if not organisations or not under:
+        return
+    within = Q()
+    for top in under:
+        within |= Q(organisation__path__startswith=top.path)
+    counts = (
+        Member.objects.filter(within, status=MemberStatus.ACTIVE)
+        .values_list("organisation__path")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for path, n in counts:
+        for ancestor in Organisation(path=path).ancestor_paths():
+            node = by_path.get(ancestor)
+            if node is not None:
+                node.subtree_count += n
+
+
+def _top_organisations(user: Actor) -> QuerySet[Organisation]:
+    """The visible organisations nothing visible sits above: the committee for its admin, a
+    secretary's own organisation, a member's branch."""
+    visible = Organisation.objects.visible_to(user)
+    top_depth = visible.order_by("depth").values("depth")[:1]
+    return visible.filter(depth=Subquery(top_depth))
+
+
+@dataclass
+class Tree:
+    """What the 党组织 page shows: the top organisations with what is open below them.
+
+    Each organisation carries `subtree_count`, `is_match` and `child_nodes`: the list of the
+    organisations directly under it when its level is open, None when it is closed (the page
+    then loads it on demand, organisation_children)."""
+
+    roots: list[Organisation]
+    matches: int = 0
+
+
+def organisation_tree(
+    user: Actor, *, query: str = "", open_pks: Iterable[int] = (), open_all: bool | None = None
+) -> Tree:
+    """The tree as first shown: the top organisations and their first level; a secretary's
+    (or member's) own subtree all open; and the path to every organisation whose name or
+    code contains `query`, or to the ones in `open_pks`, opened. Four queries whatever the
+    tree's size (2,648 organisations in Diqing): the top, the matches, the rows, the counts."""
+    open_pks = set(open_pks)
+    visible = Organisation.objects.visible_to(user)
+    tops = list(_top_organisations(user))
+    if not tops:
+        return Tree(roots=[])
+    if open_all is None:
+        # A secretary's subtree is a few dozen organisations at most; the committee's is not.
+        open_all = scope_for(user).reach is not Reach.ALL
+    open_paths = {top.path for top in tops}
+    matched: set[str] = set()
+    query = query.strip()
+    wanted = Q(pk__in=sorted(open_pks))
+    if query:
+        wanted |= Q(name__icontains=query) | Q(short_name__icontains=query) | Q(code=query)
+    if query or open_pks:
+        found = list(visible.filter(wanted).values_list("pk", "path")[:TREE_SEARCH_LIMIT])
+        for pk, path in found:
+            ancestors = Organisation(path=path).ancestor_paths()
+            open_paths.update(ancestors[:-1])
+            if pk in open_pks:
+                open_paths.add(path)
+            else:
+                matched.add(path)
+    rows = visible.filter(depth__gte=tops[0].depth)
+    if not open_all:
+        steplen = Organisation.steplen
+        rows = rows.alias(
+            parent=Substr("path", 1, Length("path") - steplen),
+        ).filter(Q(pk__in=[t.pk for t in tops]) | Q(parent__in=open_paths))
+    organisations = list(rows.order_by("path"))
+    _tree_counts(organisations, tops)
+    by_path = {o.path: o for o in organisations}
     for organisation in organisations:
-        # Add each organisation's own members to itself and every visible ancestor.
-        for path in organisation.ancestor_paths():
-            ancestor = by_path.get(path)
-            if ancestor is not None:
-                ancestor.subtree_count += organisation.member_count
-    return organisations
+        organisation.is_match = organisation.path in matched
+        opened = open_all or organisation.path in open_paths
+        organisation.child_nodes = [] if opened or not organisation.numchild else None
+    roots = []
+    for organisation in organisations:
+        parent = by_path.get(organisation.parent_path)
+        if parent is None or organisation.depth == tops[0].depth:
+            roots.append(organisation)
+        elif parent.child_nodes is not None:
+            parent.child_nodes.append(organisation)
+    return Tree(roots=roots, matches=len(matched))
+
+
+def organisation_children(user: Actor, organisation: Organisation) -> list[Organisation]:
+    """The organisations directly under `organisation`, each with its `subtree_count`, closed:
+    one level of the tree, loaded when it is opened. Two queries whatever the tree's size."""
+    children = list(visible_children(user, organisation))
+    _tree_counts(children, [organisation])
+    for child in children:
+        child.is_match = False
+        child.child_nodes = [] if not child.numchild else None
+    return children
 
 
 def visible_parent(user: Actor, organisation: Organisation) -> Organisation | None:
@@ -155,6 +242,7 @@ ROW_FIELDS = (
     "sex",
     "ethnicity",
     "id_number_masked",
+    "birth_date",
     "joined_on",
     "joined_on_precision",
     "category",
@@ -259,3 +347,56 @@ def secretaries_over(organisation: Organisation) -> list[AbstractBaseUser]:
             organisation__path__in=organisation.ancestor_paths(),
         )
     )
+
+
+# --- 工作台 (home page dashboards) -------------------------------------------------------------
+
+# A member record lacking one of these is listed as incomplete on the secretary's dashboard.
+RECORD_FIELDS_EXPECTED = ("education", "unit", "phone_masked")
+
+
+def kind_counts(user: Actor) -> dict[str, int]:
+    """Visible organisations by kind (机关工委, 党委, 党总支, 党支部, 党小组). One query."""
+    return dict(
+        Organisation.objects.visible_to(user).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+
+
+@dataclass(frozen=True)
+class IncompleteRecord:
+    member: Member
+    missing: list[str]  # the labels of the empty fields
+
+
+def _field_label(name: str) -> str:
+    return str(getattr(Member._meta.get_field(name), "verbose_name", name))
+
+
+def incomplete_members(user: Actor, limit: int = 8) -> tuple[int, list[IncompleteRecord]]:
+    """Active members in `user`'s write scope whose record lacks education, work unit or phone:
+    how many, and the first `limit` of them. Two queries."""
+    missing = Q()
+    for name in RECORD_FIELDS_EXPECTED:
+        missing |= Q(**{name: ""})
+    members = Member.objects.editable_by(user).filter(missing, status=MemberStatus.ACTIVE)
+    rows = list(
+        members.select_related("organisation")
+        .only("id", "name", "education", "unit", "phone_masked", "organisation__name")
+        .order_by("organisation__path", "name_pinyin", "id")[:limit]
+    )
+    total = members.count()
+    return total, [
+        IncompleteRecord(
+            member=member,
+            missing=[_field_label(f) for f in RECORD_FIELDS_EXPECTED if not getattr(member, f)],
+        )
+        for member in rows
+    ]
+
+
+def own_record(user: Actor) -> Member | None:
+    """A member's own record with their organisation (one query), or None."""
+    member_id = getattr(user, "member_id", None)
+    if not member_id:
+        return None
+    return member_detail_queryset(user).filter(pk=member_id).first()

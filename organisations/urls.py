@@ -6,6 +6,11 @@ app_name = "organisations"
 urlpatterns = [
     path("organisations/", views.organisation_tree, name="organisation_tree"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path(
+        "organisations/<int:pk>/children/",
+        views.organisation_children,
+        name="organisation_children",
+    ),
     path("organisations/<int:pk>/edit/", views.organisation_update, name="organisation_update"),
     path(
         "organisations/<int:parent_pk>/children/new/",

@@ -1,33 +1,48 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from core.editing import edit_form, saved_redirect, submit
 from core.permissions import party_data_required
+from core.roles import Role
 
 from . import selectors, services
-from .forms import MemberForm, OrganisationForm, PositionForm, RevealForm
+from .forms import MemberForm, OrganisationForm, PositionEndForm, PositionForm, RevealForm
 from .models import Member, MemberStatus, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
 PAGE_SIZE = 50
 
 
+def _open_pks(request) -> list[int]:
+    return [int(pk) for pk in request.GET.getlist("open") if pk.isdigit() and len(pk) < 12]
+
+
 @party_data_required
 def organisation_tree(request):
-    """党组织树: every visible organisation, indented by depth."""
-    organisations = list(selectors.organisation_tree(request.user))
-    top_depth = min((o.depth for o in organisations), default=1)
+    """党组织树: collapsible; the top level open (a secretary's whole subtree), the rest loaded
+    a level at a time when opened; a search opens the path to what it finds."""
+    query = request.GET.get("q", "")[:100]
+    tree = selectors.organisation_tree(request.user, query=query, open_pks=_open_pks(request))
+    template = "organisations/organisation_tree.html"
+    if request.htmx and request.htmx.target == "organisation-tree":
+        template += "#tree"
+    return render(request, template, {"tree": tree, "query": query.strip()})
+
+
+@party_data_required
+def organisation_children(request, pk):
+    """One level of the tree, the organisations directly under `pk` (an HTMX fragment)."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
     return render(
         request,
-        "organisations/organisation_tree.html",
-        {"organisations": organisations, "top_depth": top_depth},
+        "organisations/tree_nodes.html",
+        {"nodes": selectors.organisation_children(request.user, organisation)},
     )
 
 
@@ -112,32 +127,95 @@ def position_create(request, pk):
 
 
 @party_data_required
-@require_POST
 def position_end(request, pk):
+    """离任: the page asks for the date and to confirm (GET); the confirmed form ends the
+    position on that date (POST; without a date, today)."""
     position = get_object_or_404(
-        Position.objects.editable_by(request.user).select_related("organisation"), pk=pk
+        Position.objects.editable_by(request.user).select_related("organisation", "member"),
+        pk=pk,
     )
-    try:
-        services.position_end(
-            actor=request.user, position=position, ended_on=timezone.localdate(), request=request
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    form = PositionEndForm(
+        request.POST if request.method == "POST" else None,
+        initial={"ended_on": timezone.localdate()},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.position_end(
+                    actor=request.user,
+                    position=position,
+                    ended_on=form.cleaned_data["ended_on"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("已离任。"))
+            return saved_redirect(request, organisation_url(position.organisation))
+        status = 400
     else:
-        messages.success(request, _("已离任。"))
-    return saved_redirect(request, organisation_url(position.organisation))
+        status = 200
+    return render(
+        request,
+        "organisations/position_end.html",
+        {"position": position, "form": form},
+        status=status,
+    )
+
+
+# The columns a click on the header sorts by (the filter's `order` values, see MemberFilter).
+SORTABLE_COLUMNS = ("name", "joined_on", "birth_date")
+# Filters left out of the count of active filters: the search box and the order are not.
+UNCOUNTED_FILTERS = ("q", "order")
+
+
+def _sorting(request) -> tuple[str, dict[str, dict]]:
+    """The column the list is sorted by ("name" unless asked) and, per sortable column, the
+    address that sorts by it (again: the other way round) and its current direction."""
+    order = request.GET.get("order", "")
+    if order.lstrip("-") not in SORTABLE_COLUMNS:
+        order = "name"
+    base = request.GET.copy()
+    base.pop("page", None)
+    columns = {}
+    for column in SORTABLE_COLUMNS:
+        direction = "asc" if order == column else "desc" if order == f"-{column}" else ""
+        query = base.copy()
+        query["order"] = f"-{column}" if direction == "asc" else column
+        columns[column] = {"url": f"?{query.urlencode()}", "direction": direction}
+    return order, columns
+
+
+def _active_filters(member_filter) -> int:
+    """How many filters narrow the list (the drawer's badge); 正常 is the status by default."""
+    data = member_filter.data
+    active = 0
+    for name in member_filter.form.fields:
+        if name in UNCOUNTED_FILTERS:
+            continue
+        value = data.get(name, "")
+        if name == "status":
+            active += value != MemberStatus.ACTIVE
+        else:
+            active += bool(str(value).strip())
+    return active
 
 
 @party_data_required
 def member_list(request):
-    """党员名册: search, filter, sort, paginate; the table is also an HTMX partial."""
+    """党员名册: search, filter, sort, paginate; the table is also an HTMX partial. A member
+    has no roster to browse: their list is their own record."""
+    if request.user.role == Role.MEMBER and request.user.member_id:
+        return redirect("organisations:member_detail", pk=request.user.member_id)
     member_filter, queryset = selectors.filtered_members(request.user, request.GET)
     page = selectors.MemberPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    order, columns = _sorting(request)
     template = "organisations/member_list.html"
     if request.htmx and request.htmx.target == "member-table":
         template += "#member-table"
+    manages = can_reveal_personal_data(request.user)
     return render(
         request,
         template,
@@ -145,9 +223,16 @@ def member_list(request):
             "filter": member_filter,
             "page": page,
             "query": query.urlencode(),
-            "can_create": can_reveal_personal_data(request.user),
+            "can_create": manages,
+            # Export and the import template serve those who keep the roster.
+            "can_export": manages,
             # Beside the active roster, each row says whether the member is 正常, 已故, …
             "show_status": member_filter.data.get("status") != MemberStatus.ACTIVE,
+            # The date the list is sorted by is shown, whichever it is.
+            "show_birth_date": order.lstrip("-") == "birth_date",
+            "order": order,
+            "columns": columns,
+            "active_filters": _active_filters(member_filter),
         },
     )
 

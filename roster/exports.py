@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core import crypto
+from core.stored_text import render
 from core.text import neutralise_formula
 from organisations.models import DatePrecision, Education, MemberCategory, MemberStatus
 from organisations.reference_data import Ethnicity
@@ -383,7 +384,8 @@ def write_rejected(batch, rows, *, decode_cell):
                 else:
                     # The file's own cells, handed back: a formula in them stays text.
                     out.append(neutralise_formula(value))
-            out.append(neutralise_formula("；".join(row.messages)))
+            # In the language of whoever downloads the file, not of whoever imported it.
+            out.append(neutralise_formula("；".join(render(text) for text in row.messages)))
             sheet.append(out)
         output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
         workbook.save(output)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from core.stored_text import deferred as _
 from core.text import drop_invisible
 from organisations.id_numbers import mask_id_number
 from organisations.members import normalise_name, normalise_phone

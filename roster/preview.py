@@ -16,11 +16,11 @@ from itertools import islice
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
 from core import crypto
+from core.stored_text import deferred as _
 from organisations.id_numbers import (
     consistency_problems,
     mask_id_number,
@@ -259,7 +259,7 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
         except CellError as exc:
             text = message(row_number, ctx.column(field_key), exc.message)
             if warn_only:
-                result.warnings.append(text + _("该项未导入。"))
+                result.warnings.append(_("%(problem)s该项未导入。") % {"problem": text})
             else:
                 result.errors.append(text)
             return None

@@ -10,7 +10,7 @@ from core.actors import Actor
 from organisations.models import Organisation
 
 from . import progress
-from .models import ImportBatch, ImportRow, RowOutcome
+from .models import BatchStatus, ImportBatch, ImportRow, RowOutcome
 
 BATCHES_SHOWN = 20
 
@@ -63,3 +63,34 @@ def batch_health(batch: ImportBatch, *, now: datetime | None = None) -> str | No
     if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
         return "waiting"
     return None
+
+
+# Batches waiting for someone: previewed and not yet applied, still in the works, or failed.
+WAITING_STATUSES = (
+    BatchStatus.UPLOADED,
+    BatchStatus.QUEUED,
+    BatchStatus.PREVIEWING,
+    BatchStatus.PREVIEWED,
+    BatchStatus.APPLYING,
+    BatchStatus.FAILED,
+)
+
+
+def waiting_batches(user: Actor, limit: int = 8) -> list[ImportBatch]:
+    """The home page's 待处理的导入: batches of the user's write scope that wait for a
+    decision (apply or discard) or a retry, newest first. One query."""
+    return list(
+        ImportBatch.objects.editable_by(user)
+        .filter(status__in=WAITING_STATUSES)
+        .select_related("organisation", "created_by")
+        .only(
+            "code",
+            "status",
+            "original_name",
+            "created_at",
+            "organisation__name",
+            "created_by__username",
+            "created_by__display_name",
+        )
+        .order_by("-created_at")[:limit]
+    )

@@ -30,6 +30,7 @@ from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
 from core.actors import Actor, Operator, operator
+from core.stored_text import Message, to_stored
 from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
@@ -349,7 +350,8 @@ def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
         action=result.action,
         name=result.name[:100],
         id_number_masked=result.id_masked,
-        messages=result.messages,
+        # Stored as msgids and parameters: shown later in the reader's language.
+        messages=[to_stored(text) for text in result.messages],
         values=values,
         phone_token=crypto.encrypt(phone) if phone else "",
         id_number_token=crypto.encrypt(result.id_number)
@@ -609,7 +611,7 @@ def _stale(row: ImportRow, text: str) -> None:
     row.outcome = RowOutcome.REJECTED
     row.messages = [
         *row.messages,
-        _("第 %(row)s 行：%(text)s") % {"row": row.row_number, "text": text},
+        to_stored(Message("第 %(row)s 行：%(text)s", {"row": row.row_number, "text": text})),
     ]
 
 

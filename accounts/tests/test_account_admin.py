@@ -99,7 +99,7 @@ def test_a_taken_username_is_a_form_error_naming_the_field(client, world, office
     response = edit(client, target, username="secretary_a", display_name="换名")
     assert response.status_code == 200
     assert "username" in response.context["form"].errors
-    assert "已存在" in str(response.context["form"].errors["username"])
+    assert "已被其他账号使用" in str(response.context["form"].errors["username"])
     target.refresh_from_db()
     assert (target.username, target.display_name) == ("secretary_b", "")
     assert not AuditEvent.objects.filter(action=Action.UPDATE).exists()

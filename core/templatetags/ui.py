@@ -40,3 +40,11 @@ def precise_date(value, precision="day"):
     if not value:
         return "—"
     return value.strftime("%Y-%m" if precision == "month" else "%Y-%m-%d")
+
+
+@register.filter
+def stored_message(value) -> str:
+    """A message stored by core.stored_text, in the reader's language."""
+    from core.stored_text import render
+
+    return render(value)

@@ -129,7 +129,8 @@ ROUTES = {
     ),
     "organisations:position_create": ("get", lambda s: {"pk": s.subtree_root.pk}, scoped()),
     "organisations:position_end": ("post", lambda s: {"pk": s.position.pk}, scoped(ok=302)),
-    "organisations:member_list": ("get", None, party()),
+    # A member's list is their own record (a redirect to it).
+    "organisations:member_list": ("get", None, {**party(), "member": 302}),
     "organisations:member_create": ("get", None, {**party(), "member": 404}),
     "organisations:member_detail": ("get", lambda s: {"pk": s.member.pk}, scoped(member=200)),
     "organisations:member_update": ("get", lambda s: {"pk": s.member.pk}, scoped()),

@@ -351,3 +351,33 @@ def test_a_service_error_on_a_field_the_form_lacks_shows_above_the_form():
     _service_errors(form, ValidationError({"reason": "太短", "id_number_digest": "已登记"}))
     assert form.errors["reason"] == ["太短"]
     assert form.non_field_errors() == ["已登记"]
+
+
+def test_position_end_asks_for_the_date_and_confirms(client, world):
+    """离任 (issue 9): the link opens a page that names the person and asks for the date; only
+    the confirmed form ends the position, on the date given."""
+    as_user(client, world, "secretary_a")
+    position = PositionFactory(
+        organisation=world.org_a, member=world.member_a, term_start=date(2024, 1, 1)
+    )
+    url = reverse("organisations:position_end", args=[position.pk])
+    detail = client.get(reverse("organisations:organisation_detail", args=[world.org_a.pk]))
+    assert f'href="{url}"' in detail.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "扎西·次仁" in page.content.decode() and 'name="ended_on"' in page.content.decode()
+    position.refresh_from_db()
+    assert position.ended_on is None and not AuditEvent.objects.exists()
+
+    future = (timezone.localdate() + timezone.timedelta(days=3)).isoformat()
+    for bad in (future, "2026-02-30", "x\x00"):
+        response = client.post(url, {"ended_on": bad})
+        assert response.status_code == 400
+        assert "离任日期" in response.content.decode()
+    position.refresh_from_db()
+    assert position.ended_on is None
+
+    assert client.post(url, {"ended_on": "2025-06-30"}).status_code == 302
+    position.refresh_from_db()
+    assert position.ended_on == date(2025, 6, 30)
+    assert event_for(position).changes == {"ended_on": [None, "2025-06-30"]}

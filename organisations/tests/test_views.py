@@ -243,28 +243,6 @@ def test_member_edit_keeps_id_when_blank(admin_client, world):
     assert world.member_b.post == "副局长"
 
 
-def test_tree_lists_visible_organisations_with_counts(client, django_assert_num_queries):
-    root = OrganisationFactory(name="测试工委", kind=OrganisationKind.COMMITTEE)
-    bureau = OrganisationFactory(
-        parent=root, name="甲局党委", kind=OrganisationKind.PARTY_COMMITTEE
-    )
-    branch = OrganisationFactory(parent=bureau, name="甲局第一支部")
-    group = OrganisationFactory(parent=branch, name="甲局第一党小组", kind=OrganisationKind.GROUP)
-    OrganisationFactory(parent=root, name="乙局支部")
-    MemberFactory(organisation=bureau)
-    MemberFactory(organisation=branch)
-    MemberFactory(organisation=branch, status="transferred_out")  # not counted: not active
-    MemberFactory(organisation=group)
-    MemberFactory(organisation=group)
-    signed_in(client, UserFactory(role=Role.SECRETARY, organisation=bureau))
-    # session, user, secretary's organisation, organisations, member counts
-    with django_assert_num_queries(5):
-        response = client.get(reverse("organisations:organisation_tree"))
-    organisations = response.context["organisations"]
-    assert [o.name for o in organisations] == ["甲局党委", "甲局第一支部", "甲局第一党小组"]
-    assert [(o.member_count, o.subtree_count) for o in organisations] == [(1, 4), (1, 3), (2, 2)]
-
-
 def test_organisation_detail_counts_committee_and_term_warning(client):
     root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
     bureau = OrganisationFactory(parent=root, name="中共丙局委员会", kind="party_committee")

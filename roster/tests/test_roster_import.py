@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 
 from audit.models import AuditEvent
+from core.stored_text import render
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod
 from organisations.tests.factories import (
@@ -157,7 +158,7 @@ def outcomes(batch):
 
 
 def messages(batch, number):
-    return " ".join(batch.rows.get(row_number=number).messages)
+    return " ".join(render(text) for text in batch.rows.get(row_number=number).messages)
 
 
 def test_preview_gives_every_row_an_outcome_and_changes_nothing(world, messy):
@@ -390,7 +391,7 @@ def test_a_row_that_went_stale_after_preview_stays_out(world, messy):
     batch = services.batch_apply(batch=batch, actor=secretary)
     assert batch.summary["created"] == 1 and batch.summary["stale"] == 1
     stale = batch.rows.get(row_number=4)
-    assert stale.outcome == "rejected" and "预览之后已被登记" in stale.messages[-1]
+    assert stale.outcome == "rejected" and "预览之后已被登记" in render(stale.messages[-1])
 
 
 def test_apply_is_all_or_nothing(world, messy, monkeypatch):
@@ -468,7 +469,7 @@ def test_csv_from_chinese_windows(world, tmp_path):
     batch = upload(admin, world.org_a, path)
     result = batch.rows.get(row_number=3)
     assert result.outcome == "warning"  # 1999.1: January, or October that lost its 0?
-    assert "10 月" in " ".join(result.messages)
+    assert "10 月" in " ".join(render(text) for text in result.messages)
     services.batch_apply(batch=batch, actor=admin)
     member = Member.objects.with_id_number(number).get()
     assert (member.joined_on, member.full_member_on) == (date(1999, 1, 1), date(2000, 10, 1))

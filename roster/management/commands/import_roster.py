@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from accounts.models import User
 from core.actors import operator
+from core.stored_text import render
 from organisations.models import Organisation
 from roster import selectors, services
 from roster.models import BatchStatus, RowOutcome
@@ -98,7 +99,8 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write('{"rows": [')
             for index, (number, outcome, name, messages) in enumerate(rows.iterator()):
-                entry = {"row": number, "outcome": outcome, "name": name, "messages": messages}
+                shown = [render(text) for text in messages]
+                entry = {"row": number, "outcome": outcome, "name": name, "messages": shown}
                 separator = "," if index else ""
                 self.stdout.write(separator + json.dumps(entry, ensure_ascii=False))
             self.stdout.write('], "summary": ' + json.dumps(summary, ensure_ascii=False) + "}")
@@ -108,7 +110,7 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"{number:>6}  {RowOutcome(outcome).label:<6} {name}")
             for message in messages:
-                self.stdout.write(f"        {message}")
+                self.stdout.write(f"        {render(message)}")
         self.stdout.write(
             ", ".join(f"{RowOutcome(k).label} {summary[k]}" for k in RowOutcome.values)
             + (f"; imported as batch {batch.code}" if applied else "; nothing changed (no --apply)")

@@ -1,0 +1,61 @@
+"""An import's messages are stored as msgids and parameters, and shown in the language of
+whoever reads them, not of whoever imported (issue 9)."""
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+
+from core.stored_text import Message, render, to_stored
+from organisations.tests.factories import id_number_for
+from roster.tests.test_roster_import import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_message_is_stored_as_its_msgid_and_shown_in_any_language():
+    with translation.override("zh-hans"):
+        inner = Message("未填写。")
+        text = Message("第 %(row)s 行，%(column)s：%(message)s") % {
+            "row": 3,
+            "column": "姓名",
+            "message": inner,
+        }
+    assert text == "第 3 行，姓名：未填写。"  # a str where one is expected
+    stored = to_stored(text)
+    assert stored["msgid"] == "第 %(row)s 行，%(column)s：%(message)s"
+    with translation.override("en"):
+        assert render(stored) == "Row 3, 姓名: Not filled in."
+    with translation.override("zh-hant"):
+        assert render(stored) == "第 3 行，姓名：未填寫。"
+    assert render("旧的文字") == "旧的文字"  # rows stored before keep their text
+
+
+def test_an_import_made_in_chinese_reads_in_english(client, world, tmp_path):
+    secretary = world.users["secretary_a"]
+    number = id_number_for(date(1979, 9, 9), "male")
+    path = tmp_path / "花名册.csv"
+    path.write_bytes(
+        (
+            "姓名,性别,民族,身份证号码,入党日期,转正日期\r\n"
+            f"多吉,X,藏族,{number},1999-07-01,2000-07-01\r\n"
+            f",男,藏族,{id_number_for(date(1980, 1, 1), 'male')},1999-07-01,2000-07-01\r\n"
+        ).encode()
+    )
+    with translation.override("zh-hans"):
+        batch = upload(secretary, world.org_a, path)
+    client.force_login(secretary)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("roster:roster_batch", args=[batch.code])).content.decode()
+    assert "Row 2, 性别: “X” is not a valid sex" in page
+    assert "不是有效的性别" not in page
+    rejected = client.get(reverse("roster:roster_rejected", args=[batch.code]))
+    sheet = load_workbook(BytesIO(b"".join(rejected.streaming_content))).active
+    cells = [c.value for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
+    # The file of rows left out is a roster to fix and upload again: always in Chinese, the
+    # roster's language (exports.ROSTER_LANGUAGE), rendered from the same stored message.
+    assert "第 3 行，姓名：未填写。" in cells
