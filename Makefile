@@ -61,6 +61,8 @@ bench: migrate static
 	$(PY) bench/member_list.py
 	$(PY) bench/roster.py
 	$(PY) bench/outreach.py
+	$(PY) bench/learning.py
+	$(PY) bench/meetings.py
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -39,6 +39,7 @@ from organisations.services import default_term_end
 
 from .accounts import seed_accounts
 from .meetings import seed_meetings
+from .learning import seed_learning
 from .names import person_name, pick_ethnicity
 from .outreach import seed_outreach
 
@@ -383,6 +384,7 @@ def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedR
     seed_accounts(rng)
     outreach = seed_outreach(rng)
     seed_meetings(random.Random(seed_value + 10), today)
+    seed_learning(rng, today)
     organisations = Organisation.objects.count()
     audit.record(
         actor=operator("seed"),

@@ -21,7 +21,7 @@ CADRE_YEARLY_HOURS = Decimal(56)  # branch secretaries and committee members
 class StudySourceKind(models.TextChoices):
     LESSON = "lesson", _("课程学习")
     MEETING = "meeting", _("组织生活")
-    TRAINING = "training", _("培训班")
+    TRAINING = "training", _("培训班学习")
     EXTERNAL = "external", _("外部培训")
     CORRECTION = "correction", _("更正")
 
@@ -170,11 +170,24 @@ class AvailableQuerySet(policy.ScopedQuerySet):
             own = models.Q(**{f"{org_path}__in": policy.subtree_ids(path)})
         else:
             own = models.Q(pk__isnull=True)
+            # The member's organisation is usually loaded already (the policy read it): reuse it.
+            member = getattr(user, "member", None)
+            cached = (
+                member.organisation
+                if member is not None
+                and member.organisation_id == scope.organisation_id
+                and "organisation" in member._state.fields_cache
+                else None
+            )
             path = (
-                Organisation.objects.filter(pk=scope.organisation_id)
-                .values_list("path", flat=True)
-                .first()
-                or "-"
+                cached.path
+                if cached is not None
+                else (
+                    Organisation.objects.filter(pk=scope.organisation_id)
+                    .values_list("path", flat=True)
+                    .first()
+                    or "-"
+                )
             )
         above = models.Q(**{f"{org_path}__path__in": _ancestor_paths(path)})
         return self.filter(own | (published & above))
@@ -857,3 +870,32 @@ class ExternalTraining(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OrganisationStudyProgress(models.Model):
+    """学时进度汇总: an organisation's members (its whole subtree) done, on track and behind in
+    a year, as of `computed_at`. Kept by the periodic job learning.refresh_study_progress so
+    the dashboards read one row instead of aggregating every member on each view."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    members = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    on_track = models.PositiveIntegerField(default=0)
+    behind = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+
+    class Meta:
+        verbose_name = _("学时进度汇总")
+        verbose_name_plural = _("学时进度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="one_progress_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.year}: {self.done}/{self.members}"

@@ -2,7 +2,7 @@
 totals (`StudyYearTotal`), never by summing the ledger on a page view."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -23,10 +23,29 @@ from django.utils.translation import gettext_lazy as _
 
 from core.actors import Actor
 from organisations import policy
-from organisations.models import Member, MemberStatus, Organisation
+from organisations.models import Member, MemberStatus, Organisation, Position
 
-from .ledger import Requirement, expected_by, holds_seat_on_subquery, requirement_for
-from .models import CADRE_YEARLY_HOURS, MEMBER_YEARLY_HOURS, StudyRecord, StudyYearTotal
+from .ledger import (
+    Requirement,
+    expected_by,
+    holds_seat_on_subquery,
+    requirement_for,
+    seat_held_on,
+)
+from .models import (
+    CADRE_YEARLY_HOURS,
+    MEMBER_YEARLY_HOURS,
+    Audience,
+    Course,
+    LearningPlan,
+    Lesson,
+    LessonCompletion,
+    PlanItem,
+    QuizAttempt,
+    ReviewStatus,
+    StudyRecord,
+    StudyYearTotal,
+)
 
 STATUS_LABELS = {"done": _("已完成"), "on_track": _("进度正常"), "behind": _("进度滞后")}
 
@@ -120,6 +139,7 @@ class OrganisationProgress:
     done: int
     on_track: int
     behind: int
+    computed_at: datetime | None = None  # set when read from the progress job's table
 
     @property
     def done_percent(self) -> int:
@@ -183,3 +203,286 @@ def organisation_member_rows(
     elif status == "behind":
         rows = rows.exclude(DONE_Q).exclude(_on_track_q(year, today))
     return rows.order_by("name_pinyin", "pk")
+
+
+# --- plans, courses, recommendations ----------------------------------------------------------
+
+
+def _plans_for_member_q(member: Member, today: date) -> Q:
+    """Assignments that reach `member`: a group in an organisation above (or at) theirs, or
+    the member by name."""
+    paths = member.organisation.ancestor_paths()
+    at = Q(assignments__organisation__path__in=paths)
+    groups = Q(assignments__audience=Audience.ALL)
+    if member.category == "probationary":
+        groups |= Q(assignments__audience=Audience.PROBATIONARY)
+    if Position.objects.filter(seat_held_on(today), member=member).exists():
+        groups |= Q(assignments__audience=Audience.CADRES)
+    return (at & groups) | Q(assignments__audience=Audience.INDIVIDUAL, assignments__member=member)
+
+
+@dataclass
+class PlanRow:
+    item: PlanItem
+    lessons: int
+    completed: int
+    state: str  # done / next / upcoming / overdue
+
+    @property
+    def state_label(self) -> str:
+        return str(PLAN_STATE_LABELS[self.state])
+
+
+PLAN_STATE_LABELS = {
+    "done": _("已完成"),
+    "next": _("下一步"),
+    "upcoming": _("待学习"),
+    "overdue": _("已逾期"),
+}
+
+
+def course_progress(member: Member, course_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """(lessons per course, lessons the member completed per course): two queries."""
+    lessons = dict(
+        Lesson.objects.filter(course_id__in=course_ids)
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    completed = dict(
+        LessonCompletion.objects.filter(member=member, lesson__course_id__in=course_ids)
+        .values("lesson__course_id")
+        .annotate(n=Count("pk"))
+        .values_list("lesson__course_id", "n")
+    )
+    return lessons, completed
+
+
+def member_plan(member: Member, year: int, today: date | None = None) -> list[PlanRow]:
+    """The member's plan for `year`: every course of every published plan that reaches them,
+    with what is done, what is next and what is overdue. A fixed number of queries."""
+    today = today or timezone.localdate()
+    plan_ids = (
+        LearningPlan.objects.filter(status=ReviewStatus.PUBLISHED, year=year)
+        .filter(_plans_for_member_q(member, today))
+        .values("pk")
+    )
+    items = list(
+        PlanItem.objects.filter(plan_id__in=plan_ids)
+        .select_related("course__theme", "plan")
+        .order_by("due_on", "order", "pk")
+    )
+    lessons, completed = course_progress(member, [i.course_id for i in items])
+    rows, seen, next_given = [], set(), False
+    for item in items:
+        if item.course_id in seen:
+            continue
+        seen.add(item.course_id)
+        total, done = lessons.get(item.course_id, 0), completed.get(item.course_id, 0)
+        if total and done >= total:
+            state = "done"
+        elif item.due_on < today:
+            state = "overdue"
+        elif not next_given:
+            state, next_given = "next", True
+        else:
+            state = "upcoming"
+        rows.append(PlanRow(item=item, lessons=total, completed=done, state=state))
+    return rows
+
+
+def plan_members(user: Actor, plan: LearningPlan) -> QuerySet[Member]:
+    """The members a plan reaches that `user` may see (a secretary: their own members)."""
+    today = timezone.localdate()
+    members = Member.objects.visible_to(user).filter(status=MemberStatus.ACTIVE)
+    reach = Q(pk__isnull=True)
+    for assignment in plan.assignments.select_related("organisation"):
+        in_org = Q(organisation__in=policy.subtree_ids(assignment.organisation.path))
+        if assignment.audience == Audience.ALL:
+            reach |= in_org
+        elif assignment.audience == Audience.PROBATIONARY:
+            reach |= in_org & Q(category="probationary")
+        elif assignment.audience == Audience.CADRES:
+            reach |= in_org & holds_seat_on_q(today)
+        else:
+            reach |= Q(pk=assignment.member_id)
+    return members.filter(reach).select_related("organisation").order_by("name_pinyin", "pk")
+
+
+def holds_seat_on_q(day: date) -> Q:
+    return Q(pk__in=Position.objects.filter(seat_held_on(day)).values("member_id"))
+
+
+def plan_completion(plan: LearningPlan, members: list[Member]) -> dict[int, int]:
+    """Courses of `plan` each member has finished: {member id: count}. Two queries."""
+    course_ids = list(plan.items.values_list("course_id", flat=True))
+    lessons = dict(
+        Lesson.objects.filter(course_id__in=course_ids)
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    done: dict[int, int] = {}
+    rows = (
+        LessonCompletion.objects.filter(
+            member_id__in=[m.pk for m in members], lesson__course_id__in=course_ids
+        )
+        .values("member_id", "lesson__course_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        if row["n"] >= lessons.get(row["lesson__course_id"], 0) > 0:
+            done[row["member_id"]] = done.get(row["member_id"], 0) + 1
+    return done
+
+
+def missed_themes(member: Member) -> list[int]:
+    """Themes of the quizzes the member gets most wrong, worst first (their own data only)."""
+    rows = QuizAttempt.objects.filter(member=member, submitted_at__isnull=False).values_list(
+        "quiz__theme_id", "question_ids", "correct_count"
+    )
+    wrong: dict[int, int] = {}
+    for theme_id, ids, correct in rows[:200]:
+        wrong[theme_id] = wrong.get(theme_id, 0) + len(ids) - correct
+    return [t for t, n in sorted(wrong.items(), key=lambda kv: -kv[1]) if n > 0]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    lesson: Lesson
+    reason: str
+
+
+def recommendations(
+    user: Actor, member: Member, year: int, limit: int = 5, plan: list[PlanRow] | None = None
+) -> list[Recommendation]:
+    """为你推荐: the next unfinished lessons of the plan's gaps (overdue and next first), then
+    lessons on the themes of the questions the member misses most. Never by popularity."""
+    plan = member_plan(member, year) if plan is None else plan
+    gaps = [row.item.course_id for row in plan if row.state in ("overdue", "next", "upcoming")]
+    finished = LessonCompletion.objects.filter(member=member).values("lesson_id")
+    available = (
+        Lesson.objects.filter(
+            course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED)
+        )
+        .exclude(pk__in=finished)
+        .defer("body")
+    )
+    picks: list[Recommendation] = []
+    if gaps:
+        order = {course_id: n for n, course_id in enumerate(gaps)}
+        seen_courses: set[int] = set()
+        for lesson in sorted(
+            available.filter(course_id__in=gaps).select_related("course"),
+            key=lambda lesson: (order[lesson.course_id], lesson.order, lesson.pk),
+        ):
+            if lesson.course_id in seen_courses:
+                continue
+            seen_courses.add(lesson.course_id)
+            picks.append(Recommendation(lesson, str(_("学习计划中尚未完成"))))
+    themes = missed_themes(member)
+    if themes and len(picks) < limit:
+        chosen = {p.lesson.pk for p in picks}
+        candidates = list(
+            available.filter(course__theme_id__in=themes[:3])
+            .exclude(pk__in=chosen)
+            .select_related("course__theme")
+            .order_by("course_id", "order", "pk")[:20]
+        )
+        rank = {t: n for n, t in enumerate(themes)}
+        for lesson in sorted(candidates, key=lambda lesson: rank[lesson.course.theme_id]):
+            picks.append(
+                Recommendation(
+                    lesson,
+                    str(_("测验中“%(theme)s”错题较多") % {"theme": lesson.course.theme.name}),
+                )
+            )
+    return picks[:limit]
+
+
+def member_progress_rows(
+    user: Actor, organisation: Organisation, year: int, today: date
+) -> list[tuple[int, str]]:
+    """(organisation id, done / on_track / behind) for every active member of the subtree:
+    one query, streamed (the progress job reads the whole tree with it)."""
+    rows = _members_with_hours(user, organisation, year).values_list(  # type: ignore[misc]
+        "organisation_id", "year_hours", "requirement"
+    )
+    return [
+        (organisation_id, progress_status(hours, requirement, year, today))
+        for organisation_id, hours, requirement in rows.iterator(chunk_size=5000)
+    ]
+
+
+def stored_progress(
+    user: Actor, organisation: Organisation, year: int
+) -> OrganisationProgress | None:
+    """The progress job's figures for `organisation` (None before the job has run)."""
+    from .models import OrganisationStudyProgress
+
+    row = (
+        OrganisationStudyProgress.objects.visible_to(user)
+        .filter(organisation=organisation, year=year)
+        .first()
+    )
+    if row is None:
+        return None
+    return OrganisationProgress(
+        organisation=organisation,
+        year=year,
+        members=row.members,
+        done=row.done,
+        on_track=row.on_track,
+        behind=row.behind,
+        computed_at=row.computed_at,
+    )
+
+
+@dataclass(frozen=True)
+class PlanItemCompletion:
+    item: PlanItem
+    finished: int  # members of the subtree who finished every lesson of the course
+
+
+def organisation_plan_completion(
+    user: Actor, organisation: Organisation, year: int
+) -> list[PlanItemCompletion]:
+    """Plan completion by organisation, for assessment: for each course of the year's published
+    plans that reach `organisation` (from it or above it), how many of the subtree's active
+    members have finished it. With organisation_year_progress, the only learning figures that
+    may reach assessment (no per-person ranking). Three queries."""
+    items = list(
+        PlanItem.objects.filter(
+            plan__status=ReviewStatus.PUBLISHED,
+            plan__year=year,
+            plan__assignments__organisation__path__in=organisation.ancestor_paths(),
+        )
+        .select_related("course", "plan")
+        .distinct()
+        .order_by("due_on", "pk")
+    )
+    course_ids = {item.course_id for item in items}
+    lessons = dict(
+        Lesson.objects.filter(course_id__in=course_ids)
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    members = Member.objects.visible_to(user).filter(
+        organisation__in=policy.subtree_ids(organisation.path), status=MemberStatus.ACTIVE
+    )
+    finished: dict[int, int] = {}
+    rows = (
+        LessonCompletion.objects.filter(
+            member__in=members.values("pk"), lesson__course_id__in=course_ids
+        )
+        .values("member_id", "lesson__course_id")
+        .annotate(n=Count("pk"))
+        .values_list("lesson__course_id", "n")
+    )
+    for course_id, n in rows.iterator(chunk_size=5000):
+        if n >= lessons.get(course_id, 0) > 0:
+            finished[course_id] = finished.get(course_id, 0) + 1
+    return [
+        PlanItemCompletion(item=item, finished=finished.get(item.course_id, 0)) for item in items
+    ]

@@ -988,7 +988,9 @@ def reflection_submit(
         participant.training_class.organisation_id,
         {"title": title, "chars": len(body)},
     )
-    transaction.on_commit(lambda: check_copies(reflection_ids=[reflection.pk]))
+    from .tasks import check_reflection_copies
+
+    transaction.on_commit(lambda: check_reflection_copies.enqueue([reflection.pk]))
     return reflection
 
 
@@ -1155,3 +1157,81 @@ def external_training_create(
         % {"title": entry.title, "provider": entry.provider},
     )
     return entry
+
+
+def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None) -> int:
+    """Recompute every organisation's done / on track / behind for `year` (its subtree's active
+    members) into OrganisationStudyProgress: one pass over the members, then each member's
+    figure added to their organisation and every one above it. A derived summary of audited
+    ledger entries, rebuilt whole each time: not itself audited."""
+    from . import selectors
+    from .models import OrganisationStudyProgress
+
+    if actor is None:
+        raise MissingActor
+    today = today or timezone.localdate()
+    root_paths = list(Organisation.objects.filter(depth=1).values_list("path", flat=True))
+    paths = dict(Organisation.objects.values_list("pk", "path"))
+    by_path: dict[str, list[int]] = {}
+    for root_path in root_paths:
+        root = Organisation.objects.get(path=root_path)
+        rows = selectors.member_progress_rows(actor, root, year, today)
+        for organisation_id, state in rows:
+            path = paths[organisation_id]
+            for end in range(root.steplen, len(path) + 1, root.steplen):
+                figures = by_path.setdefault(path[:end], [0, 0, 0, 0])
+                figures[0] += 1
+                figures[{"done": 1, "on_track": 2, "behind": 3}[state]] += 1
+    ids = {path: pk for pk, path in paths.items()}
+    now = timezone.now()
+    with transaction.atomic():
+        OrganisationStudyProgress.objects.filter(year=year).delete()
+        OrganisationStudyProgress.objects.bulk_create(
+            [
+                OrganisationStudyProgress(
+                    organisation_id=ids[path],
+                    year=year,
+                    members=f[0],
+                    done=f[1],
+                    on_track=f[2],
+                    behind=f[3],
+                    computed_at=now,
+                )
+                for path, f in by_path.items()
+            ],
+            batch_size=2000,
+        )
+    return len(by_path)
+
+
+LESSON_FIELDS = ("title", "body", "link_url", "hours", "quiz", "order")
+
+
+@transaction.atomic
+def lesson_update(*, actor: Actor, lesson: Lesson, file: Any = None, **fields: Any) -> Lesson:
+    """Change a lesson of a course not (yet, or no longer) published; a new file replaces the
+    old one."""
+    lesson = Lesson.objects.select_for_update().select_related("course").get(pk=lesson.pk)
+    _require_edit(actor, lesson.course.organisation)
+    if lesson.course.status in (ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW):
+        raise ValidationError(_("已发布或待审核的课程不能修改课时，请先撤回。"))
+    before = audit.snapshot(lesson, LESSON_FIELDS)
+    for name, value in fields.items():
+        setattr(lesson, name, value)
+    lesson.body = sanitise(lesson.body)
+    if file:
+        lesson.file_kind = _clean_lesson_file(file)
+        lesson.file_name = file.name[:200]
+        lesson.file = file
+    if (
+        lesson.quiz_id
+        and not Quiz.objects.filter(pk=lesson.quiz_id, theme_id=lesson.course.theme_id).exists()
+    ):
+        raise ValidationError({"quiz": _("课后测验须与课程属于同一专题。")})
+    lesson.full_clean()
+    lesson.save()
+    changes = audit.diff(before, audit.snapshot(lesson, LESSON_FIELDS))
+    if file:
+        changes["file"] = [None, lesson.file_name]
+    _audit_write(actor, lesson, lesson.course.organisation_id, changes, action=Action.UPDATE)
+    return lesson

@@ -68,11 +68,13 @@ def home(client, user):
     [
         # session, user, notifications, term-end to-dos, sheet to print; figures: scope check,
         # members, organisations, kinds; terms; incomplete records (list, count); imports
-        # waiting (+ the secretary's organisation, for the scope)
-        ("secretary_a", 14),
-        ("admin", 13),
-        # session, user, notifications, the account's member (scope), own record, its officers
-        ("member", 6),
+        # waiting (+ the secretary's organisation, for the scope); learning: reflections to
+        # review, the organisation and its stored study-hour progress
+        ("secretary_a", 17),
+        ("admin", 16),
+        # session, user, notifications, the account's member (scope), own record, its officers;
+        # learning: the year's hours and requirement, the plan's overdue and next courses (3)
+        ("member", 11),
         # session, user, notifications, events by day, reveals and exports
         ("auditor", 5),
         # session, user, notifications, to-dos: lockouts (2), requests; figures: locked

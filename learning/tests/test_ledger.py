@@ -218,3 +218,64 @@ def test_member_year_status(actor, branch):
     status = selectors.member_year(member, 2026, today=date(2026, 2, 2))
     assert status.status == "on_track"
     assert status.remaining == Decimal(22)
+
+
+def test_stored_progress_matches_the_live_count(actor, django_assert_num_queries):
+    from core.actors import operator
+    from organisations.models import OrganisationKind
+
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    bureau = OrganisationFactory(parent=root, kind=OrganisationKind.PARTY_COMMITTEE)
+    branch = OrganisationFactory(parent=bureau)
+    other = OrganisationFactory(parent=root)
+    today = date(2026, 7, 1)
+    for organisation, hours in ((branch, "40"), (branch, "20"), (bureau, "1"), (other, "33")):
+        member = MemberFactory(organisation=organisation)
+        credit(actor, member, OrganisationFactory(), hours=hours, on=date(2026, 2, 1))
+    MemberFactory(organisation=other)
+    admin = UserFactory()
+    services.refresh_study_progress(actor=operator("test"), year=2026, today=today)
+    for organisation in (root, bureau, branch, other):
+        live = selectors.organisation_year_progress(admin, organisation, 2026, today=today)
+        with django_assert_num_queries(1):
+            stored = selectors.stored_progress(admin, organisation, 2026)
+        assert (stored.members, stored.done, stored.on_track, stored.behind) == (
+            live.members,
+            live.done,
+            live.on_track,
+            live.behind,
+        ), organisation
+    assert selectors.stored_progress(admin, root, 2026).members == 5
+
+
+def test_plan_completion_by_organisation(django_assert_num_queries):
+    from learning.models import Audience
+    from learning.tests.factories import published_course
+    from organisations.models import OrganisationKind
+
+    admin = UserFactory()
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    branch = OrganisationFactory(parent=root)
+    elsewhere = OrganisationFactory(parent=root)
+    course = published_course(admin, root, lessons=2)
+    plan = services.plan_create(actor=admin, organisation=root, title="计划", year=2026)
+    services.plan_item_add(actor=admin, plan=plan, course=course, due_on=date(2026, 6, 30))
+    services.plan_assign(actor=admin, plan=plan, organisation=root, audience=Audience.ALL)
+    services.plan_publish(actor=admin, plan=plan)
+    lessons = list(course.lessons.all())
+    from django.utils import timezone
+
+    from learning.models import LessonCompletion
+
+    finished, halfway, outside = (
+        MemberFactory(organisation=o) for o in (branch, branch, elsewhere)
+    )
+    for member, done in ((finished, lessons), (halfway, lessons[:1]), (outside, lessons)):
+        for lesson in done:
+            LessonCompletion.objects.create(
+                member=member, lesson=lesson, completed_at=timezone.now()
+            )
+    with django_assert_num_queries(3):
+        [row] = selectors.organisation_plan_completion(admin, branch, 2026)
+    assert (row.item.course_id, row.finished) == (course.pk, 1)
+    assert selectors.organisation_plan_completion(admin, root, 2026)[0].finished == 2
