@@ -38,8 +38,8 @@ from organisations.reference_data import Education
 from organisations.services import default_term_end
 
 from .accounts import seed_accounts
-from .meetings import seed_meetings
 from .learning import seed_learning
+from .meetings import seed_meetings
 from .names import person_name, pick_ethnicity
 from .outreach import seed_outreach
 
