@@ -69,9 +69,10 @@ def home(client, user):
         # session, user, notifications, term-end to-dos, sheet to print; figures: scope check,
         # members, organisations, kinds; terms; incomplete records (list, count); imports
         # waiting (+ the secretary's organisation, for the scope); learning: reflections to
-        # review, the organisation and its stored study-hour progress
-        ("secretary_a", 17),
-        ("admin", 16),
+        # review, the organisation and its stored study-hour progress; meetings: what is due
+        # (one); outreach: requests waiting for the handler (one)
+        ("secretary_a", 19),
+        ("admin", 18),
         # session, user, notifications, the account's member (scope), own record, its officers;
         # learning: the year's hours and requirement, the plan's overdue and next courses (3)
         ("member", 11),
