@@ -1,14 +1,17 @@
 """Writes of the learning app. Every write is audited in its own transaction.
 
-The study-hour ledger is written only by `credit_study_hours` and `reverse_study_credit`
-(other apps call them: the meetings app credits a meeting's study part). Both keep the
-member's yearly total (`StudyYearTotal`) in the same transaction."""
+The study-hour ledger is written only by `credit_study_hours_many` and `reverse_study_credits_many`
+(and their one-entry forms `credit_study_hours` and `reverse_study_credit`; other apps call them:
+the meetings app credits a meeting's study part to everyone present at once). Each keeps the
+members' yearly totals (`StudyYearTotal`) in the same transaction, in a fixed number of queries
+whatever the number of entries."""
 
 import random
 import secrets
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -70,13 +73,34 @@ def _created_by(actor: Actor) -> dict:
     return {"created_by": actor, "created_by_name": actor.get_username()}
 
 
-def _add_to_total(*, member_id: int, year: int, hours: Decimal) -> None:
-    """Move the member's yearly total by `hours`, in the caller's transaction."""
-    total, created = StudyYearTotal.objects.select_for_update().get_or_create(
-        member_id=member_id, year=year, defaults={"hours": hours}
+class StudyEntry(NamedTuple):
+    """One credit for `credit_study_hours_many`: `hours` earned by `member` on `on`."""
+
+    member: Member
+    on: date
+    hours: Decimal | str | int
+
+
+def _add_to_totals(deltas: dict[tuple[int, int], Decimal]) -> None:
+    """Move the members' yearly totals by `deltas` ((member id, year) → hours), set-based in
+    the caller's transaction: one insert of the missing rows, then one relative UPDATE per
+    distinct (year, hours) — a meeting's credits share both, so two queries whatever the count.
+    The increment is relative (hours = hours + x), so concurrent writers never lose one."""
+    deltas = {key: value for key, value in deltas.items() if value}
+    if not deltas:
+        return
+    StudyYearTotal.objects.bulk_create(
+        [StudyYearTotal(member_id=m, year=y, hours=Decimal(0)) for m, y in deltas],
+        ignore_conflicts=True,
     )
-    if not created:
-        StudyYearTotal.objects.filter(pk=total.pk).update(hours=F("hours") + hours)
+    groups: dict[tuple[int, Decimal], list[int]] = {}
+    for (member_id, year), value in deltas.items():
+        groups.setdefault((year, value), []).append(member_id)
+    now = timezone.now()
+    for (year, value), member_ids in sorted(groups.items()):
+        StudyYearTotal.objects.filter(year=year, member_id__in=member_ids).update(
+            hours=F("hours") + value, updated_at=now
+        )
 
 
 def _clean_hours(hours: object) -> Decimal:
@@ -95,23 +119,138 @@ def _clean_hours(hours: object) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def _audit(actor: Actor, record: StudyRecord, reason: str = "") -> None:
-    audit.record(
-        actor=actor,
-        action=Action.CREATE,
-        target=record,
-        organisation=record.organisation_id,
-        changes={
-            "member": record.member_id,
-            "year": record.year,
-            "on": record.on.isoformat(),
-            "hours": str(record.hours),
-            "source_kind": record.source_kind,
-            "source": f"{record.source_type}#{record.source_id}",
-            "reverses": record.reverses_id,
-        },
-        reason=reason,
+# Fields of an entry named in its audit event. Member ids only: no names, no personal data.
+_AUDITED = ("member", "year", "on", "hours", "reverses")
+
+
+def _audited(record: StudyRecord) -> dict[str, Any]:
+    return {
+        "member": record.member_id,
+        "year": record.year,
+        "on": record.on.isoformat(),
+        "hours": str(record.hours),
+        "reverses": record.reverses_id,
+    }
+
+
+def _audit_entries(
+    actor: Actor, records: list[StudyRecord], source_kind: str, reason: str = ""
+) -> None:
+    """One audit event per organisation of the entries written together (a meeting's
+    credits: one event), so each organisation's auditors see their members' entries.
+
+    The payload names the source, the entries' ids and the members' ids; a field shared by
+    every entry (the day, the hours) is given once, the others per entry. A single entry
+    gives the plain shape: member, year, on, hours, source, reverses."""
+    by_organisation: dict[int, list[StudyRecord]] = {}
+    for record in records:
+        by_organisation.setdefault(record.organisation_id, []).append(record)
+    for organisation_id, group in sorted(by_organisation.items()):
+        rows = [_audited(r) for r in group]
+        shared = {k: rows[0][k] for k in _AUDITED if all(row[k] == rows[0][k] for row in rows)}
+        changes: dict[str, Any] = {
+            **shared,
+            "source_kind": source_kind,
+            "source": f"{group[0].source_type}#{group[0].source_id}",
+        }
+        if len(group) > 1:
+            changes["count"] = len(group)
+            changes["records"] = [r.pk for r in group]
+            if "member" not in shared:
+                changes["members"] = [r.member_id for r in group]
+            per_entry = [k for k in _AUDITED if k not in shared and k != "member"]
+            if per_entry:
+                changes["entries"] = {
+                    str(r.pk): {k: row[k] for k in per_entry}
+                    for r, row in zip(group, rows, strict=True)
+                }
+        first = group[0]
+        audit.record(
+            actor=actor,
+            action=Action.CREATE,
+            target=first,
+            organisation=organisation_id,
+            changes=changes,
+            reason=reason,
+            target_repr=str(first)
+            if len(group) == 1
+            else _("%(text)s 等 %(n)s 条学时记录") % {"text": first.description, "n": len(group)},
+        )
+
+
+def _check_entry(record: StudyRecord) -> None:
+    """Field checks without a query per entry (the keys come from saved rows the caller
+    loaded: the members, the source, the entry reversed)."""
+    record.clean_fields(exclude=["member", "organisation", "created_by", "reverses"])
+
+
+@transaction.atomic
+def credit_study_hours_many(
+    *,
+    actor: Actor,
+    entries: Iterable[StudyEntry],
+    source_kind: str,
+    source: models.Model,
+    description: str,
+) -> list[StudyRecord]:
+    """Credit several members from the one record `source` (a meeting's study part: every
+    member present) in one transaction and a fixed number of queries whatever their number:
+    the entries by one bulk insert, the yearly totals set-based, and the audit events.
+
+    The caller's own service decides who may credit; this one only refuses a missing actor.
+    A source credits a member at most once at a time (to change the hours, reverse and
+    credit again): if any member already holds a credit from it, nothing is written."""
+    if actor is None:
+        raise MissingActor
+    if source_kind not in StudySourceKind.values or source_kind == StudySourceKind.CORRECTION:
+        raise ValidationError({"source_kind": _("学时来源无效。")})
+    if source.pk is None:
+        raise ValueError("the source record must be saved before it credits hours")
+    entries = list(entries)
+    if not entries:
+        return []
+    if len({e.member.pk for e in entries}) != len(entries):
+        raise ValidationError(_("同一党员同一来源只能记入一次学时。"))
+    by_whom = _created_by(actor)
+    text = (description or str(source))[:200]
+    records = [
+        StudyRecord(
+            member=entry.member,
+            organisation_id=entry.member.organisation_id,
+            year=entry.on.year,
+            on=entry.on,
+            hours=_clean_hours(entry.hours),
+            source_kind=source_kind,
+            source_type=source._meta.label_lower,
+            source_id=str(source.pk),
+            description=text,
+            **by_whom,
+        )
+        for entry in entries
+    ]
+    for record in records:
+        _check_entry(record)
+    credited = set(
+        StudyRecord.objects.for_source(source)
+        .filter(member_id__in=[r.member_id for r in records])
+        .values("member_id")
+        .annotate(net=Sum("hours"))
+        .filter(net__gt=0)
+        .values_list("member_id", flat=True)
     )
+    if credited:
+        names = "、".join(str(e.member) for e in entries if e.member.pk in credited)
+        raise ValidationError(
+            _("该活动已为%(name)s记入学时，请先冲销再重新记入。") % {"name": names}
+        )
+    StudyRecord.objects.bulk_create(records)
+    deltas: dict[tuple[int, int], Decimal] = {}
+    for record in records:
+        key = (record.member_id, record.year)
+        deltas[key] = deltas.get(key, Decimal(0)) + record.hours
+    _add_to_totals(deltas)
+    _audit_entries(actor, records, source_kind)
+    return records
 
 
 @transaction.atomic
@@ -125,41 +264,32 @@ def credit_study_hours(
     source: models.Model,
     description: str,
 ) -> StudyRecord:
-    """Credit `hours` earned on `on` by `member` from the record `source` to the ledger.
-
-    The caller's own service decides who may credit (a secretary recording a meeting, a member
-    finishing a lesson): this one only refuses a missing actor. A source credits a member at
-    most once at a time: to change the hours, reverse the credit and credit again."""
-    if actor is None:
-        raise MissingActor
-    if source_kind not in StudySourceKind.values or source_kind == StudySourceKind.CORRECTION:
-        raise ValidationError({"source_kind": _("学时来源无效。")})
-    if source.pk is None:
-        raise ValueError("the source record must be saved before it credits hours")
-    value = _clean_hours(hours)
-    records = StudyRecord.objects.filter(member=member).for_source(source)
-    net = records.aggregate(net=Sum("hours"))["net"] or Decimal(0)
-    if net > 0:
-        raise ValidationError(
-            _("该活动已为%(name)s记入学时，请先冲销再重新记入。") % {"name": member}
-        )
-    record = StudyRecord(
-        member=member,
-        organisation_id=member.organisation_id,
-        year=on.year,
-        on=on,
-        hours=value,
+    """Credit `hours` earned on `on` by `member` from the record `source` to the ledger
+    (one entry of `credit_study_hours_many`)."""
+    [record] = credit_study_hours_many(
+        actor=actor,
+        entries=[StudyEntry(member, on, hours)],
         source_kind=source_kind,
+        source=source,
+        description=description,
+    )
+    return record
+
+
+@transaction.atomic
+def reverse_study_credits_many(
+    *, actor: Actor, members: Iterable[Member], source: models.Model, reason: str
+) -> list[StudyRecord]:
+    """Undo the net credit of each of `members` from `source` (a meeting's attendance
+    changed, or its hours) in a fixed number of queries whatever their number. Members with
+    nothing left to reverse are skipped; returns the reversing entries written."""
+    return _reverse_many(
+        actor=actor,
+        members=list(members),
         source_type=source._meta.label_lower,
         source_id=str(source.pk),
-        description=(description or str(source))[:200],
-        **_created_by(actor),
+        reason=reason,
     )
-    record.full_clean()
-    record.save(force_insert=True)
-    _add_to_total(member_id=member.pk, year=record.year, hours=value)
-    _audit(actor, record)
-    return record
 
 
 @transaction.atomic
@@ -182,42 +312,68 @@ def reverse_study_credit(
 def _reverse(
     *, actor: Actor, member: Member, source_type: str, source_id: str, reason: str
 ) -> StudyRecord | None:
+    written = _reverse_many(
+        actor=actor, members=[member], source_type=source_type, source_id=source_id, reason=reason
+    )
+    return written[0] if written else None
+
+
+def _reverse_many(
+    *, actor: Actor, members: list[Member], source_type: str, source_id: str, reason: str
+) -> list[StudyRecord]:
     if actor is None:
         raise MissingActor
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写冲销原因。")})
-    records = list(
-        StudyRecord.objects.filter(member=member, source_type=source_type, source_id=source_id)
+    if not members:
+        return []
+    by_member: dict[int, list[StudyRecord]] = {m.pk: [] for m in members}
+    for entry in (
+        StudyRecord.objects.filter(
+            member_id__in=list(by_member), source_type=source_type, source_id=source_id
+        )
         .select_for_update()
         .order_by("on", "id")
-    )
-    net = sum((r.hours for r in records), Decimal(0))
-    if net <= 0:
-        return None
-    reversed_ids = {r.reverses_id for r in records if r.reverses_id}
-    credits = [r for r in records if r.hours > 0 and r.pk not in reversed_ids]
-    original = credits[-1] if credits else records[-1]
-    record = StudyRecord(
-        member=member,
-        organisation_id=original.organisation_id,
-        year=original.year,
-        on=original.on,
-        hours=-net,
-        source_kind=StudySourceKind.CORRECTION,
-        source_type=original.source_type,
-        source_id=original.source_id,
-        description=(
-            _("冲销：%(text)s（%(reason)s）") % {"text": original.description, "reason": reason}
-        )[:200],
-        reverses=original,
-        **_created_by(actor),
-    )
-    record.full_clean()
-    record.save(force_insert=True)
-    _add_to_total(member_id=member.pk, year=record.year, hours=-net)
-    _audit(actor, record, reason=reason)
-    return record
+    ):
+        by_member[entry.member_id].append(entry)
+    by_whom = _created_by(actor)
+    written: list[StudyRecord] = []
+    for member in members:
+        records = by_member[member.pk]
+        net = sum((r.hours for r in records), Decimal(0))
+        if net <= 0:
+            continue
+        reversed_ids = {r.reverses_id for r in records if r.reverses_id}
+        credits = [r for r in records if r.hours > 0 and r.pk not in reversed_ids]
+        original = credits[-1] if credits else records[-1]
+        record = StudyRecord(
+            member=member,
+            organisation_id=original.organisation_id,
+            year=original.year,
+            on=original.on,
+            hours=-net,
+            source_kind=StudySourceKind.CORRECTION,
+            source_type=original.source_type,
+            source_id=original.source_id,
+            description=(
+                _("冲销：%(text)s（%(reason)s）") % {"text": original.description, "reason": reason}
+            )[:200],
+            reverses=original,
+            **by_whom,
+        )
+        _check_entry(record)
+        written.append(record)
+    if not written:
+        return []
+    StudyRecord.objects.bulk_create(written)
+    deltas: dict[tuple[int, int], Decimal] = {}
+    for record in written:
+        key = (record.member_id, record.year)
+        deltas[key] = deltas.get(key, Decimal(0)) + record.hours
+    _add_to_totals(deltas)
+    _audit_entries(actor, written, StudySourceKind.CORRECTION, reason=reason)
+    return written
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
@@ -279,3 +281,173 @@ def test_plan_completion_by_organisation(django_assert_num_queries):
         [row] = selectors.organisation_plan_completion(admin, branch, 2026)
     assert (row.item.course_id, row.finished) == (course.pk, 1)
     assert selectors.organisation_plan_completion(admin, root, 2026)[0].finished == 2
+
+
+# --- the bulk ledger (a meeting's study part credits everyone present at once) ---------------
+
+
+def credit_many(actor, members, source, hours="2", on=date(2026, 3, 5)):
+    return services.credit_study_hours_many(
+        actor=actor,
+        entries=[services.StudyEntry(m, on, Decimal(hours)) for m in members],
+        source_kind="meeting",
+        source=source,
+        description="三月主题党日学习",
+    )
+
+
+def test_bulk_credit_gives_the_same_entries_and_totals_as_one_by_one(actor, branch):
+    earlier = OrganisationFactory(name="早先的活动")
+    bulk_members = [MemberFactory(organisation=branch) for _ in range(4)]
+    single_members = [MemberFactory(organisation=branch) for _ in range(4)]
+    # half of each group already has a total this year (the update path), half not (insert)
+    for member in bulk_members[:2] + single_members[:2]:
+        credit(actor, member, earlier, hours="1.25")
+    source = OrganisationFactory(name="来源活动")
+    records = credit_many(actor, bulk_members, source, hours="2.5")
+    for member in single_members:
+        credit(actor, member, source, hours="2.5")
+
+    def shape(member):
+        return [
+            (r.year, r.on, r.hours, r.source_kind, r.source_type, r.source_id, r.description)
+            for r in StudyRecord.objects.filter(member=member).order_by("id")
+        ]
+
+    for bulk, single in zip(bulk_members, single_members, strict=True):
+        assert shape(bulk) == shape(single)
+        assert selectors.member_year_hours(bulk, 2026) == selectors.member_year_hours(single, 2026)
+    assert selectors.member_year_hours(bulk_members[0], 2026) == Decimal("3.75")
+    assert selectors.member_year_hours(bulk_members[3], 2026) == Decimal("2.5")
+    assert [r.pk is not None and r.created_by == actor for r in records] == [True] * 4
+    assert StudyYearTotal.objects.filter(member__in=bulk_members).count() == 4
+
+
+def test_bulk_credit_year_boundary_and_reversal_in_the_year_credited(actor, branch):
+    december, january = MemberFactory(organisation=branch), MemberFactory(organisation=branch)
+    source = OrganisationFactory()
+    services.credit_study_hours_many(
+        actor=actor,
+        entries=[
+            services.StudyEntry(december, date(2025, 12, 31), Decimal(4)),
+            services.StudyEntry(january, date(2026, 1, 1), "5"),
+        ],
+        source_kind="training",
+        source=source,
+        description="跨年培训",
+    )
+    assert selectors.member_year_hours(december, 2025) == Decimal(4)
+    assert selectors.member_year_hours(december, 2026) == Decimal(0)
+    assert selectors.member_year_hours(january, 2026) == Decimal(5)
+    reversals = services.reverse_study_credits_many(
+        actor=operator("fix"), members=[december, january], source=source, reason="重复记录"
+    )
+    assert {(r.member_id, r.year, r.hours) for r in reversals} == {
+        (december.pk, 2025, Decimal(-4)),
+        (january.pk, 2026, Decimal(-5)),
+    }
+    assert all(r.source_kind == "correction" and r.reverses_id for r in reversals)
+    assert {r.reverses.member_id for r in reversals} == {december.pk, january.pk}
+    for year in (2025, 2026):
+        for member in (december, january):
+            assert selectors.member_year_hours(member, year) == Decimal(0)
+
+
+def test_bulk_reversal_skips_members_with_nothing_to_reverse(actor, branch):
+    credited = [MemberFactory(organisation=branch) for _ in range(3)]
+    never = MemberFactory(organisation=branch)
+    source = OrganisationFactory()
+    credit_many(actor, credited, source)
+    services.reverse_study_credit(actor=actor, member=credited[0], source=source, reason="先冲")
+    written = services.reverse_study_credits_many(
+        actor=actor, members=[*credited, never], source=source, reason="出席更正"
+    )
+    assert sorted(r.member_id for r in written) == sorted(m.pk for m in credited[1:])
+    assert (
+        services.reverse_study_credits_many(
+            actor=actor, members=credited, source=source, reason="再次"
+        )
+        == []
+    )
+    # reversed, so it may be credited again (the same as one by one)
+    credit_many(actor, credited, source, hours="1.5")
+    assert [selectors.member_year_hours(m, 2026) for m in credited] == [Decimal("1.5")] * 3
+    with pytest.raises(ValidationError):
+        services.reverse_study_credits_many(actor=actor, members=credited, source=source, reason="")
+    with pytest.raises(MissingActor):
+        services.reverse_study_credits_many(actor=None, members=credited, source=source, reason="x")
+
+
+def test_bulk_credit_refuses_all_when_one_is_already_credited(actor, branch):
+    first = MemberFactory(organisation=branch, name="张已记")
+    others = [MemberFactory(organisation=branch) for _ in range(3)]
+    source = OrganisationFactory()
+    credit(actor, first, source)
+    with pytest.raises(ValidationError) as refused:
+        credit_many(actor, [*others, first], source)
+    assert "张已记" in str(refused.value)
+    assert not StudyRecord.objects.filter(member__in=others).exists()
+    assert not StudyYearTotal.objects.filter(member__in=others).exists()
+    with pytest.raises(ValidationError):  # the same member twice in one call
+        credit_many(actor, [others[0], others[0]], source)
+    with pytest.raises(ValidationError):  # one bad entry refuses the lot
+        services.credit_study_hours_many(
+            actor=actor,
+            entries=[
+                services.StudyEntry(others[0], date(2026, 1, 1), "2"),
+                services.StudyEntry(others[1], date(2026, 1, 1), "0"),
+            ],
+            source_kind="meeting",
+            source=source,
+            description="x",
+        )
+    assert not StudyRecord.objects.filter(member__in=others).exists()
+    assert credit_many(actor, [], source) == []
+    with pytest.raises(MissingActor):
+        credit_many(None, others, source)
+
+
+def test_bulk_audit_one_event_per_organisation_naming_member_ids(actor, branch):
+    other_branch = OrganisationFactory(name="另一支部")
+    here = [MemberFactory(organisation=branch) for _ in range(3)]
+    there = [MemberFactory(organisation=other_branch) for _ in range(2)]
+    source = OrganisationFactory()
+    records = credit_many(actor, [*here, *there], source, hours="2")
+    events = AuditEvent.objects.filter(target_type="learning.studyrecord").order_by("id")
+    assert [e.organisation_id for e in events] == [branch.pk, other_branch.pk]
+    event = events[0]
+    assert event.action == "create"
+    assert event.changes["count"] == 3
+    assert event.changes["members"] == [m.pk for m in here]
+    assert event.changes["records"] == [r.pk for r in records[:3]]
+    assert event.changes["hours"] == "2.00" and event.changes["year"] == 2026
+    assert event.changes["source"] == f"organisations.organisation#{source.pk}"
+    assert "entries" not in event.changes  # every entry shares its day and hours
+    assert here[0].id_number and here[0].id_number not in str(event.changes)
+    assert here[0].name not in str(event.changes)
+    services.reverse_study_credits_many(actor=actor, members=here, source=source, reason="更正")
+    reversal = AuditEvent.objects.filter(target_type="learning.studyrecord").latest("id")
+    assert reversal.reason == "更正"
+    assert reversal.changes["source_kind"] == "correction"
+    assert reversal.changes["hours"] == "-2.00"
+    # each reversing entry names the entry it reverses
+    assert sorted(v["reverses"] for v in reversal.changes["entries"].values()) == sorted(
+        r.pk for r in records[:3]
+    )
+
+
+def test_bulk_credit_and_reversal_take_a_fixed_number_of_queries(actor, branch):
+    few = [MemberFactory(organisation=branch) for _ in range(3)]
+    many = [MemberFactory(organisation=branch) for _ in range(40)]
+    counts = []
+    for members in (few, many):
+        source = OrganisationFactory()
+        credit(actor, members[0], OrganisationFactory())  # one total exists already
+        with CaptureQueriesContext(connection) as credited:
+            credit_many(actor, members, source)
+        with CaptureQueriesContext(connection) as reversed_:
+            services.reverse_study_credits_many(
+                actor=actor, members=members, source=source, reason="更正"
+            )
+        counts.append((len(credited.captured_queries), len(reversed_.captured_queries)))
+    assert counts[0] == counts[1], counts

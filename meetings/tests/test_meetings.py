@@ -641,3 +641,60 @@ def test_rollups_kept_by_writes_match_a_full_rebuild(tree):
     rebuilt = {o.pk: selectors.subtree_rollup(o, 2025).__dict__ for o in (tree.root, sub, deep)}
     assert kept == rebuilt
     assert rebuilt[tree.root.pk]["low_cells"] == 2  # the assembly, and deep's empty theme day
+
+
+def test_study_part_takes_a_fixed_number_of_queries_whatever_the_attendance(tree):
+    """A held meeting with a study part: recording 5 or 50 attendees, changing who attended
+    and changing the hours each take the same number of queries (the ledger's bulk writes)."""
+    from learning.models import StudyRecord, StudyYearTotal
+    from learning.selectors import member_year_hours
+
+    ensure_default_rule_set()
+    big_branch = OrganisationFactory(parent=tree.root, name="大支部")
+    crowd = [MemberFactory(organisation=big_branch) for _ in range(50)]
+    small_people = [*tree.members, MemberFactory(organisation=tree.branch, name="甲4")]
+    study = dict(starts_at=at(2025, 8, 1), study_hours=Decimal("2"), study_topic="党章")
+    small = MeetingFactory(organisation=tree.branch, **study)
+    big = MeetingFactory(organisation=big_branch, **study)
+
+    def record(meeting, present, absent):
+        return services.attendance_record(
+            actor=OP, meeting=meeting, rows=[*rows(present), *rows(absent, status="absent")]
+        )
+
+    counts = {}
+    for name, meeting, people in (("small", small, small_people), ("big", big, crowd)):
+        # first recording: all but the last fifth present
+        cut = len(people) * 4 // 5
+        with CaptureQueriesContext(connection) as first:
+            record(meeting, people[:cut], people[cut:])
+        # the attendance is corrected: the first fifth was absent, the last fifth present
+        fifth = len(people) // 5
+        with CaptureQueriesContext(connection) as change:
+            record(meeting, people[fifth:], people[:fifth])
+        # the hours are corrected: everyone present is reversed and credited again
+        with CaptureQueriesContext(connection) as rebook:
+            services.meeting_update(
+                actor=OP, meeting=meeting, study_hours=Decimal("3"), edit_reason="更正"
+            )
+        counts[name] = (
+            len(first.captured_queries),
+            len(change.captured_queries),
+            len(rebook.captured_queries),
+        )
+        assert all(member_year_hours(m, 2025) == Decimal("3") for m in people[fifth:])
+        assert all(member_year_hours(m, 2025) == Decimal("0") for m in people[:fifth])
+    assert counts["small"] == counts["big"], counts
+    # the totals equal the ledger's sums
+    for total in StudyYearTotal.objects.filter(member__in=crowd):
+        assert total.hours == sum(r.hours for r in StudyRecord.objects.filter(member=total.member))
+    # one ledger audit event per change of the big meeting (credit; reversal + credit;
+    # reversal + credit), naming member ids only
+    events = AuditEvent.objects.filter(
+        target_type="learning.studyrecord", changes__source=f"meetings.meeting#{big.pk}"
+    )
+    assert events.count() == 5
+    first_credit = events.order_by("id").first()
+    assert first_credit.changes["count"] == 40
+    assert first_credit.changes["members"] == sorted(m.pk for m in crowd[:40])
+    assert crowd[0].name not in str(first_credit.changes)
