@@ -63,9 +63,16 @@ def test_upload_refuses_what_is_not_a_roster(client, world, tmp_path):
     path = tmp_path / "名单.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
     response = post_file(client, world.org_a, path)
+    # An .xls is read (issue 8); a damaged one fails with the reason on its page.
+    batch = latest_batch()
+    assert response.status_code == 302 and batch.status == BatchStatus.FAILED
+    assert "无法打开" in client.get(response.url).content.decode()
+    path = tmp_path / "名单.pdf"
+    path.write_bytes(b"%PDF-1.7" + b"\x00" * 100)
+    response = post_file(client, world.org_a, path)
     assert response.status_code == 200
-    assert "另存为" in response.content.decode()
-    assert not ImportBatch.objects.exists()
+    assert "只能上传" in response.content.decode()
+    assert ImportBatch.objects.count() == 1
 
 
 @pytest.mark.parametrize("count", [3, 30])
