@@ -10,7 +10,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("花名册文件"),
         help_text=gettext_lazy(
-            "Excel（.xlsx、.xls）、WPS/LibreOffice（.ods）或 CSV 文件。上传后先预览，确认后才会导入。"
+            "Excel（.xlsx、.xls）、.ods 或 CSV 文件。上传后先预览，确认后才会导入。"
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
     )
