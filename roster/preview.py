@@ -41,7 +41,7 @@ from organisations.models import (
     Organisation,
 )
 
-from . import normalise
+from . import id_checks, normalise
 from .columns import FIELD_BY_KEY, header_key
 from .models import RowAction, RowOutcome
 from .normalise import CellError, ParsedDate
@@ -68,7 +68,19 @@ _FOOTER_WORDS = (
     "审核人",
     "制表人",
     "负责人",
+    # Notes blocks, often merged over many rows inside or below the data.
+    "注意：",
+    "注意:",
+    "注意事项",
+    "填写注意事项",
+    "填表注意事项",
+    "填写说明",
+    "填报说明",
+    "温馨提示",
+    "备注：",
 )
+# A row of hints under the header ("必填", "预备党员或正式党员", "格式：1985.03").
+_HINT_WORDS = ("必填", "选填", "非必填", "填写", "格式", "例：", "例如", "如：", "或", "下拉")
 
 
 @dataclass
@@ -221,12 +233,28 @@ def _quick_text(value) -> str:
     return "" if value is None or isinstance(value, int | float) else normalise.text(value)
 
 
+def _is_hint_row(cells: list, ctx: Context) -> bool:
+    """Hints under the header: the name and ID cells blank or hints, every filled cell a
+    hint ("必填", "预备党员或正式党员")."""
+    count = 0
+    for cell in cells:
+        shown = _quick_text(cell.value)
+        if not shown:
+            continue
+        if not any(word in shown for word in _HINT_WORDS):
+            return False
+        count += 1
+    return count >= 2
+
+
 def _skip_reason(cells: list, ctx: Context) -> str | None:
     filled = list(islice((t for t in (_quick_text(c.value) for c in cells) if t), 3))
     if any(t.replace(" ", "").startswith(_TOTAL_WORDS) for t in filled):
         return _("合计行，已跳过。")
     if filled and filled[0].replace(" ", "").startswith(_FOOTER_WORDS):
-        return _("表尾说明，已跳过。")
+        return _("填表说明或注意事项，已跳过。")
+    if filled and _is_hint_row(cells, ctx):
+        return _("填写提示行，已跳过。")
     if all(normalise.is_blank(cells[c.index].value) for c in ctx.mapped):
         return _("空行，已跳过。")
     # A header repeated on every printed page: the name and ID cells hold their own headers.
@@ -278,7 +306,8 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
         result.errors.append(message(row_number, ctx.column("id_number"), _("未填写。")))
     else:
         try:
-            info = parse_id_number(normalise.id_number_cell(id_cell.value), today=ctx.today)
+            raw_number, upgraded = id_checks.upgrade_legacy(id_cell.value)
+            info = parse_id_number(normalise.id_number_cell(raw_number), today=ctx.today)
         except CellError as exc:
             result.errors.append(message(row_number, ctx.column("id_number"), exc.message))
         except ValidationError as exc:
@@ -286,6 +315,12 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
                 result.errors.append(message(row_number, ctx.column("id_number"), text))
         else:
             result.id_number = info.number
+            column = ctx.column("id_number")
+            if upgraded:
+                result.warnings.append(message(row_number, column, upgraded))
+            region = id_checks.region_warning(info.region_code, info.birth_date.year)
+            if region:
+                result.warnings.append(message(row_number, column, region))
 
     sex = attempt("sex", lambda c: normalise.parse_sex(c.value))
     birth = attempt("birth_date", lambda c: _date(c, ctx))

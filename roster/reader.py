@@ -204,7 +204,7 @@ class Header:
 _LONG_DIGITS = re.compile(r"\d{6,}")
 
 
-def _masked_line(values: list[object]) -> str:
+def masked_line(values: list[object]) -> str:
     cells = [_LONG_DIGITS.sub("…", text(value))[:20] for value in values if text(value)]
     return "、".join(f"“{cell}”" for cell in cells[:8]) + ("……" if len(cells) > 8 else "")
 
@@ -220,7 +220,8 @@ def _header_row_by_content(rows: list[list[object]]) -> int | None:
     for index, values in enumerate(rows):
         if index and any(_looks_like_id_number(value) for value in values):
             above = rows[index - 1]
-            if sum(1 for value in above if isinstance(value, str) and text(value)) >= 2:
+            named = sum(1 for value in above if isinstance(value, str) and text(value))
+            if named >= 2 and not any(_looks_like_id_number(value) for value in above):
                 return index - 1
             return None
     return None
@@ -268,7 +269,7 @@ def _find_header(rows: list[list[object]]) -> Header | None:
 
 def _no_header(rows: list[list[object]]) -> RosterFileError:
     """No header: the message says what the first rows hold (long numbers left out)."""
-    found = [_masked_line(values) for values in rows if any(text(v) for v in values)][:2]
+    found = [masked_line(values) for values in rows if any(text(v) for v in values)][:2]
     message = _NO_HEADER()
     if found:
         message += _("文件前几行是：%(found)s。") % {"found": "；".join(found)}
@@ -372,11 +373,14 @@ class Table:
 
     def sample(self, size: int = 200) -> list[list]:
         """The first `size` rows under the header (what the column check reads)."""
-        taken = []
-        for _number, cells in self.rows():
-            taken.append(cells)
-            if len(taken) >= size:
-                break
+        taken: list[list] = []
+        try:
+            for _number, cells in self.rows():
+                taken.append(cells)
+                if len(taken) >= size:
+                    break
+        except RosterFileError:
+            pass  # too long: reading all of it says so
         self.ended_at = None
         return taken
 

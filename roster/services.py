@@ -34,6 +34,7 @@ from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
 
+from . import mapping as column_check
 from . import preview, progress, reader
 from .columns import FIELD_BY_KEY, REQUIRED, auto_mapping
 from .models import (
@@ -365,11 +366,30 @@ def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
     )
 
 
-def _columns(headers: list[str], mapping: list[str | None] | None) -> list[dict]:
-    automatic = auto_mapping(headers)
-    chosen = automatic if mapping is None else list(mapping) + [None] * len(headers)
+def _columns(
+    headers: list[str], mapping: list[str | None] | None, sample: list[list] | None = None
+) -> list[dict]:
+    """The columns as the preview uses them: the importer's `mapping`, or the automatic one
+    (by header, then checked against the `sample` rows' content: roster.mapping)."""
+    automatic = [
+        {"index": i, "header": header, "field": field}
+        for i, (header, field) in enumerate(zip(headers, auto_mapping(headers), strict=True))
+    ]
+    if sample is not None:
+        automatic = column_check.check(automatic, sample)
+    chosen = (
+        [c["field"] for c in automatic]
+        if mapping is None
+        else list(mapping) + [None] * len(headers)
+    )
     return [
-        {"index": i, "header": header, "field": chosen[i], "auto": chosen[i] == automatic[i]}
+        {
+            "index": i,
+            "header": header,
+            "field": chosen[i],
+            "auto": chosen[i] == automatic[i]["field"],
+            **({"reason": automatic[i]["reason"]} if automatic[i].get("reason") else {}),
+        }
         for i, header in enumerate(headers)
     ]
 
@@ -429,14 +449,21 @@ def batch_preview(
         batch.sheet_name = table.sheet_name
         batch.title = table.header.title or table.header.unit_line
         batch.header_row = table.header.row
-        batch.columns = _columns(table.header.texts, mapping)
+        sample = table.sample() if mapping is None else None
+        batch.columns = _columns(table.header.texts, mapping, sample)
         batch.estimated_rows = table.estimated_rows
         ImportRow.objects.filter(batch=batch).delete()
         counts = dict.fromkeys(RowOutcome.values, 0) | {"to_create": 0, "to_update": 0, "rows": 0}
         missing = missing_columns(batch)
         if missing:
-            batch.error = _("没有找到“%(columns)s”列，请在下方“列对应”中指定。") % {
-                "columns": "、".join(missing)
+            found = reader.masked_line([c["header"] for c in batch.columns])
+            batch.error = _(
+                "没有找到“%(columns)s”列（第 %(row)s 行的列名是：%(found)s），"
+                "请在下方“列对应”中指定各列。"
+            ) % {
+                "columns": "、".join(missing),
+                "row": table.header.row,
+                "found": found or _("空"),  # long numbers left out: this goes to the log
             }
         else:
             batch.error = ""

@@ -153,6 +153,8 @@ def roster_batch(request, code):
             "query": f"outcome={outcome}" if outcome else "",
             "columns_form": columns_form,
             "unmatched": unmatched,
+            # Why a column was read otherwise than its header says, or not at all.
+            "column_reasons": [c["reason"] for c in batch.columns if c.get("reason") and c["auto"]],
             "field_labels": {key: field.label for key, field in FIELD_BY_KEY.items()},
             "progress": progress.read(batch.code) if batch.is_running else None,
             "health": selectors.batch_health(batch),
