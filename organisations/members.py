@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -273,7 +275,7 @@ def prepare_member(
         # A field that already has its error is not reported twice.
         # Updating, only the fields that change are checked: the stored ones were when stored.
         unchanged = [] if creating else [f for f in _CHECKED_FIELDS if f not in fields]
-        candidate.clean_fields(exclude=[*_DERIVED_FIELDS, *unchanged, *prepared.errors])
+        _clean_fields(candidate, exclude={*_DERIVED_FIELDS, *unchanged, *prepared.errors})
     except ValidationError as exc:
         for name, errors in exc.error_dict.items():
             prepared.errors.setdefault(name, []).extend(errors)
@@ -282,6 +284,52 @@ def prepare_member(
 
     _check_rules(prepared, today)
     return prepared
+
+
+def _plainly_valid(model_field: models.Field, value: object) -> bool:
+    """Whether `value` certainly passes `model_field.clean` (a known choice, a date, short
+    text): Model.clean_fields costs a tenth of a 10,000-row preview, nearly all of it on
+    values like these; anything else goes through the field's own clean."""
+    if model_field.choices:
+        return isinstance(value, str) and value in _CHOICES[model_field.name]
+    if isinstance(model_field, models.DateField):
+        return type(value) is date
+    if isinstance(model_field, models.CharField):
+        return (
+            isinstance(value, str)
+            and 0 < len(value) <= (model_field.max_length or 0)
+            and "\x00" not in value
+        )
+    return False
+
+
+_CHOICES = {
+    f.name: frozenset(str(key) for key, _label in f.flatchoices)
+    for f in Member._meta.fields
+    if f.choices
+}
+# Fields whose validators are only the ones the fast path above accounts for.
+_PLAIN_VALIDATORS = (MaxLengthValidator, ProhibitNullCharactersValidator)
+
+
+def _clean_fields(member: Member, *, exclude: set[str]) -> None:
+    """Model.clean_fields with a fast path for values that plainly pass (_plainly_valid)."""
+    errors = {}
+    for model_field in member._meta.fields:
+        if model_field.name in exclude or model_field.generated:
+            continue
+        raw_value = getattr(member, model_field.attname)
+        if model_field.blank and raw_value in model_field.empty_values:
+            continue
+        plain = all(isinstance(v, _PLAIN_VALIDATORS) for v in model_field.validators)
+        if plain and _plainly_valid(model_field, raw_value):
+            continue
+        try:
+            setattr(member, model_field.attname, model_field.clean(raw_value, member))
+        except ValidationError as exc:
+            errors[model_field.name] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def _phone_changes(member: Member, phone: str) -> bool:

@@ -209,6 +209,7 @@ class Context:
 
     def __post_init__(self):
         self.header_of = {c.field: c.header for c in self.columns if c.field}
+        self.id_index = next((c.index for c in self.columns if c.field == "id_number"), None)
         self.mapped = [c for c in self.columns if c.field not in (None, "sequence", "ignore")]
         self.header_keys = {
             c.index: header_key(c.header)
@@ -233,6 +234,13 @@ def _quick_text(value) -> str:
     return "" if value is None or isinstance(value, int | float) else normalise.text(value)
 
 
+def _may_be_hints(cells: list, ctx: Context) -> bool:
+    """A row with a digit in its ID number cell is data (a cheap test, done on every row)."""
+    index = ctx.id_index
+    value = cells[index].value if index is not None else None
+    return not (isinstance(value, int | float) or any(c.isdigit() for c in str(value or "")))
+
+
 def _is_hint_row(cells: list, ctx: Context) -> bool:
     """Hints under the header: the name and ID cells blank or hints, every filled cell a
     hint ("必填", "预备党员或正式党员")."""
@@ -253,7 +261,7 @@ def _skip_reason(cells: list, ctx: Context) -> str | None:
         return _("合计行，已跳过。")
     if filled and filled[0].replace(" ", "").startswith(_FOOTER_WORDS):
         return _("填表说明或注意事项，已跳过。")
-    if filled and _is_hint_row(cells, ctx):
+    if filled and _may_be_hints(cells, ctx) and _is_hint_row(cells, ctx):
         return _("填写提示行，已跳过。")
     if all(normalise.is_blank(cells[c.index].value) for c in ctx.mapped):
         return _("空行，已跳过。")

@@ -244,6 +244,16 @@ def _file_path(batch: ImportBatch) -> Path:
     return Path(upload_storage().path(batch.stored_file))
 
 
+def stored_path(batch: ImportBatch) -> Path:
+    """Where the batch's uploaded file is (for the command line's column mapping)."""
+    return _file_path(batch)
+
+
+def automatic_columns(headers: list[str], sample: list[list]) -> list[dict]:
+    """The columns as matched without the importer: by header, checked against content."""
+    return _columns(headers, None, sample)
+
+
 def _weight(batch: ImportBatch) -> int:
     """What reading the file costs: its unpacked size (an .xlsx, from the zip directory),
     or its size (a CSV). Raises RosterFileError for a zip bomb."""

@@ -1,7 +1,12 @@
 """Import a 花名册 file from the command line: the same preview and apply as the web page.
 
     manage.py import_roster FILE --org ORG [--apply] [--user NAME] [--format json]
+        [--map 'HEADER=field' ...] [--mapping FILE.json]
 
+The columns are matched as on the web page (by header, checked against the content); --map
+sets a column by its header (repeatable; the field by key or label: id_number, 身份证号码;
+an empty field leaves the column out), --mapping reads the same from a JSON file
+({"columns": {"证件": "id_number", "备注": null}}). --format json reports the columns used.
 Without --apply nothing changes (the preview batch is discarded). Exit status 1 when the file
 cannot be read or no row could be imported."""
 
@@ -16,7 +21,8 @@ from django.db.models import Q
 from accounts.models import User
 from core.actors import operator
 from organisations.models import Organisation
-from roster import selectors, services
+from roster import reader, selectors, services
+from roster.columns import FIELD_BY_KEY, FIELDS, header_key
 from roster.models import BatchStatus, RowOutcome
 
 IMPORTABLE = (RowOutcome.NEW, RowOutcome.UPDATE, RowOutcome.UNCHANGED, RowOutcome.WARNING)
@@ -35,11 +41,23 @@ class Command(BaseCommand):
             "default: the operator, with the whole tree in scope",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="HEADER=FIELD",
+            help="read the column HEADER as FIELD (a key such as id_number, or its label); "
+            "HEADER= leaves the column out",
+        )
+        parser.add_argument(
+            "--mapping", help='JSON file: {"columns": {"HEADER": "FIELD" or null, ...}}'
+        )
 
-    def handle(self, *args, file, org, apply, user, format, **options):
+    def handle(self, *args, file, org, apply, user, format, map, mapping, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
+        overrides = self._overrides(map, mapping)
         lookup = Q(code=org) | (Q(pk=int(org)) if org.isdigit() else Q())
         organisation = Organisation.objects.filter(lookup).first()
         if organisation is None:
@@ -60,7 +78,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{user} may not edit {organisation.code}") from None
         try:
             if batch.status != BatchStatus.FAILED:
-                batch = services.batch_preview(batch=batch, actor=actor)
+                columns = self._mapping(batch, overrides) if overrides else None
+                batch = services.batch_preview(batch=batch, actor=actor, mapping=columns)
             if batch.status == BatchStatus.FAILED or batch.error:
                 return self._fail(format, batch.error)
             if apply and batch.applicable_count:
@@ -72,6 +91,61 @@ class Command(BaseCommand):
                 services.batch_discard(batch=batch, actor=actor)  # a dry run leaves nothing behind
         if not importable:
             raise SystemExit(1)
+
+    def _overrides(self, pairs, mapping_file):
+        """{header key: field key or None} from --map and --mapping."""
+        given: dict[str, object] = {}
+        if mapping_file:
+            try:
+                data = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"--mapping {mapping_file}: {exc}") from None
+            columns = data.get("columns", data) if isinstance(data, dict) else None
+            if not isinstance(columns, dict):
+                raise CommandError('--mapping: expected {"columns": {"HEADER": "FIELD"}}')
+            given.update(columns)
+        for pair in pairs:
+            header, sep, field = pair.partition("=")
+            if not sep or not header.strip():
+                raise CommandError(f"--map {pair!r}: expected HEADER=FIELD")
+            given[header] = field.strip() or None
+        by_label = {header_key(str(f.label)): f.key for f in FIELDS}
+        overrides = {}
+        for header, field in given.items():
+            if field is not None and field not in FIELD_BY_KEY:
+                field = by_label.get(header_key(field), field)
+                if field not in FIELD_BY_KEY:
+                    known = ", ".join(f.key for f in FIELDS if f.key != "ignore")
+                    raise CommandError(f"unknown field {field!r} for {header!r}; fields: {known}")
+            overrides[header_key(header)] = field
+        return overrides
+
+    def _mapping(self, batch, overrides):
+        """The columns as the web page would match them, with the overrides applied."""
+        try:
+            table = reader.open_table(services.stored_path(batch), batch.file_format)
+        except reader.RosterFileError:
+            return None  # the preview says what is wrong with the file
+        try:
+            headers = table.header.texts
+            automatic = services.automatic_columns(headers, table.sample())
+        finally:
+            table.close()
+        keys = [header_key(h) for h in headers]
+        unknown = [h for h in overrides if h not in keys]
+        if unknown:
+            raise CommandError(
+                f"no column headed {', '.join(unknown)}; the headers are: "
+                + ", ".join(h for h in headers if h)
+            )
+        chosen = [
+            overrides.get(key, column["field"]) for key, column in zip(keys, automatic, strict=True)
+        ]
+        # A field given to one column by hand is taken from any other column that had it.
+        for index, key in enumerate(keys):
+            if key not in overrides and chosen[index] in [overrides[k] for k in overrides]:
+                chosen[index] = None
+        return chosen
 
     def _fail(self, format, message):
         if format == "json":
@@ -101,7 +175,18 @@ class Command(BaseCommand):
                 entry = {"row": number, "outcome": outcome, "name": name, "messages": messages}
                 separator = "," if index else ""
                 self.stdout.write(separator + json.dumps(entry, ensure_ascii=False))
-            self.stdout.write('], "summary": ' + json.dumps(summary, ensure_ascii=False) + "}")
+            columns = [
+                {"header": c["header"], "field": c["field"], "auto": c.get("auto", True)}
+                | ({"reason": c["reason"]} if c.get("reason") else {})
+                for c in batch.columns
+            ]
+            self.stdout.write(
+                '], "columns": '
+                + json.dumps(columns, ensure_ascii=False)
+                + ', "summary": '
+                + json.dumps(summary, ensure_ascii=False)
+                + "}"
+            )
             return
         for number, outcome, name, messages in rows.iterator():
             if outcome in (RowOutcome.NEW, RowOutcome.UNCHANGED):
