@@ -206,3 +206,53 @@ class ImportRow(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number} {self.name}"
+
+
+class OrganisationValue(ConstraintErrorsOnFields, models.Model):
+    """What an organ calls one of its organisations in its roster files (所在党支部 "机关一支部"),
+    mapped once by an importer to an organisation in scope and remembered for the next import
+    into the same organisation (`organisation`, the import target)."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("导入到"),
+    )
+    # The cell as roster.preview.organisation_key reduces it (中共…委员会 → …支部).
+    value = models.CharField(_("表格中的写法"), max_length=200)
+    maps_to = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("对应党组织"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("设置人"),
+    )
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+    visible_to_editors_only = True
+    constraint_fields = {"value_once": "value"}
+
+    class Meta:
+        verbose_name = _("党组织名称对应")
+        verbose_name_plural = _("党组织名称对应")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "value"],
+                name="roster_organisation_value_once",
+                violation_error_code="value_once",
+                violation_error_message=_("同一写法在导入到同一党组织时只能对应一个党组织。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} → {self.maps_to_id}"

@@ -143,13 +143,29 @@ def organisation_key(name: str) -> str:
     return key
 
 
+class UnknownOrganisation(CellError):
+    """A 所在党支部 value naming no organisation in scope: listed once per value in the
+    preview, for the importer to map (roster.models.OrganisationValue)."""
+
+    def __init__(self, message: str, value: str):
+        super().__init__(message)
+        self.value = value
+
+
 class OrganisationIndex:
     """Resolves the 所在党支部 cell among the organisations the importer may write to under
     the target organisation, and nowhere else (an unknown name and one outside the scope
-    read the same)."""
+    read the same). `aliases` are the values importers mapped before (organisation_key →
+    organisation id), used only where they lead into this scope."""
 
-    def __init__(self, target: Organisation, organisations: Iterable[Organisation]):
+    def __init__(
+        self,
+        target: Organisation,
+        organisations: Iterable[Organisation],
+        aliases: dict[str, int] | None = None,
+    ):
         self.target = target
+        self.aliases = aliases or {}
         self.by_id = {}
         self._keys: dict[str, set[int]] = defaultdict(set)
         for organisation in organisations:
@@ -163,6 +179,11 @@ class OrganisationIndex:
     def contains(self, organisation_id: int) -> bool:
         return organisation_id in self.by_id
 
+    @property
+    def single(self) -> bool:
+        """The target has no sub-organisation in scope: every row belongs to it."""
+        return len(self.by_id) <= 1
+
     def resolve(self, value: object) -> Organisation | None:
         shown = normalise.text(value)
         if not shown:
@@ -171,11 +192,16 @@ class OrganisationIndex:
         if key not in self._memo:
             self._memo[key] = self._lookup(key, shown)
         found = self._memo[key]
+        if isinstance(found, tuple):
+            raise UnknownOrganisation(found[0], shown)
         if isinstance(found, str):
             raise CellError(found)
         return self.by_id[found]
 
     def _lookup(self, key: str, shown: str):
+        alias = self.aliases.get(key)
+        if alias in self.by_id:
+            return alias
         found = self._keys.get(key) or {
             pk for candidate, pks in self._keys.items() if candidate.endswith(key) for pk in pks
         }
@@ -187,10 +213,13 @@ class OrganisationIndex:
                 "value": shown,
                 "names": names,
             }
-        return _("“%(value)s”不是“%(target)s”下的党组织，请填写党组织的全称或简称。") % {
-            "value": shown,
-            "target": self.target.name,
-        }
+        return (
+            _(
+                "“%(value)s”不是“%(target)s”下的党组织，请在预览页的“党组织名称对应”中指定，"
+                "或填写党组织的全称或简称。"
+            )
+            % {"value": shown, "target": self.target.name},
+        )
 
 
 # --- one row ------------------------------------------------------------------------------
@@ -206,6 +235,8 @@ class Context:
     today: date = field(default_factory=timezone.localdate)
     # ID number → (first row number, fingerprint of its values): duplicates inside the file.
     seen: dict = field(default_factory=dict)
+    # 所在党支部 values naming no organisation in scope → how many rows say each.
+    unknown_organisations: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.header_of = {c.field: c.header for c in self.columns if c.field}
@@ -353,7 +384,30 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
     phone = attempt("phone", lambda c: normalise.parse_phone(c.value), warn_only=True)
     if phone:
         values["phone"] = phone
-    organisation = attempt("organisation", lambda c: ctx.organisations.resolve(c.value))
+    organisation = None
+    if "organisation" in cell_of:
+        try:
+            organisation = ctx.organisations.resolve(cell_of["organisation"].value)
+        except UnknownOrganisation as exc:
+            column = ctx.column("organisation")
+            if ctx.organisations.single:
+                # Importing into an organisation without sub-organisations: the row is its.
+                organisation = ctx.target
+                result.warnings.append(
+                    message(
+                        row_number,
+                        column,
+                        _("“%(value)s”与“%(target)s”不同；本组织没有下级党组织，已导入本组织。")
+                        % {"value": exc.value, "target": ctx.target.name},
+                    )
+                )
+            else:
+                ctx.unknown_organisations[exc.value] = (
+                    ctx.unknown_organisations.get(exc.value, 0) + 1
+                )
+                result.errors.append(message(row_number, column, exc.message))
+        except CellError as exc:
+            result.errors.append(message(row_number, ctx.column("organisation"), exc.message))
     if organisation is not None:
         values["organisation"] = organisation
     if "unit_post" in cell_of:

@@ -63,3 +63,14 @@ def batch_health(batch: ImportBatch, *, now: datetime | None = None) -> str | No
     if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
         return "waiting"
     return None
+
+
+def mappable_organisations(user: Actor, target: Organisation) -> QuerySet[Organisation]:
+    """Where an unknown 所在党支部 value may be mapped: the target and the organisations under
+    it that the user may edit, in tree order."""
+    return (
+        Organisation.objects.editable_by(user)
+        .filter(path__startswith=target.path)
+        .order_by("path")
+        .only("pk", "name", "path")
+    )

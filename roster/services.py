@@ -42,6 +42,7 @@ from .models import (
     BatchStatus,
     ImportBatch,
     ImportRow,
+    OrganisationValue,
     RowAction,
     RowOutcome,
 )
@@ -67,6 +68,8 @@ UPDATE_FIELDS = [
     "updated_at",
 ]
 WRITE_CHUNK = 500
+# Distinct unknown 所在党支部 values a preview lists for mapping.
+MAX_UNKNOWN_VALUES = 50
 
 
 def background_threshold() -> int:
@@ -531,11 +534,14 @@ def _fill_preview(
 ) -> None:
     target = batch.organisation
     organisations = preview.organisation_queryset(actor).filter(path__startswith=target.path)
+    aliases = dict(
+        OrganisationValue.objects.filter(organisation=target).values_list("value", "maps_to")
+    )
     ctx = preview.Context(
         actor=actor,
         target=target,
         columns=[preview.Column(c["index"], c["header"], c["field"]) for c in batch.columns],
-        organisations=preview.OrganisationIndex(target, organisations),
+        organisations=preview.OrganisationIndex(target, organisations, aliases),
         typed=table.typed,
     )
     meter = progress.Progress(batch.code, phase="preview", total=table.estimated_rows)
@@ -553,6 +559,12 @@ def _fill_preview(
         meter.advance(len(results))
 
     preview.run(table.rows(), ctx, on_chunk=store)
+    if ctx.unknown_organisations:
+        # Listed once per value for the importer to map (batch_map_organisations).
+        counts["unknown_organisations"] = [
+            [value, count]
+            for value, count in list(ctx.unknown_organisations.items())[:MAX_UNKNOWN_VALUES]
+        ]
 
 
 def batch_start_preview(
@@ -578,6 +590,41 @@ def batch_start_preview(
     expected = (BatchStatus.UPLOADED, BatchStatus.PREVIEWED)
     if not _move(batch, expected=expected, to=BatchStatus.QUEUED, **fields):
         raise _busy(batch)
+    return batch
+
+
+def batch_map_organisations(
+    *, batch: ImportBatch, actor: Actor, choices: dict[str, Organisation]
+) -> ImportBatch:
+    """Remember what the file's 所在党支部 values mean (value as written → an organisation
+    the importer may edit under the batch's organisation), for this and every later import
+    into it; the caller previews again (roster.tasks.start_preview, with retry_mapping's
+    columns). Each mapping is audited."""
+    _require_editable(actor, batch.organisation)
+    target = batch.organisation
+    with transaction.atomic():
+        for shown, organisation in choices.items():
+            _require_editable(actor, organisation)
+            if organisation.pk != target.pk and not organisation.path.startswith(target.path):
+                raise ValidationError(_("只能对应到导入目标及其下级党组织。"))
+            key = preview.organisation_key(shown)[:200]
+            existing = OrganisationValue.objects.filter(organisation=target, value=key).first()
+            before = existing.maps_to_id if existing else None
+            if before == organisation.pk:
+                continue
+            mapped, _created = OrganisationValue.objects.update_or_create(
+                organisation=target,
+                value=key,
+                defaults={"maps_to": organisation, "updated_by": _account(actor)},
+            )
+            _audit(
+                actor=actor,
+                batch=batch,
+                action=Action.UPDATE if existing else Action.CREATE,
+                target=mapped,
+                organisation=target,
+                changes={"value": shown[:200], "maps_to": [before, organisation.pk]},
+            )
     return batch
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("organisations/<int:pk>/roster/", views.roster_upload, name="roster_upload"),
     path("roster/<str:code>/", views.roster_batch, name="roster_batch"),
     path("roster/<str:code>/columns/", views.roster_columns, name="roster_columns"),
+    path(
+        "roster/<str:code>/organisations/",
+        views.roster_organisations,
+        name="roster_organisations",
+    ),
     path("roster/<str:code>/apply/", views.roster_apply, name="roster_apply"),
     path("roster/<str:code>/rollback/", views.roster_rollback, name="roster_rollback"),
     path("roster/<str:code>/retry/", views.roster_retry, name="roster_retry"),

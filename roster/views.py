@@ -25,7 +25,7 @@ from organisations.policy import can_reveal_personal_data
 from . import progress, selectors, services, tasks
 from .columns import FIELD_BY_KEY
 from .exports import write_rejected, write_roster, write_template
-from .forms import ColumnsForm, ExportRevealForm, UploadForm
+from .forms import ColumnsForm, ExportRevealForm, OrganisationValuesForm, UploadForm
 from .models import BatchStatus, RowOutcome
 
 ROWS_PER_PAGE = 50
@@ -137,9 +137,11 @@ def roster_batch(request, code):
     tabs = [(None, _("全部"), summary.get("rows", 0))] + [
         (value, label, summary.get(value, 0)) for value, label in RowOutcome.choices
     ]
-    columns_form = None
+    columns_form = organisations_form = None
     if batch.status == BatchStatus.PREVIEWED and batch.columns:
         columns_form = ColumnsForm(columns=batch.columns)
+        if summary.get("unknown_organisations") and batch.stored_file:
+            organisations_form = _organisations_form(request, batch)
     unmatched = [c for c in batch.columns if not c["field"] and c["header"]]
     return render(
         request,
@@ -152,6 +154,8 @@ def roster_batch(request, code):
             "tabs": tabs,
             "query": f"outcome={outcome}" if outcome else "",
             "columns_form": columns_form,
+            "organisations_form": organisations_form,
+            "unknown_organisations": summary.get("unknown_organisations", []),
             "unmatched": unmatched,
             # Why a column was read otherwise than its header says, or not at all.
             "column_reasons": [c["reason"] for c in batch.columns if c.get("reason") and c["auto"]],
@@ -180,6 +184,40 @@ def roster_columns(request, code):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("已按新的列对应重新预览。"))
+    return _done(request, batch)
+
+
+def _organisations_form(request, batch, data=None):
+    values = [value for value, _count in batch.summary.get("unknown_organisations", [])]
+    return OrganisationValuesForm(
+        data,
+        values=values,
+        organisations=selectors.mappable_organisations(request.user, batch.organisation),
+        target=batch.organisation,
+    )
+
+
+@party_data_required
+@require_POST
+def roster_organisations(request, code):
+    """Say which organisation each unknown 所在党支部 value means, remembered for the next
+    imports into the same organisation, and preview again."""
+    batch = _batch(request, code)
+    form = _organisations_form(request, batch, request.POST)
+    if batch.status != BatchStatus.PREVIEWED or not batch.stored_file:
+        messages.error(request, _("该批次已不能调整党组织对应。"))
+    elif not form.is_valid() or not form.chosen():
+        messages.error(request, _("请至少为一个名称指定党组织。"))
+    else:
+        try:
+            services.batch_map_organisations(batch=batch, actor=request.user, choices=form.chosen())
+            tasks.start_preview(
+                batch=batch, actor=request.user, mapping=services.retry_mapping(batch)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已保存党组织对应，并重新预览。"))
     return _done(request, batch)
 
 

@@ -667,3 +667,54 @@ def test_region_codes_abolished_before_birth_warn_and_residence_permits_pass(
     assert ImportRow.objects.get(batch=batch, row_number=3).outcome == RowOutcome.NEW
     assert "533499" in messages[4] and "查不到对应的县级单位" in messages[4]
     assert ImportRow.objects.get(batch=batch, row_number=4).outcome == RowOutcome.WARNING
+
+
+# --- Values that name organisations: what the organ calls its branch.
+
+
+def branch_rows(*branches):
+    rows = [["姓名", "身份证号码", "民族", "入党时间", "所在党支部"]]
+    for n, branch in enumerate(branches):
+        rows.append(
+            [f"测试{n}", id_number_for(date(1980, 1, 1 + n), "female"), "汉族", "2010.07", branch]
+        )
+    return rows
+
+
+def test_unknown_branch_names_are_mapped_once_and_remembered(client, world, tmp_path):
+    from roster.models import OrganisationValue
+
+    rows = branch_rows("机关一支部", "机关一支部", "中共甲局第一支部委员会")
+    batch, page = upload_page(client, world, xlsx(tmp_path / "a.xlsx", rows))
+    assert batch.summary["unknown_organisations"] == [["机关一支部", 2]]
+    assert batch.summary["rejected"] == 2 and 'id="organisations-form"' in page
+    assert "机关一支部" in page and "本组织（中共甲局委员会）" in page
+    # Out of scope: 中共乙局机关支部委员会 is not offered, and is refused if posted.
+    assert world.org_b.name not in page.split('id="organisations-form"')[1]
+    response = client.post(f"/roster/{batch.code}/organisations/", {"org_0": world.org_b.pk})
+    assert response.status_code == 302 and not OrganisationValue.objects.exists()
+    response = client.post(f"/roster/{batch.code}/organisations/", {"org_0": world.branch_a.pk})
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.summary["to_create"] == 3 and "unknown_organisations" not in batch.summary
+    mapped = OrganisationValue.objects.get()
+    assert (mapped.organisation, mapped.maps_to) == (world.org_a, world.branch_a)
+    event = AuditEvent.objects.get(batch=batch.code, action="create", target_id=str(mapped.pk))
+    assert event.changes["value"] == "机关一支部"
+    apply(client, batch)
+    assert set(created(batch).values_list("organisation", flat=True)) == {world.branch_a.pk}
+    # The next file into 中共甲局委员会 saying 机关一支部 needs nothing.
+    batch, _page = upload_page(client, world, xlsx(tmp_path / "b.xlsx", branch_rows("机关一支部")))
+    assert batch.summary["to_create"] == 1 and "unknown_organisations" not in batch.summary
+
+
+def test_into_an_organisation_without_sub_organisations_rows_are_its(client, world, tmp_path):
+    rows = branch_rows("财务科支部", "中共甲局第一支部委员会")
+    client.force_login(world.users["secretary_a"])
+    post_file(client, world.branch_a, xlsx(tmp_path / "a.xlsx", rows))
+    batch = latest_batch()
+    assert batch.summary["to_create"] == 2 and "unknown_organisations" not in batch.summary
+    warned = ImportRow.objects.get(batch=batch, row_number=2)
+    assert warned.outcome == RowOutcome.WARNING
+    assert "“财务科支部”与“中共甲局第一支部委员会”不同；本组织没有下级党组织" in warned.messages[0]
+    assert ImportRow.objects.get(batch=batch, row_number=3).outcome == RowOutcome.NEW

@@ -7,6 +7,7 @@ ROUTES = {
     "roster:roster_upload": ("get", lambda s: {"pk": s.subtree_root.pk}, scoped()),
     "roster:roster_batch": ("get", lambda s: {"code": s.batch.code}, scoped()),
     "roster:roster_columns": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
+    "roster:roster_organisations": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
     "roster:roster_apply": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
     "roster:roster_rollback": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
     "roster:roster_retry": ("post", lambda s: {"code": s.batch.code}, scoped(ok=302)),
