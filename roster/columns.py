@@ -112,6 +112,8 @@ FIELDS = (
         ("联系电话", "手机号码", "手机号", "手机", "电话", "联系方式", "电话号码", "移动电话"),
     ),
     Field("status", _("党籍状态"), ("党籍状态", "党员状态")),
+    # The hidden key of an export (roster.exports.member_key): a masked row is matched by it.
+    Field("member_key", _("党员编号"), ("党员编号",), member_field=False),
     # Our own "reason" column on the rejected-rows file: recognised so that it is never imported.
     Field("ignore", _("不导入"), ("错误原因", "导入结果"), member_field=False),
 )

@@ -43,6 +43,7 @@ from organisations.models import (
 
 from . import id_checks, normalise
 from .columns import FIELD_BY_KEY, header_key
+from .exports import member_pk
 from .models import RowAction, RowOutcome
 from .normalise import CellError, ParsedDate
 
@@ -106,6 +107,8 @@ class RowResult:
     raw: list = field(default_factory=list)
     member: Member | None = None
     diff: dict = field(default_factory=dict)
+    # The member a masked export's row names by its hidden key (roster.exports.member_key).
+    member_pk: int | None = None
 
     @property
     def messages(self) -> list[str]:
@@ -113,7 +116,9 @@ class RowResult:
 
     @property
     def id_masked(self) -> str:
-        return mask_id_number(self.id_number) if self.id_number else ""
+        if self.id_number:
+            return mask_id_number(self.id_number)
+        return self.member.id_number_masked if self.member else ""
 
 
 # --- organisations named in the 所在党支部 column ---------------------------------------
@@ -341,7 +346,17 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
 
     info = None
     id_cell = cell_of.get("id_number")
-    if id_cell is None or normalise.is_blank(id_cell.value):
+    key_cell = cell_of.get("member_key")
+    if key_cell is not None and not normalise.is_blank(key_cell.value):
+        result.member_pk = member_pk(key_cell.value)
+        if result.member_pk is None:
+            result.errors.append(
+                message(row_number, ctx.column("member_key"), _("不是本平台导出的党员编号。"))
+            )
+    id_masked = id_cell is not None and "*" in normalise.text(id_cell.value)
+    if result.member_pk and (id_cell is None or normalise.is_blank(id_cell.value) or id_masked):
+        pass  # a row of a masked export: matched by its key (match_chunk), its number kept
+    elif id_cell is None or normalise.is_blank(id_cell.value):
         result.errors.append(message(row_number, ctx.column("id_number"), _("未填写。")))
     else:
         try:
@@ -381,7 +396,11 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
     education = attempt("education", lambda c: normalise.parse_education(c.value), warn_only=True)
     if education:
         values["education"] = education
-    phone = attempt("phone", lambda c: normalise.parse_phone(c.value), warn_only=True)
+    phone_cell = cell_of.get("phone")
+    if phone_cell is not None and "*" in normalise.text(phone_cell.value):
+        phone = None  # masked as exported: the registry's number stays
+    else:
+        phone = attempt("phone", lambda c: normalise.parse_phone(c.value), warn_only=True)
     if phone:
         values["phone"] = phone
     organisation = None
@@ -668,6 +687,7 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
         else:
             result.member = member
             _decide_update(result, member, ctx)
+    _match_keyed(results, ctx)
     for result in results:
         if result.outcome:
             continue
@@ -681,6 +701,47 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
             result.outcome = (
                 RowOutcome.NEW if result.action == RowAction.CREATE else RowOutcome.UPDATE
             )
+
+
+def _match_keyed(results: list[RowResult], ctx: Context) -> None:
+    """Rows of a masked export, matched to their members by the hidden key (one query): only
+    what the file changes is updated. A key naming no member the importer may edit reads
+    the same whether the member is elsewhere or gone."""
+    keyed = [
+        r for r in results if not r.outcome and not r.errors and r.member_pk and not r.id_number
+    ]
+    if not keyed:
+        return
+    members = (
+        member_queryset(ctx.actor)
+        .filter(pk__in=[r.member_pk for r in keyed])
+        .select_related("organisation")
+        .in_bulk()
+    )
+    for result in keyed:
+        member = members.get(result.member_pk)
+        first = ctx.seen.get(f"key:{result.member_pk}")
+        if member is None:
+            result.errors.append(
+                message(
+                    result.row_number,
+                    ctx.column("member_key"),
+                    _("该党员编号不对应您可以修改的党员；请使用含完整身份证号码的名册。"),
+                )
+            )
+        elif first is not None:
+            result.errors.append(
+                message(
+                    result.row_number,
+                    ctx.column("member_key"),
+                    _("与第 %(first)s 行是同一名党员，请只保留一行。") % {"first": first},
+                )
+            )
+        else:
+            ctx.seen[f"key:{result.member_pk}"] = result.row_number
+            result.member = member
+            result.name = result.name or member.name
+            _decide_update(result, member, ctx)
 
 
 def member_queryset(actor):

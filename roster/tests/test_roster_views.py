@@ -412,3 +412,40 @@ def test_export_with_a_bad_filter_goes_back_to_the_list_and_says_why(client, wor
         response.content.decode()
     )
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_a_masked_export_edited_and_uploaded_changes_only_the_edits(client, world, tmp_path):
+    """Issue 8: the export's hidden member key matches masked rows to their members."""
+    a, b = world.member_a, MemberFactory(organisation=world.branch_a, name="白玛", unit="甲局")
+    client.force_login(world.users["secretary_a"])
+    response = client.get(reverse("roster:member_export"), {"organisation": world.org_a.pk})
+    workbook = workbook_of(response)
+    sheet = workbook.active
+    header = [c.value for c in sheet[3]]
+    assert header[-1] == "党员编号（勿改）" and sheet.column_dimensions["P"].hidden
+    rows = {r[1].value: r for r in sheet.iter_rows(min_row=4)}
+    assert "*" in rows["白玛"][5].value  # masked
+    rows["白玛"][header.index("工作单位")].value = "乙局"
+    path = tmp_path / "改过的花名册.xlsx"
+    workbook.save(path)
+    batch_response = post_file(client, world.org_a, path)
+    batch = latest_batch()
+    assert batch.summary["update"] == 1 and batch.summary["rejected"] == 0, list(
+        batch.rows.values_list("messages", flat=True)
+    )
+    changed = batch.rows.get(outcome="update")
+    assert changed.member == b and changed.diff == {"unit": ["甲局", "乙局"]}
+    assert changed.id_number_masked == b.id_number_masked
+    assert batch.rows.get(member=a).outcome == "unchanged"
+    assert "乙局" in client.get(batch_response.url).content.decode()
+    client.post(reverse("roster:roster_apply", args=[batch.code]))
+    b.refresh_from_db()
+    assert b.unit == "乙局" and b.id_number_masked == changed.id_number_masked
+    event = AuditEvent.objects.get(batch=batch.code, action="update", target_id=str(b.pk))
+    assert event.changes == {"unit": ["甲局", "乙局"]}
+    # A key edited by hand, or one naming a member out of scope, matches nothing.
+    rows["白玛"][-1].value = rows["白玛"][-1].value[:-1] + "x"
+    workbook.save(path)
+    post_file(client, world.org_a, path)
+    rejected = latest_batch().rows.get(name="白玛")
+    assert rejected.outcome == "rejected" and "不是本平台导出的党员编号" in rejected.messages[0]
