@@ -1,6 +1,8 @@
 """Pages of the roster import: upload, preview (with progress for large files), apply,
 roll back, and the files that go with them (rejected rows, blank template)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from core.permissions import party_data_required
 from organisations import selectors as organisation_selectors
 from organisations.filters import labelled_errors
-from organisations.models import Member, Organisation
+from organisations.models import DatePrecision, Member, Organisation
 from organisations.policy import can_reveal_personal_data
 
 from . import progress, selectors, services, tasks
@@ -27,8 +29,27 @@ from .columns import FIELD_BY_KEY
 from .exports import write_rejected, write_roster, write_template
 from .forms import ColumnsForm, ExportRevealForm, OrganisationValuesForm, UploadForm
 from .models import BatchStatus, RowOutcome
+from .preview import DATE_FIELDS, DIFF_FIELDS, PRECISION_FIELDS, show
 
 ROWS_PER_PAGE = 50
+
+
+def new_row_values(row, organisation_names: dict[int, str]) -> list[tuple[str, str]]:
+    """(label, value as the registry will show it) for each field a new row sets."""
+    shown = []
+    for key in DIFF_FIELDS:
+        value = row.values.get(key)
+        if value in (None, ""):
+            continue
+        if key == "organisation":
+            text = organisation_names.get(value, "")
+        elif key in DATE_FIELDS:
+            precision = row.values.get(PRECISION_FIELDS.get(key, ""), DatePrecision.DAY)
+            text = show(key, date.fromisoformat(value), precision)
+        else:
+            text = show(key, value)
+        shown.append((FIELD_BY_KEY[key].label if key in FIELD_BY_KEY else key, text))
+    return shown
 
 
 def batch_url(batch) -> str:
@@ -128,11 +149,17 @@ def roster_batch(request, code):
         request.GET.get("page")
     )
     rows = list(page.object_list)
+    names = selectors.organisation_names(
+        {row.values["organisation"] for row in rows if row.values.get("organisation")}
+    )
     for row in rows:
         row.diff_rows = [
             (FIELD_BY_KEY[key].label if key in FIELD_BY_KEY else key, old, new)
             for key, (old, new) in row.diff.items()
         ]
+        # What a new row will store, as read from its cells (a date typed 2015年7月1日, an
+        # Excel serial, 197801 …), for checking before applying.
+        row.value_rows = new_row_values(row, names) if row.action == "create" else []
     summary = batch.summary or {}
     tabs = [(None, _("全部"), summary.get("rows", 0))] + [
         (value, label, summary.get(value, 0)) for value, label in RowOutcome.choices

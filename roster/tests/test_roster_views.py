@@ -82,8 +82,9 @@ def test_batch_page_runs_a_fixed_number_of_queries(
     client.force_login(world.users["secretary_a"])
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(count)))
     url = reverse("roster:roster_batch", args=[latest_batch().code])
-    # session, user, the user's organisation (scope), batch, row count, rows
-    with django_assert_num_queries(6):
+    # session, user, the user's organisation (scope), batch, row count, rows, the names of
+    # the organisations the new rows go to
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count('data-outcome="new"') == count
 
@@ -449,3 +450,28 @@ def test_a_masked_export_edited_and_uploaded_changes_only_the_edits(client, worl
     post_file(client, world.org_a, path)
     rejected = latest_batch().rows.get(name="白玛")
     assert rejected.outcome == "rejected" and "不是本平台导出的党员编号" in rejected.messages[0]
+
+
+def test_the_preview_shows_what_each_new_row_will_store(client, world, tmp_path):
+    from roster.tests.test_roster_layouts import xlsx
+
+    first_id, second_id = (id_number_for(date(1960, 3, 12), sex) for sex in ("female", "male"))
+    rows = [
+        ["姓名", "身份证号码", "民族", "入党时间", "转正时间", "学历", "所在党支部"],
+        ["王芳", first_id, "藏", "1985年7月1日", 31413, "党校大学", "甲局第一党支部"],
+        ["李强", second_id, "汉", "198507", "", "", ""],
+    ]
+    client.force_login(world.users["secretary_a"])
+    response = post_file(client, world.org_a, xlsx(tmp_path / "r.xlsx", rows))
+    page = client.get(response.url).content.decode()
+    first, second = page.split('data-outcome="new"')[1:3]
+    expected = (
+        "入党时间：</span>1985-07-01",
+        "转正时间：</span>1986-01-01",  # an Excel serial day number
+        "民族：</span>藏族",
+        "学历：</span>大学本科",
+        "所在党支部：</span>中共甲局第一支部委员会",
+    )
+    for text in expected:
+        assert text in first, text
+    assert "入党时间：</span>1985-07<" in second and "所在党支部：</span>中共甲局委员会" in second
