@@ -256,3 +256,61 @@ class OrganisationValue(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} → {self.maps_to_id}"
+
+
+def new_export_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "EX" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("正在导出")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class MemberExport(models.Model):
+    """A 花名册 export too large to write inside a request: written by the task worker, with
+    progress, then downloaded by the account that asked for it (the file holds personal data:
+    nobody else gets it, and it is deleted after ROSTER_UPLOAD_EXPIRY_DAYS)."""
+
+    code = models.CharField(max_length=20, unique=True, default=new_export_code)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("填报单位"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The member list's query string (its filters) and whether ID numbers are in clear.
+    filters = models.JSONField(default=dict, blank=True)
+    reveal = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    stored_file = models.CharField(max_length=200, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("花名册导出")
+        verbose_name_plural = _("花名册导出")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -40,8 +40,10 @@ from .columns import FIELD_BY_KEY, REQUIRED, auto_mapping
 from .models import (
     RUNNING_STATUSES,
     BatchStatus,
+    ExportStatus,
     ImportBatch,
     ImportRow,
+    MemberExport,
     OrganisationValue,
     RowAction,
     RowOutcome,
@@ -1217,3 +1219,174 @@ def _column(field: models.Field[Any, Any]) -> str:
     if field.column is None:
         raise ValueError(f"{field} has no database column")
     return field.column
+
+
+# --- exports too large for a request ------------------------------------------------------------
+
+EXPORT_BACKGROUND_ROWS = 5000
+
+
+def export_background_rows() -> int:
+    """Exports of at least this many members are written by the task worker."""
+    return getattr(settings, "ROSTER_EXPORT_BACKGROUND_ROWS", EXPORT_BACKGROUND_ROWS)
+
+
+@transaction.atomic
+def export_start(
+    *,
+    actor: "User",
+    organisation: Organisation,
+    filters: dict[str, str],
+    total: int,
+    reveal: bool = False,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> MemberExport:
+    """Queue an export of the member list as `filters` select it (for `actor`, whose scope
+    the worker applies again), audited now as every export is; roster.tasks.start_export
+    enqueues it."""
+    export = MemberExport.objects.create(
+        organisation=organisation,
+        created_by=actor,
+        filters=filters,
+        reveal=reveal,
+        total=total,
+        run_token=_new_token(),
+        status_changed_at=timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=organisation,
+        changes={
+            "rows": total,
+            "filters": filters,
+            "id_numbers": "clear" if reveal else "masked",
+            "export": export.code,
+        },
+        reason=reason,
+        target_repr=_("党员名册导出"),
+        request=request,
+    )
+    return export
+
+
+def export_run(*, export: MemberExport, token: str) -> MemberExport:
+    """Write the export (the worker): the members the account may see now, as the list's
+    filters select them, with progress; a run whose token no longer matches (the export was
+    retried after its worker died) does nothing."""
+    from django.http import QueryDict
+
+    from organisations import selectors as organisation_selectors
+
+    from .exports import write_roster
+
+    claimed = MemberExport.objects.filter(
+        pk=export.pk, status=ExportStatus.QUEUED, run_token=token
+    ).update(status=ExportStatus.RUNNING, status_changed_at=timezone.now())
+    if not claimed:
+        return export
+    user = export.created_by
+    params = QueryDict(mutable=True)
+    for key, value in export.filters.items():
+        params[key] = value
+    _filter, queryset = organisation_selectors.filtered_members(user, params)
+    if export.reveal:
+        queryset = queryset & Member.objects.editable_by(user)
+    meter = progress.Progress(export.code, phase="export", total=export.total)
+
+    def counted(members: Iterable[Member]) -> Iterator[Member]:
+        for index, member in enumerate(members, start=1):
+            if index % 500 == 0:
+                meter.advance(500)
+            yield member
+
+    try:
+        output, count = write_roster(
+            counted(queryset.iterator(chunk_size=2000)),
+            unit_name=export.organisation.name,
+            reveal=export.reveal,
+        )
+        with output:
+            stored = upload_storage().save(f"exports/{export.code}.xlsx", File(output))
+        done = MemberExport.objects.filter(
+            pk=export.pk, status=ExportStatus.RUNNING, run_token=token
+        ).update(
+            status=ExportStatus.DONE,
+            rows=count,
+            stored_file=stored,
+            finished_at=timezone.now(),
+            status_changed_at=timezone.now(),
+        )
+        if not done:
+            upload_storage().delete(stored)  # another run took it over meanwhile
+    except Exception as exc:
+        MemberExport.objects.filter(pk=export.pk, run_token=token).update(
+            status=ExportStatus.FAILED, error=str(exc)[:500], status_changed_at=timezone.now()
+        )
+        raise
+    finally:
+        meter.finish()
+    export.refresh_from_db()
+    return export
+
+
+def export_health(export: MemberExport, *, now: datetime | None = None) -> str | None:
+    """As roster.selectors.batch_health: "waiting", "stalled" or "stale" (retry), or None."""
+    if not export.is_running:
+        return None
+    now = now or timezone.now()
+    beat = (progress.read(export.code) or {}).get("at")
+    beat_at = datetime.fromtimestamp(beat, tz=UTC) if isinstance(beat, int | float) else None
+    started = export.status == ExportStatus.RUNNING or beat_at is not None
+    signs = [export.status_changed_at or export.created_at, beat_at]
+    silent = now - max(sign for sign in signs if sign is not None)
+    if silent >= timedelta(minutes=settings.ROSTER_STALE_MINUTES):
+        return "stale" if started else "stalled"
+    if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
+        return "waiting"
+    return None
+
+
+def export_retry(*, export: MemberExport, actor: Actor) -> MemberExport:
+    """Queue again an export whose worker died (or never came): a new run token, so the old
+    run, if it ever wakes, finds the export taken over."""
+    if export_health(export) not in ("stalled", "stale") and export.status != ExportStatus.FAILED:
+        raise ValidationError(_("该导出没有中断，不需要重试。"))
+    token = _new_token()
+    MemberExport.objects.filter(pk=export.pk, run_token=export.run_token).update(
+        status=ExportStatus.QUEUED, run_token=token, error="", status_changed_at=timezone.now()
+    )
+    progress.clear(export.code)
+    export.refresh_from_db()
+    return export
+
+
+@transaction.atomic
+def export_downloaded(*, actor: Actor, export: MemberExport, request: HttpRequest) -> None:
+    """Each download of a written export is in the audit log too."""
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=export.organisation,
+        changes={
+            "rows": export.rows,
+            "export": export.code,
+            "id_numbers": "clear" if export.reveal else "masked",
+        },
+        target_repr=_("党员名册导出"),
+        request=request,
+    )
+
+
+def exports_expire(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Delete exports (and their files, personal data) older than `older_than_days`."""
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    count = 0
+    for export in MemberExport.objects.filter(created_at__lt=cutoff).iterator():
+        if export.stored_file:
+            upload_storage().delete(export.stored_file)
+        progress.clear(export.code)
+        export.delete()
+        count += 1
+    return count

@@ -19,7 +19,7 @@ from django_tasks import task
 from core.actors import Operator, operator
 
 from . import services
-from .models import BatchStatus, ImportBatch
+from .models import BatchStatus, ImportBatch, MemberExport
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +117,31 @@ def apply_batch(batch_id: int, actor: dict, token: str = "") -> None:
         )
         if not isinstance(exc, ValidationError):
             raise
+
+
+def start_export(*, export: MemberExport) -> MemberExport:
+    """Enqueue the worker's run of a queued export once the transaction commits."""
+    export_id, token = export.pk, export.run_token
+    transaction.on_commit(lambda: export_members.enqueue(export_id, token))
+    return export
+
+
+def retry_export(*, export: MemberExport, actor) -> MemberExport:
+    export = services.export_retry(export=export, actor=actor)
+    return start_export(export=export)
+
+
+@task()
+def export_members(export_id: int, token: str = "") -> None:
+    export = (
+        MemberExport.objects.select_related("organisation", "created_by")
+        .filter(pk=export_id)
+        .first()
+    )
+    if export is None:
+        return  # expired meanwhile
+    try:
+        services.export_run(export=export, token=token)
+    except Exception:
+        logger.exception("roster export %s failed", export.code)
+        raise

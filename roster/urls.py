@@ -20,4 +20,11 @@ urlpatterns = [
     path("roster/<str:code>/retry/", views.roster_retry, name="roster_retry"),
     path("roster/<str:code>/rejected.xlsx", views.roster_rejected, name="roster_rejected"),
     path("members/roster-template.xlsx", views.roster_template, name="roster_template"),
+    path("roster/exports/<str:code>/", views.roster_export, name="roster_export"),
+    path(
+        "roster/exports/<str:code>/download/",
+        views.roster_export_download,
+        name="roster_export_download",
+    ),
+    path("roster/exports/<str:code>/retry/", views.roster_export_retry, name="roster_export_retry"),
 ]

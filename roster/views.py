@@ -28,7 +28,7 @@ from . import progress, selectors, services, tasks
 from .columns import FIELD_BY_KEY
 from .exports import write_rejected, write_roster, write_template
 from .forms import ColumnsForm, ExportRevealForm, OrganisationValuesForm, UploadForm
-from .models import BatchStatus, RowOutcome
+from .models import BatchStatus, ExportStatus, MemberExport, RowOutcome
 from .preview import DATE_FIELDS, DIFF_FIELDS, PRECISION_FIELDS, show
 
 ROWS_PER_PAGE = 50
@@ -347,6 +347,20 @@ def member_export(request):
     scope_org = member_filter.form.cleaned_data.get("organisation")
     unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
     unit_name = unit.name if unit else ""
+    total = queryset.count()
+    if total >= services.export_background_rows() and unit is not None:
+        # Too many for a request (100,000 members take half a minute): the worker writes it.
+        export = services.export_start(
+            actor=request.user,
+            organisation=unit,
+            filters={k: v for k, v in request.GET.items() if v},
+            total=total,
+            reveal=reveal,
+            reason=reason,
+            request=request,
+        )
+        tasks.start_export(export=export)
+        return redirect("roster:roster_export", code=export.code)
     output, count = write_roster(
         queryset.iterator(chunk_size=2000), unit_name=unit_name, reveal=reveal
     )
@@ -361,3 +375,59 @@ def member_export(request):
     )
     filename = f"党员花名册-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(output, as_attachment=True, filename=filename)
+
+
+def _export(request, code):
+    """An export, only ever to the account that asked for it (404 for anyone else)."""
+    return get_object_or_404(
+        MemberExport.objects.visible_to(request.user).select_related("organisation"),
+        code=code,
+        created_by=request.user,
+    )
+
+
+@never_cache
+@party_data_required
+def roster_export(request, code):
+    """A background export: its progress, then the download."""
+    export = _export(request, code)
+    context = {
+        "export": export,
+        "progress": progress.read(export.code) if export.is_running else None,
+        "health": services.export_health(export),
+        "stale_minutes": settings.ROSTER_STALE_MINUTES,
+    }
+    if request.htmx and request.htmx.target == "export-progress":
+        if not export.is_running:
+            return HttpResponseClientRefresh()
+        return render(request, "roster/export.html#progress", context)
+    return render(request, "roster/export.html", context)
+
+
+# Clear ID numbers maybe: never kept by a browser or proxy cache (Cache-Control: no-store).
+@never_cache
+@party_data_required
+def roster_export_download(request, code):
+    export = _export(request, code)
+    if export.status != ExportStatus.DONE or not export.stored_file:
+        raise Http404
+    try:
+        handle = services.upload_storage().open(export.stored_file, "rb")
+    except OSError:
+        raise Http404 from None
+    services.export_downloaded(actor=request.user, export=export, request=request)
+    filename = f"党员花名册-{export.created_at:%Y%m%d}-{export.code}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=filename)
+
+
+@party_data_required
+@require_POST
+def roster_export_retry(request, code):
+    export = _export(request, code)
+    try:
+        tasks.retry_export(export=export, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新交给后台任务处理。"))
+    return redirect("roster:roster_export", code=export.code)
