@@ -23,12 +23,18 @@ class BatchStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
     APPLYING = "applying", _("正在导入")
     APPLIED = "applied", _("已导入")
+    ROLLING_BACK = "rolling_back", _("正在撤销")
     ROLLED_BACK = "rolled_back", _("已撤销")
     FAILED = "failed", _("失败")
 
 
 # While a batch is in one of these states a task is working on it and the page polls.
-RUNNING_STATUSES = (BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+RUNNING_STATUSES = (
+    BatchStatus.QUEUED,
+    BatchStatus.PREVIEWING,
+    BatchStatus.APPLYING,
+    BatchStatus.ROLLING_BACK,
+)
 
 
 class RowOutcome(models.TextChoices):

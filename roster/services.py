@@ -163,6 +163,8 @@ def _busy(batch: ImportBatch) -> BatchBusy:
         return BatchBusy(_("该批次已经导入，请勿重复提交。"))
     if status == BatchStatus.ROLLED_BACK:
         return BatchBusy(_("该批次已撤销，不能再导入或预览。"))
+    if status == BatchStatus.ROLLING_BACK:
+        return BatchBusy(_("该批次正在后台撤销，请稍候。"))
     if status in RUNNING_STATUSES:
         return BatchBusy(_("该批次正在后台预览，请稍候。"))
     return BatchBusy(_("请先完成预览。"))
@@ -284,7 +286,7 @@ def _inspect(batch: ImportBatch) -> None:
 def batch_discard(*, batch: ImportBatch, actor: Actor, reason: str = "") -> None:
     """Forget a batch that was never applied (a dry run, or expired): its rows and its stored
     file. A command or job passes its operator (core.actors.operator)."""
-    if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
+    if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLING_BACK, BatchStatus.ROLLED_BACK):
         raise ValueError("an applied batch is rolled back, never discarded")
     if batch.stored_file:
         upload_storage().delete(batch.stored_file)
@@ -321,7 +323,10 @@ def _expirable(cutoff: datetime, now: datetime) -> models.QuerySet[ImportBatch]:
     old = ImportBatch.objects.filter(created_at__lt=cutoff)
     dead = [
         batch.pk
-        for batch in old.filter(status__in=RUNNING_STATUSES)
+        # A rollback's batch was applied: never discarded (its rollback is retried instead).
+        for batch in old.filter(status__in=RUNNING_STATUSES).exclude(
+            status=BatchStatus.ROLLING_BACK
+        )
         if batch_health(batch, now=now) in ("stalled", "stale")
     ]
     return old.filter(Q(status__in=idle) | Q(pk__in=dead))
@@ -657,7 +662,10 @@ def batch_retry(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     if batch_health(batch) not in ("stalled", "stale"):
         raise ValidationError(_("该批次没有中断，不需要重试。"))
     before = batch.status
-    to = BatchStatus.APPLYING if before == BatchStatus.APPLYING else BatchStatus.QUEUED
+    # An apply or a rollback runs in one transaction: a killed one wrote nothing, and runs again.
+    to = (
+        before if before in (BatchStatus.APPLYING, BatchStatus.ROLLING_BACK) else BatchStatus.QUEUED
+    )
     moved = _move(
         batch,
         expected=(before,),
@@ -1014,7 +1022,7 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     A later change to a member the batch touched (any audited create/update/delete outside
     this batch and outside batches since rolled back), or a record that now refers to a member
     the batch created (a position, an account, ...), would be lost or broken by a rollback."""
-    if batch.status != BatchStatus.APPLIED:
+    if batch.status not in (BatchStatus.APPLIED, BatchStatus.ROLLING_BACK):
         return [_("只有已导入的批次才能撤销。")]
     rows = list(
         batch.rows.exclude(applied="")
@@ -1082,17 +1090,60 @@ def _restore(member: Member, before: dict[str, Any], *, phone_token: str) -> Non
             setattr(member, key, value)
 
 
-@transaction.atomic
-def batch_rollback(
+def batch_start_rollback(
     *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
 ) -> ImportBatch:
-    """Undo an applied batch: previous values restored, created members removed. Refused
-    (ValidationError listing why) while anything later depends on it."""
+    """Roll back now, or (a batch that changed ROSTER_BACKGROUND_ROWS members or more) check
+    that it may be and mark it ROLLING_BACK for the task worker, with the token of its run;
+    roster.tasks.start_rollback enqueues it."""
     _require_editable(actor, batch.organisation)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    changed = batch.summary.get("created", 0) + batch.summary.get("updated", 0)
+    if changed < background_threshold():
+        return batch_rollback(batch=batch, actor=actor, request=request)
     blockers = rollback_blockers(batch)
     if blockers:
         raise ValidationError(blockers)
+    moved = _move(
+        batch,
+        expected=(BatchStatus.APPLIED,),
+        to=BatchStatus.ROLLING_BACK,
+        background=True,
+        run_token=_new_token(),
+        heartbeat_at=None,
+        error="",
+    )
+    if not moved:
+        raise _busy(batch)
+    return batch
+
+
+@transaction.atomic
+def batch_rollback(
+    *,
+    batch: ImportBatch,
+    actor: Actor,
+    request: HttpRequest | None = None,
+    token: str | None = None,
+) -> ImportBatch:
+    """Undo an applied batch: previous values restored, created members removed. Refused
+    (ValidationError listing why) while anything later depends on it. The task worker passes
+    the token batch_start_rollback (or a retry) gave the batch; all of it is one transaction,
+    so a worker killed halfway leaves the batch applied as it was, to be run again."""
+    _require_editable(actor, batch.organisation)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if token is not None and (batch.status != BatchStatus.ROLLING_BACK or batch.run_token != token):
+        raise _busy(batch)
+    if token is None and batch.status == BatchStatus.ROLLING_BACK:
+        raise _busy(batch)
+    blockers = rollback_blockers(batch)
+    if blockers:
+        raise ValidationError(blockers)
+    meter = progress.Progress(
+        batch.code,
+        phase="rollback",
+        total=batch.summary.get("created", 0) + batch.summary.get("updated", 0),
+    )
+    transaction.on_commit(meter.finish)
     reason = _("撤销导入批次 %(code)s") % {"code": batch.code}
     now = timezone.now()
     updated = list(batch.rows.filter(applied=RowAction.UPDATE).exclude(member=None))
@@ -1120,6 +1171,7 @@ def batch_rollback(
                 MembershipPeriod.objects.filter(pk=row.periods["created"]).delete()
                 MembershipPeriod.objects.filter(pk__in=row.periods["ended"]).update(ended_on=None)
         _update_rows(Member, restored, UPDATE_FIELDS)
+        meter.advance(len(chunk))
     created = list(
         batch.rows.filter(applied=RowAction.CREATE)
         .exclude(member=None)
@@ -1139,6 +1191,7 @@ def batch_rollback(
                 request=request,
             )
         doomed.delete()
+        meter.advance(len(ids))
     batch.status = BatchStatus.ROLLED_BACK
     batch.rolled_back_at = now
     batch.rolled_back_by = _account(actor)

@@ -288,11 +288,12 @@ def roster_retry(request, code):
 def roster_rollback(request, code):
     batch = _batch(request, code)
     try:
-        services.batch_rollback(batch=batch, actor=request.user, request=request)
+        batch = tasks.start_rollback(batch=batch, actor=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, _("不能撤销：%(reasons)s") % {"reasons": " ".join(exc.messages)})
     else:
-        messages.success(request, _("已撤销该批次导入。"))
+        if batch.status == BatchStatus.ROLLED_BACK:
+            messages.success(request, _("已撤销该批次导入。"))
     return _done(request, batch)
 
 

@@ -100,3 +100,45 @@ def test_old_exports_and_their_files_are_purged(
     MemberExport.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(days=30))
     call_command("purge_roster_uploads")
     assert not MemberExport.objects.exists() and not upload_storage().exists(export.stored_file)
+
+
+def test_a_large_rollback_runs_in_the_worker_and_survives_a_killed_one(
+    client, world, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from organisations.models import Member
+    from roster.models import BatchStatus
+    from roster.tests import samples
+    from roster.tests.test_roster_views import latest_batch, people_rows, post_file
+
+    settings.ROSTER_BACKGROUND_ROWS = 3
+    client.force_login(world.users["secretary_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(4)))
+    batch = latest_batch()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("roster:roster_apply", args=[batch.code]))
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.APPLIED and batch.summary["created"] == 4
+    # The worker is killed: the rollback is marked, never run.
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("roster:roster_rollback", args=[batch.code]))
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.ROLLING_BACK and len(callbacks) == 1
+    assert Member.objects.filter(name__startswith="测试").count() == 4
+    page = client.get(reverse("roster:roster_batch", args=[batch.code])).content.decode()
+    assert "正在撤销" in page and 'id="roster-progress"' in page
+    type(batch).objects.filter(pk=batch.pk).update(
+        status_changed_at=timezone.now() - timedelta(minutes=settings.ROSTER_STALE_MINUTES + 1)
+    )
+    page = client.get(reverse("roster:roster_batch", args=[batch.code])).content.decode()
+    assert 'id="retry"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("roster:roster_retry", args=[batch.code]))
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.ROLLED_BACK
+    assert not Member.objects.filter(name__startswith="测试").exists()
+    assert AuditEvent.objects.filter(batch=batch.code, action="delete").count() == 4
+    # The first run, if it ever wakes, finds the batch no longer its own and does nothing.
+    callbacks[0]()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.ROLLED_BACK
