@@ -885,6 +885,7 @@ def batch_apply(
                 raise _busy(locked)
             if missing_columns(locked):
                 raise ValidationError(_("请先完成预览。"))
+            _refuse_stale(locked)
             # Rows only ever name the target or organisations under it (the preview resolved
             # them there); the applier's own scope decides which of those may be written.
             organisations = (
@@ -958,6 +959,22 @@ def batch_apply(
     return locked
 
 
+def _refuse_stale(batch: ImportBatch) -> None:
+    """A preview is applied only as it was counted: if a member it would update has changed
+    since (another batch, a form, the API), the importer previews again and sees the new
+    differences, rather than have the file overwrite them unseen."""
+    if batch.previewed_at is None:
+        return
+    touched = batch.rows.filter(action=RowAction.UPDATE).values("member")
+    if Member.objects.filter(pk__in=touched, updated_at__gt=batch.previewed_at).exists():
+        raise ValidationError(
+            _(
+                "预览之后，本批次要修改的党员信息又有变动，预览结果已过时。"
+                "请点“调整列对应”中的“按此重新预览”，核对后再导入。"
+            )
+        )
+
+
 def batch_start_apply(
     *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
 ) -> ImportBatch:
@@ -971,6 +988,7 @@ def batch_start_apply(
         raise ValidationError(_("请先完成预览。"))
     if not batch.applicable_count:
         raise ValidationError(_("没有可以导入的行。"))
+    _refuse_stale(batch)
     if batch.summary.get("rows", 0) < background_threshold():
         return batch_apply(batch=batch, actor=actor, request=request)
     moved = _move(

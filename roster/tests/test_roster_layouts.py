@@ -718,3 +718,33 @@ def test_into_an_organisation_without_sub_organisations_rows_are_its(client, wor
     assert warned.outcome == RowOutcome.WARNING
     assert "“财务科支部”与“中共甲局第一支部委员会”不同；本组织没有下级党组织" in warned.messages[0]
     assert ImportRow.objects.get(batch=batch, row_number=3).outcome == RowOutcome.NEW
+
+
+def test_a_stale_preview_is_refused_until_previewed_again(client, world, tmp_path):
+    from datetime import timedelta
+
+    member = MemberFactory(organisation=world.branch_a, name="王芳芳", unit="甲局")
+    rows = [["姓名", "身份证号码", "工作单位"], ["王芳芳", member.id_number, "乙局"]]
+    batch, _page = upload_page(client, world, xlsx(tmp_path / "r.xlsx", rows))
+    assert batch.summary["update"] == 1
+    # Someone changes the member after the preview (an hour ago).
+    from django.utils import timezone
+
+    from roster.models import ImportBatch
+
+    ImportBatch.objects.filter(pk=batch.pk).update(previewed_at=timezone.now() - timedelta(hours=1))
+    Member.objects.filter(pk=member.pk).update(
+        post="科长", updated_at=timezone.now() - timedelta(minutes=30)
+    )
+    response = client.post(f"/roster/{batch.code}/apply/", follow=True)
+    assert "预览结果已过时" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.PREVIEWED
+    member.refresh_from_db()
+    assert member.unit == "甲局"
+    client.post(
+        f"/roster/{batch.code}/columns/", {"col_0": "name", "col_1": "id_number", "col_2": "unit"}
+    )
+    batch = apply(client, batch)
+    member.refresh_from_db()
+    assert batch.status == BatchStatus.APPLIED and (member.unit, member.post) == ("乙局", "科长")
