@@ -564,6 +564,20 @@ def _calamine_workbook(path: Path):
         ) from None
 
 
+def _sheet_order(workbook) -> list[str]:
+    """Worksheets, the visible ones first: templates hide their drop-down lists (民族, 学历 …)
+    in a sheet of their own, which must not be taken for the roster."""
+    try:
+        sheets = [
+            (meta.name, not str(meta.visible).endswith(".Visible"))
+            for meta in workbook.sheets_metadata
+            if str(meta.typ).endswith(".WorkSheet")
+        ]
+    except Exception:  # metadata is a refinement
+        return list(workbook.sheet_names)
+    return [name for name, hidden in sorted(sheets, key=lambda item: item[1])]
+
+
 def _open_workbook(path: Path, file_format: str) -> Table:
     if file_format in ("xlsx", "ods"):
         _check_zip(path, file_format)
@@ -583,7 +597,7 @@ def _open_workbook(path: Path, file_format: str) -> Table:
     workbook = _calamine_workbook(path)
     first_rows: list[list[object]] = []
     try:
-        for name in workbook.sheet_names:
+        for name in _sheet_order(workbook):
             try:
                 sheet = workbook.get_sheet_by_name(name)
             except Exception:  # a chart sheet, or a sheet calamine cannot read

@@ -162,3 +162,34 @@ def test_not_really_a_workbook(tmp_path):
         archive.writestr("hello.txt", "hi")
     with pytest.raises(RosterFileError, match="不是 Excel"):
         reader.open_table(path, "xlsx")
+
+
+def test_a_hidden_sheet_of_drop_down_lists_is_not_the_roster(tmp_path):
+    workbook = Workbook()
+    lists = workbook.active
+    lists.title = "数据字典"
+    lists.append(["姓名", "身份证号码", "民族", "学历"])
+    lists.append(["", "", "汉族", "大学本科"])
+    lists.sheet_state = "hidden"
+    roster = workbook.create_sheet("党员花名册")
+    roster.append(["姓名", "身份证号码"])
+    roster.append(["王芳", "533401198503120028"])
+    workbook.save(tmp_path / "t.xlsx")
+    table = reader.open_table(tmp_path / "t.xlsx", "xlsx")
+    assert table.sheet_name == "党员花名册" and table.engine == "calamine"
+    table.close()
+
+
+def test_an_xlsx_sheet_reaching_past_the_cap_is_streamed(tmp_path, settings):
+    settings.ROSTER_MAX_ROWS = 5
+    settings.ROSTER_EMPTY_ROWS_END = 5
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "身份证号码"])
+    sheet.append(["王芳", "533401198503120028"])
+    sheet["A200"] = "远处的格子"
+    workbook.save(tmp_path / "far.xlsx")
+    table = reader.open_table(tmp_path / "far.xlsx", "xlsx")
+    assert table.engine == "openpyxl"
+    assert [n for n, _cells in table.rows()] == [2] and table.ended_at == 3
+    table.close()
