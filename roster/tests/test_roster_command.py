@@ -140,3 +140,26 @@ def test_mapping_file_and_its_mistakes(world, tmp_path, capsys):
             "import_roster", str(path), "--org", world.org_a.code, "--map", "人员=nickname"
         )
     assert not ImportBatch.objects.exists()
+
+
+def test_mapping_file_names_organisations_too(world, tmp_path, capsys):
+    from roster.models import OrganisationValue
+    from roster.tests.test_roster_layouts import xlsx
+
+    rows = [
+        ["姓名", "身份证号码", "民族", "入党时间", "所在党支部"],
+        ["王芳", id_number_for(date(1985, 3, 12), "female"), "汉族", "2010.07", "机关一支部"],
+    ]
+    path = xlsx(tmp_path / "r.xlsx", rows)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        json.dumps({"organisations": {"机关一支部": world.branch_a.code}}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    status, out = run(capsys, path, "--org", world.org_a.code, "--mapping", mapping, "--apply")
+    assert status == 0
+    assert Member.objects.get(name="王芳").organisation == world.branch_a
+    assert OrganisationValue.objects.get().maps_to == world.branch_a
+    assert (
+        AuditEvent.objects.filter(actor_name="operator:import_roster", action="create").count() == 2
+    )

@@ -5,8 +5,10 @@
 
 The columns are matched as on the web page (by header, checked against the content); --map
 sets a column by its header (repeatable; the field by key or label: id_number, 身份证号码;
-an empty field leaves the column out), --mapping reads the same from a JSON file
-({"columns": {"证件": "id_number", "备注": null}}). --format json reports the columns used.
+an empty field leaves the column out), --mapping reads the same from a JSON file, with what
+the 所在党支部 values mean, as organisation codes or ids (remembered, as on the web page):
+{"columns": {"证件": "id_number", "备注": null}, "organisations": {"机关一支部": "CODE"}}.
+--format json reports the columns used.
 Without --apply nothing changes (the preview batch is discarded). Exit status 1 when the file
 cannot be read or no row could be imported."""
 
@@ -58,6 +60,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         overrides = self._overrides(map, mapping)
+        organisation_values = self._organisation_values(mapping)
         lookup = Q(code=org) | (Q(pk=int(org)) if org.isdigit() else Q())
         organisation = Organisation.objects.filter(lookup).first()
         if organisation is None:
@@ -78,6 +81,13 @@ class Command(BaseCommand):
                 raise CommandError(f"{user} may not edit {organisation.code}") from None
         try:
             if batch.status != BatchStatus.FAILED:
+                if organisation_values:
+                    try:
+                        services.batch_map_organisations(
+                            batch=batch, actor=actor, choices=organisation_values
+                        )
+                    except (ValidationError, PermissionDenied) as exc:
+                        raise CommandError(f"--mapping organisations: {exc}") from None
                 columns = self._mapping(batch, overrides) if overrides else None
                 batch = services.batch_preview(batch=batch, actor=actor, mapping=columns)
             if batch.status == BatchStatus.FAILED or batch.error:
@@ -100,7 +110,11 @@ class Command(BaseCommand):
                 data = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise CommandError(f"--mapping {mapping_file}: {exc}") from None
-            columns = data.get("columns", data) if isinstance(data, dict) else None
+            columns = None
+            if isinstance(data, dict):
+                # {"columns": …, "organisations": …}, or the columns alone.
+                keyed = "columns" in data or "organisations" in data
+                columns = data.get("columns", {}) if keyed else data
             if not isinstance(columns, dict):
                 raise CommandError('--mapping: expected {"columns": {"HEADER": "FIELD"}}')
             given.update(columns)
@@ -119,6 +133,24 @@ class Command(BaseCommand):
                     raise CommandError(f"unknown field {field!r} for {header!r}; fields: {known}")
             overrides[header_key(header)] = field
         return overrides
+
+    def _organisation_values(self, mapping_file):
+        """{value as written: Organisation} from --mapping's "organisations" (by code or id):
+        remembered for this and later imports into the organisation, as on the web page."""
+        if not mapping_file:
+            return {}
+        data = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
+        given = data.get("organisations", {}) if isinstance(data, dict) else {}
+        if not isinstance(given, dict):
+            raise CommandError('--mapping: expected {"organisations": {"VALUE": "CODE"}}')
+        chosen = {}
+        for value, code in given.items():
+            lookup = Q(code=str(code)) | (Q(pk=int(code)) if str(code).isdigit() else Q())
+            organisation = Organisation.objects.filter(lookup).first()
+            if organisation is None:
+                raise CommandError(f"--mapping: no organisation with code or id {code!r}")
+            chosen[str(value)] = organisation
+        return chosen
 
     def _mapping(self, batch, overrides):
         """The columns as the web page would match them, with the overrides applied."""
