@@ -748,3 +748,73 @@ def test_a_stale_preview_is_refused_until_previewed_again(client, world, tmp_pat
     batch = apply(client, batch)
     member.refresh_from_db()
     assert batch.status == BatchStatus.APPLIED and (member.unit, member.post) == ("乙局", "科长")
+
+
+# --- CaoHongchang/test :
+#     jtrc/.svn/pristine/65/65a5916ac9997049a373ef870a0d73144ec94890.svn-base
+# (UserPartyImportInfo: the @ExcelAnnotation exportName of each column of a Java system's
+# import). 预/正 holds 预 / 正 under a header no synonym knows; 籍贯 (not 民族); 历史党费缴至,
+# 入党介绍人1/2 and document columns we do not import. Registered members update without
+# editing; a new person is refused for the missing 民族, by row and column.
+
+JTRC_HEADERS = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "籍贯",
+    "出生年月",
+    "学历",
+    "工作地",
+    "工作单位",
+    "预/正",
+    "手机号码",
+    "QQ号",
+    "微信号",
+    "入党时间",
+    "历史党费缴至",
+    "转正时间",
+    "入党介绍人1",
+    "入党介绍人2",
+    "入党申请书",
+    "备注",
+]
+
+
+def test_java_export_with_a_category_column_under_its_own_header(client, world, tmp_path):
+    member = MemberFactory(organisation=world.branch_a, name="次仁", unit="甲局")
+    new = id_number_for(date(1990, 1, 1), "male")
+    rows = [JTRC_HEADERS]
+    for name, number, mark in (("次仁", member.id_number, "正"), ("多吉", new, "预")):
+        rows.append(
+            [
+                name,
+                number,
+                "",
+                "云南迪庆",
+                "",
+                "本科",
+                "香格里拉",
+                "乙局",
+                mark,
+                "",
+                "",
+                "",
+                "2012.07",
+                "2024.12",
+                "2013.07",
+                "",
+                "",
+                "有",
+                "",
+            ]
+        )
+    batch, page = upload_page(client, world, xls(tmp_path / "党员信息.xls", rows))
+    mark = next(c for c in batch.columns if c["header"] == "预/正")
+    assert mark["field"] == "category" and "列名未能识别" in mark["reason"]
+    assert next(c for c in batch.columns if c["header"] == "籍贯")["field"] is None
+    assert batch.summary["update"] == 1 and batch.summary["rejected"] == 1
+    refused = ImportRow.objects.get(batch=batch, name="多吉")
+    assert any("第 3 行，民族：新登记的党员必须填写此项" in m for m in refused.messages)
+    apply(client, batch)
+    member.refresh_from_db()
+    assert member.unit == "乙局"
