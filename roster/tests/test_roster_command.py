@@ -102,6 +102,7 @@ def test_map_sets_columns_by_header_as_the_page_does(world, tmp_path, capsys):
     status, out = run(capsys, path, "--org", world.org_a.code, "--format", "json")
     report = json.loads(out)
     assert status == 1 and "没有找到“姓名”列" in report["error"]
+    assert [c["field"] for c in report["columns"]][:2] == [None, "id_number"]
     status, out = run(
         capsys, path, "--org", world.org_a.code, "--format", "json", "--map", "人员=姓名", "--apply"
     )

@@ -91,7 +91,7 @@ class Command(BaseCommand):
                 columns = self._mapping(batch, overrides) if overrides else None
                 batch = services.batch_preview(batch=batch, actor=actor, mapping=columns)
             if batch.status == BatchStatus.FAILED or batch.error:
-                return self._fail(format, batch.error)
+                return self._fail(format, batch.error, batch.columns)
             if apply and batch.applicable_count:
                 batch = services.batch_apply(batch=batch, actor=actor)
             self._report(batch, format, applied=batch.status == BatchStatus.APPLIED)
@@ -179,14 +179,22 @@ class Command(BaseCommand):
                 chosen[index] = None
         return chosen
 
-    def _fail(self, format, message):
+    def _fail(self, format, message, columns=()):
         if format == "json":
-            self.stdout.write(
-                json.dumps({"rows": [], "summary": {}, "error": message}, ensure_ascii=False)
-            )
+            report = {"rows": [], "columns": self._columns(columns), "summary": {}}
+            self.stdout.write(json.dumps(report | {"error": message}, ensure_ascii=False))
         else:
             self.stderr.write(message)
         raise SystemExit(1)
+
+    @staticmethod
+    def _columns(columns):
+        """The columns as read: header, field, whether matched automatically, and why."""
+        return [
+            {"header": c["header"], "field": c["field"], "auto": c.get("auto", True)}
+            | ({"reason": c["reason"]} if c.get("reason") else {})
+            for c in columns
+        ]
 
     def _report(self, batch, format, *, applied):
         summary = {
@@ -207,11 +215,7 @@ class Command(BaseCommand):
                 entry = {"row": number, "outcome": outcome, "name": name, "messages": messages}
                 separator = "," if index else ""
                 self.stdout.write(separator + json.dumps(entry, ensure_ascii=False))
-            columns = [
-                {"header": c["header"], "field": c["field"], "auto": c.get("auto", True)}
-                | ({"reason": c["reason"]} if c.get("reason") else {})
-                for c in batch.columns
-            ]
+            columns = self._columns(batch.columns)
             self.stdout.write(
                 '], "columns": '
                 + json.dumps(columns, ensure_ascii=False)
