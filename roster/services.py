@@ -555,7 +555,7 @@ def _fill_preview(
 
     def store(results: list[preview.RowResult]) -> None:
         _heartbeat(batch, token)  # and stop here if another run took the batch over
-        ImportRow.objects.bulk_create([_import_row(batch, r) for r in results])
+        _insert_rows(ImportRow, [_import_row(batch, r) for r in results])
         for result in results:
             counts[result.outcome] += 1
             counts["rows"] += 1
@@ -1279,6 +1279,31 @@ def _update_rows(model: type[models.Model], objects: list[Any], fields: list[str
     params = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
         + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _insert_rows(model: type[models.Model], objects: list[Any]) -> None:
+    """INSERT the objects (no primary keys needed back) in one executemany.
+
+    QuerySet.bulk_create splits a chunk into batches of the database's parameter limit
+    (on SQLite, 999 / 17 columns: ~60 rows) and compiles each: a fifth of a 10,000-row
+    preview. Values are prepared by each field for the database, as in _update_rows."""
+    if not objects:
+        return
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table),
+        ", ".join(quote(_column(field)) for field in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    params = [
+        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in columns]
         for obj in objects
     ]
     with connection.cursor() as cursor:
