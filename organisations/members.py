@@ -214,6 +214,7 @@ def prepare_member(
     member: Member | None = None,
     today: date | None = None,
     derive: bool = True,
+    id_info: IdNumberInfo | None = None,
 ) -> PreparedMember:
     """The member `fields` describe, normalised, with its derived fields set and every rule
     checked. Reads and writes no database.
@@ -226,7 +227,9 @@ def prepare_member(
 
     `derive=False` checks without deriving what only a saved member needs (the encrypted ID
     number, its digest and mask, the pinyin search keys): the roster preview checks every
-    row of a file this way and stores none of them, then applying prepares each in full."""
+    row of a file this way and stores none of them, then applying prepares each in full.
+    `id_info` is what parse_id_number already said of `id_number` (the roster preview parsed
+    it reading the cell): it is not parsed twice."""
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
         raise TypeError(f"not member fields: {sorted(unknown)}")
@@ -256,7 +259,10 @@ def prepare_member(
     given = id_number not in (None, "")
     if creating or given:
         try:
-            prepared.id_info = parse_id_number(id_number, today=today)
+            if id_info is not None and id_info.number == id_number:
+                prepared.id_info = id_info
+            else:
+                prepared.id_info = parse_id_number(id_number, today=today)
         except ValidationError as exc:
             prepared.errors["id_number"] = exc.error_list
         else:

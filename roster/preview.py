@@ -105,6 +105,8 @@ class RowResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     raw: list = field(default_factory=list)
+    # What parse_id_number said of the row's number (handed to the member builder).
+    id_info: object = None
     member: Member | None = None
     diff: dict = field(default_factory=dict)
     # The member a masked export's row names by its hidden key (roster.exports.member_key).
@@ -368,7 +370,7 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
             for text in exc.messages:
                 result.errors.append(message(row_number, ctx.column("id_number"), text))
         else:
-            result.id_number = info.number
+            result.id_number, result.id_info = info.number, info
             column = ctx.column("id_number")
             if upgraded:
                 result.warnings.append(message(row_number, column, upgraded))
@@ -554,11 +556,17 @@ def prepare(
     member: Member | None = None,
     today: date | None = None,
     derive: bool = True,
+    id_info=None,
 ) -> PreparedMember:
     """The member builder on a row's values: what creating (`member` None) or updating
     `member` with them would store, or why it may not (derive=False: only why not)."""
     return prepare_member(
-        model_values(values), id_number=id_number, member=member, today=today, derive=derive
+        model_values(values),
+        id_number=id_number,
+        member=member,
+        today=today,
+        derive=derive,
+        id_info=id_info,
     )
 
 
@@ -591,7 +599,9 @@ def _decide_new(result: RowResult, ctx: Context) -> None:
         values["category"] = str(
             MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
         )
-    prepared = prepare(values, id_number=result.id_number, today=ctx.today, derive=False)
+    prepared = prepare(
+        values, id_number=result.id_number, today=ctx.today, derive=False, id_info=result.id_info
+    )
     _member_problems(result, prepared, ctx)
     if not result.errors:
         result.action = RowAction.CREATE

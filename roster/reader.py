@@ -306,6 +306,7 @@ class Table:
     # The number format of each column (.xlsx read by calamine), from the sheet's first rows.
     formats: list = field(default_factory=list, repr=False)
     _workbook: object = field(default=None, repr=False)
+    _sheet: object = field(default=None, repr=False)
 
     @property
     def typed(self) -> bool:
@@ -323,7 +324,9 @@ class Table:
         )
 
     def _calamine_rows(self, start: int) -> Iterator[list]:
-        sheet = self._workbook.get_sheet_by_name(self.sheet_name)  # type: ignore[attr-defined]
+        # calamine parses a sheet on each get_sheet_by_name: the one found is kept.
+        sheet = self._sheet or self._workbook.get_sheet_by_name(self.sheet_name)  # type: ignore[attr-defined]
+        self._sheet = sheet
         first_row, first_column = sheet.start or (0, 0)
         lead = [None] * first_column
         formats = self.formats
@@ -613,7 +616,7 @@ def _open_workbook(path: Path, file_format: str) -> Table:
             if header is None:
                 continue
             table = Table(path, file_format, header, sheet_name=name, engine="calamine")
-            table._workbook = workbook
+            table._workbook, table._sheet = workbook, sheet
             table.estimated_rows = max(first_row + sheet.height - header.row, 0)
             if file_format == "xlsx" and name in parts:
                 with zipfile.ZipFile(path) as archive:
