@@ -52,6 +52,9 @@ READERS: dict[str, Callable[[object], object]] = {
     "full_member_on": _date,
     "phone": normalise.parse_phone,
 }
+# Fields holding one of a few coded values: a column under their header whose values are not
+# among them holds something else.
+CODED = ("category", "status", "sex", "ethnicity", "education")
 # Fields whose values tell them apart whatever the header says (a date or a phone could be
 # anything: 入职时间, 家属联系方式; 正常 could be any state), tried in this order.
 DISTINCTIVE = ("id_number", "category", "sex", "ethnicity", "education", "status")
@@ -105,9 +108,10 @@ def check(columns: list[dict], sample: Sequence[Sequence[object]]) -> list[dict]
     misfits = []
     for column in checked:
         field, values = column["field"], values_of[column["index"]]
-        # The ID number column is never dropped for its content: masked or Excel-mangled
-        # numbers are each row's error to explain, not a reason to lose the column.
-        checkable = field in READERS and field != "id_number"
+        # Only coded fields are judged by their values (正式党员 is no 党籍状态): an ID
+        # number, a date or a phone that cannot be read is that row's problem to explain
+        # (masked or Excel-mangled numbers, "abc" for a phone), not a reason to lose the column.
+        checkable = field in CODED
         if checkable and values and fit(field, values) < FITS:
             misfits.append((column, field))
             column["field"] = None

@@ -1319,12 +1319,10 @@ def _column(field: models.Field[Any, Any]) -> str:
 
 # --- exports too large for a request ------------------------------------------------------------
 
-EXPORT_BACKGROUND_ROWS = 5000
-
 
 def export_background_rows() -> int:
     """Exports of at least this many members are written by the task worker."""
-    return getattr(settings, "ROSTER_EXPORT_BACKGROUND_ROWS", EXPORT_BACKGROUND_ROWS)
+    return settings.ROSTER_EXPORT_BACKGROUND_ROWS
 
 
 @transaction.atomic
