@@ -10,8 +10,7 @@ years it was valid, e.g. 533421 "[-2000]中甸县,[2001-2013]香格里拉县").
 import re
 from functools import lru_cache
 
-from django.utils.translation import gettext as _
-
+from core.stored_text import deferred as _
 from organisations.id_numbers import check_digit, mask_id_number, normalise_id_number
 
 # 港澳台居民居住证 (2018): region codes 810000, 820000, 830000, not in the county history.

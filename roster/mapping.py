@@ -13,8 +13,10 @@ Nothing is forced: a column that fits nothing stays unmatched.
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils import translation
 
+from core.stored_text import Message
+from core.stored_text import deferred as _
 from organisations.id_numbers import parse_id_number
 
 from . import normalise
@@ -87,8 +89,12 @@ def _examples(field: str | None, values: Sequence[object]) -> str:
     return "、".join(f"“{shown}”" for shown in seen)
 
 
-def _label(field: str) -> str:
-    return str(FIELD_BY_KEY[field].label)
+def _label(field: str) -> Message:
+    """A field's label as a stored message (a reason is read later, in its reader's language):
+    the labels' msgids are their Chinese, the source language."""
+    with translation.override("zh-hans"):
+        msgid = str(FIELD_BY_KEY[field].label)
+    return Message(msgid)
 
 
 def check(columns: list[dict], sample: Sequence[Sequence[object]]) -> list[dict]:

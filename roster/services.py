@@ -410,7 +410,7 @@ def _columns(
             "header": header,
             "field": chosen[i],
             "auto": chosen[i] == automatic[i]["field"],
-            **({"reason": automatic[i]["reason"]} if automatic[i].get("reason") else {}),
+            **({"reason": to_stored(automatic[i]["reason"])} if automatic[i].get("reason") else {}),
         }
         for i, header in enumerate(headers)
     ]

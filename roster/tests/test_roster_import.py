@@ -512,7 +512,7 @@ def test_missing_id_column_asks_for_a_mapping(world, tmp_path):
     # Issue 8: the column's content says what the header does not; proposed, with the reason.
     assert not batch.error and batch.summary["to_create"] == 1
     assert batch.columns[3]["field"] == "id_number" and batch.columns[3]["auto"]
-    assert "“证件”列的列名未能识别，但内容是身份证号码" in batch.columns[3]["reason"]
+    assert "“证件”列的列名未能识别，但内容是身份证号码" in render(batch.columns[3]["reason"])
     mapping = [c["field"] for c in batch.columns]
     mapping[3] = None
     batch = services.batch_preview(batch=batch, actor=admin, mapping=mapping)

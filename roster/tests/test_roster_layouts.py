@@ -17,6 +17,7 @@ import xlwt
 from openpyxl import Workbook
 
 from audit.models import AuditEvent
+from core.stored_text import render
 from organisations.id_numbers import check_digit
 from organisations.models import Member, MemberCategory, MemberStatus
 from organisations.tests.factories import MemberFactory, id_number_for
@@ -186,7 +187,9 @@ def test_owip_layout_without_id_numbers_is_refused_saying_what_it_found(client, 
     # The content check already reads 党籍状态 as the category it holds.
     status = next(c for c in batch.columns if c["header"].startswith("党籍状态"))
     assert status["field"] == "category"
-    assert "不是党籍状态，而是人员类别" in status["reason"] and "“正式党员”" in status["reason"]
+    assert "不是党籍状态，而是人员类别" in render(status["reason"]) and "“正式党员”" in render(
+        status["reason"]
+    )
     assert "不是党籍状态，而是人员类别" in page
 
 
@@ -207,7 +210,7 @@ def test_owip_layout_with_an_id_column_imports_and_skips_the_notes(client, world
     assert batch.summary["rejected"] == 0, list(ImportRow.objects.values_list("messages"))
     assert batch.summary["to_create"] == 2
     notes = ImportRow.objects.get(batch=batch, row_number=8)
-    assert notes.outcome == RowOutcome.SKIPPED and "注意事项" in notes.messages[0]
+    assert notes.outcome == RowOutcome.SKIPPED and "注意事项" in render(notes.messages[0])
     batch = apply(client, batch)
     assert batch.status == BatchStatus.APPLIED
     yangjin = Member.objects.get(name="央金")
@@ -260,17 +263,17 @@ def test_owip_transfer_layout_skips_its_hint_row(client, world, tmp_path):
     ]
     batch, _page = upload_page(client, world, xlsx(tmp_path / "组织关系转入.xlsx", rows))
     hint = ImportRow.objects.get(batch=batch, row_number=2)
-    assert hint.outcome == RowOutcome.SKIPPED and "填写提示行" in hint.messages[0]
+    assert hint.outcome == RowOutcome.SKIPPED and "填写提示行" in render(hint.messages[0])
     # 类别 and 党籍状态 both hold the category: the first keeps it, the second has no field.
     by_header = {c["header"]: c for c in batch.columns}
     assert by_header["类别"]["field"] == "category"
-    assert (
-        by_header["党籍状态"]["field"] is None and "不是党籍状态" in by_header["党籍状态"]["reason"]
+    assert by_header["党籍状态"]["field"] is None and "不是党籍状态" in render(
+        by_header["党籍状态"]["reason"]
     )
     # Not 民族: a new member needs it (the row says so, by column and row).
     row = ImportRow.objects.get(batch=batch, row_number=3)
     assert row.outcome == RowOutcome.REJECTED
-    assert any("第 3 行，民族：新登记的党员必须填写此项" in m for m in row.messages)
+    assert any("第 3 行，民族：新登记的党员必须填写此项" in render(m) for m in row.messages)
 
 
 # --- 597344951/bc @e60121df9101 : src/main/resources/importPartyUsersExcelExample.xlsx
@@ -349,7 +352,9 @@ def test_bc_layout_imports_reading_the_category_from_its_content(client, world, 
     batch, page = upload_page(client, world, path)
     background = next(c for c in batch.columns if c["header"] == "政治背景")
     assert background["field"] == "category"
-    assert "列名未能识别，但内容" in background["reason"] and "“中共党员”" in background["reason"]
+    assert "列名未能识别，但内容" in render(background["reason"]) and "“中共党员”" in render(
+        background["reason"]
+    )
     assert "列名未能识别" in page
     assert batch.summary["to_create"] == 2 and batch.summary["rejected"] == 0
     batch = apply(client, batch)
@@ -430,7 +435,9 @@ def test_staff_roster_is_refused_row_by_row_and_its_staff_type_is_not_the_catego
     batch, page = upload_page(client, world, xlsx(tmp_path / "花名册.xlsx", rows))
     kind = next(c for c in batch.columns if c["header"].startswith("人员类别"))
     assert kind["field"] is None
-    assert "不是人员类别，也不像其他可导入的项" in kind["reason"] and "“正式员工”" in kind["reason"]
+    assert "不是人员类别，也不像其他可导入的项" in render(
+        kind["reason"]
+    ) and "“正式员工”" in render(kind["reason"])
     assert batch.summary["rejected"] == 2 and batch.applicable_count == 0
     assert "入党时间：新登记的党员必须填写此项" in page
 
@@ -504,7 +511,9 @@ def test_values_that_cannot_be_read_name_column_row_and_accepted_values(client, 
         ],
     ]
     batch, _page = upload_page(client, world, xlsx(tmp_path / "名册.xlsx", rows))
-    messages = {r.row_number: r.messages for r in ImportRow.objects.filter(batch=batch)}
+    messages = {
+        r.row_number: [render(m) for m in r.messages] for r in ImportRow.objects.filter(batch=batch)
+    }
     assert any(
         m.startswith("第 2 行，党员状态：“停止党籍”是本平台尚未登记的党籍状态")
         and "可填：正常" in m
@@ -638,7 +647,9 @@ def test_a_15_digit_number_is_converted_with_a_warning(client, world, tmp_path):
     batch, page = upload_page(client, world, xlsx(tmp_path / "旧号码.xlsx", rows))
     row = ImportRow.objects.get(batch=batch, row_number=2)
     assert row.outcome == RowOutcome.WARNING
-    assert "15 位旧身份证号码 5334*******3125 已换算为 18 位 5334**********" in row.messages[0]
+    assert "15 位旧身份证号码 5334*******3125 已换算为 18 位 5334**********" in render(
+        row.messages[0]
+    )
     assert old not in page  # masked like every number on the page
     apply(client, batch)
     member = Member.objects.get(name="王强")
@@ -662,7 +673,10 @@ def test_region_codes_abolished_before_birth_warn_and_residence_permits_pass(
         ["丙", unknown, "汉族", "2012.07"],
     ]
     batch, _page = upload_page(client, world, xlsx(tmp_path / "区划.xlsx", rows))
-    messages = {r.row_number: " ".join(r.messages) for r in ImportRow.objects.filter(batch=batch)}
+    messages = {
+        r.row_number: " ".join(render(m) for m in r.messages)
+        for r in ImportRow.objects.filter(batch=batch)
+    }
     assert "行政区划代码 533421 在 2013 年已撤销，早于出生年份 2015" in messages[2]
     assert ImportRow.objects.get(batch=batch, row_number=3).outcome == RowOutcome.NEW
     assert "533499" in messages[4] and "查不到对应的县级单位" in messages[4]
@@ -716,7 +730,9 @@ def test_into_an_organisation_without_sub_organisations_rows_are_its(client, wor
     assert batch.summary["to_create"] == 2 and "unknown_organisations" not in batch.summary
     warned = ImportRow.objects.get(batch=batch, row_number=2)
     assert warned.outcome == RowOutcome.WARNING
-    assert "“财务科支部”与“中共甲局第一支部委员会”不同；本组织没有下级党组织" in warned.messages[0]
+    assert "“财务科支部”与“中共甲局第一支部委员会”不同；本组织没有下级党组织" in render(
+        warned.messages[0]
+    )
     assert ImportRow.objects.get(batch=batch, row_number=3).outcome == RowOutcome.NEW
 
 
@@ -810,11 +826,11 @@ def test_java_export_with_a_category_column_under_its_own_header(client, world, 
         )
     batch, page = upload_page(client, world, xls(tmp_path / "党员信息.xls", rows))
     mark = next(c for c in batch.columns if c["header"] == "预/正")
-    assert mark["field"] == "category" and "列名未能识别" in mark["reason"]
+    assert mark["field"] == "category" and "列名未能识别" in render(mark["reason"])
     assert next(c for c in batch.columns if c["header"] == "籍贯")["field"] is None
     assert batch.summary["update"] == 1 and batch.summary["rejected"] == 1
     refused = ImportRow.objects.get(batch=batch, name="多吉")
-    assert any("第 3 行，民族：新登记的党员必须填写此项" in m for m in refused.messages)
+    assert any("第 3 行，民族：新登记的党员必须填写此项" in render(m) for m in refused.messages)
     apply(client, batch)
     member.refresh_from_db()
     assert member.unit == "乙局"

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
+from core.stored_text import render
 from organisations.models import Member, OrganisationKind
 from organisations.tests.factories import MemberFactory, OrganisationFactory, id_number_for
 from roster.models import BatchStatus, ImportBatch
@@ -449,7 +450,9 @@ def test_a_masked_export_edited_and_uploaded_changes_only_the_edits(client, worl
     workbook.save(path)
     post_file(client, world.org_a, path)
     rejected = latest_batch().rows.get(name="白玛")
-    assert rejected.outcome == "rejected" and "不是本平台导出的党员编号" in rejected.messages[0]
+    assert rejected.outcome == "rejected" and "不是本平台导出的党员编号" in render(
+        rejected.messages[0]
+    )
 
 
 def test_the_preview_shows_what_each_new_row_will_store(client, world, tmp_path):

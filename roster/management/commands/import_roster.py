@@ -193,7 +193,7 @@ class Command(BaseCommand):
         """The columns as read: header, field, whether matched automatically, and why."""
         return [
             {"header": c["header"], "field": c["field"], "auto": c.get("auto", True)}
-            | ({"reason": c["reason"]} if c.get("reason") else {})
+            | ({"reason": render(c["reason"])} if c.get("reason") else {})
             for c in columns
         ]
 
