@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 # Time limits per example make property tests fail on a busy machine, not on a wrong result.
@@ -49,6 +51,15 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test():
+    """Every test starts in the source language and leaves the thread as it found it. A request
+    through the test client with an English cookie has LocaleMiddleware activate English on the
+    thread, and nothing deactivates it: the next test would otherwise read English messages."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -393,6 +393,9 @@ ROSTER_MAX_SHARED_STRINGS_MB = _positive_int("ROSTER_MAX_SHARED_STRINGS_MB", 50)
 ROSTER_EMPTY_ROWS_END = _positive_int("ROSTER_EMPTY_ROWS_END", 1000)
 ROSTER_BACKGROUND_ROWS = _positive_int("ROSTER_BACKGROUND_ROWS", 10_000)
 ROSTER_BACKGROUND_MB = _positive_int("ROSTER_BACKGROUND_MB", 5)
+# Member exports of at least this many members are written by the task worker (with progress
+# and a download) rather than inside the request.
+ROSTER_EXPORT_BACKGROUND_ROWS = _positive_int("ROSTER_EXPORT_BACKGROUND_ROWS", 5000)
 ROSTER_TASK_WAIT_MINUTES = _positive_int("ROSTER_TASK_WAIT_MINUTES", 2)
 ROSTER_STALE_MINUTES = _positive_int("ROSTER_STALE_MINUTES", 10)
 ROSTER_UPLOAD_EXPIRY_DAYS = _positive_int("ROSTER_UPLOAD_EXPIRY_DAYS", 7)

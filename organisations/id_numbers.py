@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.text import drop_invisible
 
 # Province-level codes of GB/T 2260 (71 Taiwan, 81 Hong Kong, 82 Macao included: residents
-# there can hold mainland-format numbers).
+# there can hold mainland-format numbers; 83 is the Taiwan residents' residence permit).
 PROVINCE_CODES = frozenset(
     f"{code:02d}"
     for code in (
@@ -33,6 +33,7 @@ PROVINCE_CODES = frozenset(
         71,
         81,
         82,
+        83,  # 830000: residence permits of Taiwan residents (港澳台居民居住证, 2018)
     )
 )
 

@@ -14,6 +14,7 @@ import json
 import tempfile
 from datetime import date, datetime
 
+from django.core import signing
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,10 @@ COLUMNS = (
     (gettext_lazy("联系电话"), 14),
     (gettext_lazy("党籍状态"), 10),
 )
+# The hidden last column of an export: which member each row is, so that a masked export,
+# edited and uploaded again, is matched to its members (roster.preview, member_key).
+MEMBER_KEY_HEADER = gettext_lazy("党员编号（勿改）")
+MEMBER_KEY_SALT = "roster.member_key"
 HEADER_ROW = 3
 DAY_FORMAT = "yyyy.mm.dd"
 TEXT_FORMAT = "@"
@@ -161,6 +166,20 @@ def member_row(cell, index: int, member, *, reveal: bool, label=None) -> list:
     return [neutralise_formula(value) for value in values]
 
 
+def member_key(member) -> str:
+    """The member's key in an export: its id, signed (not guessable, and a typo is caught)."""
+    return signing.Signer(salt=MEMBER_KEY_SALT).sign(f"M{member.pk}")
+
+
+def member_pk(key: object) -> int | None:
+    """The member id a key names, or None when it is not a key we wrote."""
+    try:
+        value = signing.Signer(salt=MEMBER_KEY_SALT).unsign(str(key).strip())
+    except signing.BadSignature:
+        return None
+    return int(value[1:]) if value[:1] == "M" and value[1:].isdigit() else None
+
+
 def write_roster(members, *, unit_name: str, title: str | None = None, reveal: bool = False):
     """Write the members to a temporary .xlsx file and return (file rewound, row count).
 
@@ -170,6 +189,8 @@ def write_roster(members, *, unit_name: str, title: str | None = None, reveal: b
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("党员花名册"))
         _setup_sheet(sheet, [width for _header, width in COLUMNS], write_only=True)
+        key_column = get_column_letter(len(COLUMNS) + 1)
+        sheet.column_dimensions[key_column].hidden = True
         cell = _cell_factory(sheet)
         _title_rows(
             sheet,
@@ -179,11 +200,16 @@ def write_roster(members, *, unit_name: str, title: str | None = None, reveal: b
             width=len(COLUMNS),
             write_only=True,
         )
-        sheet.append([cell(str(header), header=True) for header, _width in COLUMNS])
+        sheet.append(
+            [cell(str(header), header=True) for header, _width in COLUMNS]
+            + [cell(str(MEMBER_KEY_HEADER), header=True)]
+        )
         count = 0
         label = _Labels()
+        signer = signing.Signer(salt=MEMBER_KEY_SALT)
         for count, member in enumerate(members, start=1):
-            sheet.append(member_row(cell, count, member, reveal=reveal, label=label))
+            row = member_row(cell, count, member, reveal=reveal, label=label)
+            sheet.append([*row, signer.sign(f"M{member.pk}")])
         output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
         workbook.save(output)
     output.seek(0)

@@ -9,8 +9,10 @@ from .services import max_upload_bytes
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("花名册文件"),
-        help_text=gettext_lazy("Excel（.xlsx）或 CSV 文件。上传后先预览，确认后才会导入。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        help_text=gettext_lazy(
+            "Excel（.xlsx、.xls）、.ods 或 CSV 文件。上传后先预览，确认后才会导入。"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
     )
 
     def clean_file(self):
@@ -68,3 +70,31 @@ class ExportRevealForm(forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("例如：报送上级党委年度统计")}),
     )
+
+
+class OrganisationValuesForm(forms.Form):
+    """Which organisation each unknown 所在党支部 value of the file means."""
+
+    def __init__(self, *args, values: list[str], organisations, target, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.values = values
+        self.by_pk = {str(o.pk): o for o in organisations}
+        choices = [("", _("暂不指定"))] + [
+            (str(o.pk), _("本组织（%(name)s）") % {"name": o.name} if o.pk == target.pk else o.name)
+            for o in organisations
+        ]
+        for index, value in enumerate(values):
+            self.fields[f"org_{index}"] = forms.ChoiceField(
+                label=value, choices=choices, required=False
+            )
+
+    def chosen(self) -> dict:
+        """{value as written: Organisation} for the values given an organisation."""
+        return {
+            value: self.by_pk[self.cleaned_data[f"org_{index}"]]
+            for index, value in enumerate(self.values)
+            if self.cleaned_data.get(f"org_{index}")
+        }
+
+    def bound_values(self):
+        return [(value, self[f"org_{index}"]) for index, value in enumerate(self.values)]

@@ -23,12 +23,18 @@ class BatchStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
     APPLYING = "applying", _("正在导入")
     APPLIED = "applied", _("已导入")
+    ROLLING_BACK = "rolling_back", _("正在撤销")
     ROLLED_BACK = "rolled_back", _("已撤销")
     FAILED = "failed", _("失败")
 
 
 # While a batch is in one of these states a task is working on it and the page polls.
-RUNNING_STATUSES = (BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+RUNNING_STATUSES = (
+    BatchStatus.QUEUED,
+    BatchStatus.PREVIEWING,
+    BatchStatus.APPLYING,
+    BatchStatus.ROLLING_BACK,
+)
 
 
 class RowOutcome(models.TextChoices):
@@ -206,3 +212,111 @@ class ImportRow(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number} {self.name}"
+
+
+class OrganisationValue(ConstraintErrorsOnFields, models.Model):
+    """What an organ calls one of its organisations in its roster files (所在党支部 "机关一支部"),
+    mapped once by an importer to an organisation in scope and remembered for the next import
+    into the same organisation (`organisation`, the import target)."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("导入到"),
+    )
+    # The cell as roster.preview.organisation_key reduces it (中共…委员会 → …支部).
+    value = models.CharField(_("表格中的写法"), max_length=200)
+    maps_to = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("对应党组织"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("设置人"),
+    )
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+    visible_to_editors_only = True
+    constraint_fields = {"value_once": "value"}
+
+    class Meta:
+        verbose_name = _("党组织名称对应")
+        verbose_name_plural = _("党组织名称对应")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "value"],
+                name="roster_organisation_value_once",
+                violation_error_code="value_once",
+                violation_error_message=_("同一写法在导入到同一党组织时只能对应一个党组织。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} → {self.maps_to_id}"
+
+
+def new_export_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "EX" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("正在导出")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class MemberExport(models.Model):
+    """A 花名册 export too large to write inside a request: written by the task worker, with
+    progress, then downloaded by the account that asked for it (the file holds personal data:
+    nobody else gets it, and it is deleted after ROSTER_UPLOAD_EXPIRY_DAYS)."""
+
+    code = models.CharField(max_length=20, unique=True, default=new_export_code)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("填报单位"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The member list's query string (its filters) and whether ID numbers are in clear.
+    filters = models.JSONField(default=dict, blank=True)
+    reveal = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=12, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    stored_file = models.CharField(max_length=200, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("花名册导出")
+        verbose_name_plural = _("花名册导出")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

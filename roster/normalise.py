@@ -231,7 +231,8 @@ def parse_sex(value: object) -> str | None:
         return _SEXES[cleaned]
     except KeyError:
         raise CellError(
-            _("“%(value)s”不是有效的性别，应填“男”或“女”。") % {"value": text(value)}
+            _("“%(value)s”不是有效的性别，可填：%(accepted)s。")
+            % {"value": text(value), "accepted": ACCEPTED["sex"]}
         ) from None
 
 
@@ -262,17 +263,59 @@ _EDUCATION_SYNONYMS = {
         "博士",
         "硕士研究生",
         "博士研究生",
+        "博士生",
+        "硕士生",
         "在职研究生",
         "研究生及以上",
+        "党校研究生",
+        "中央党校研究生",
+        "省委党校研究生",
     ),
-    Education.BACHELOR: ("大学本科", "本科", "大学", "本科学历", "大学本科学历"),
-    Education.COLLEGE: ("大学专科", "大专", "专科", "大专学历"),
-    Education.SECONDARY_VOCATIONAL: ("中等专科", "中专", "中技", "技校", "中等职业教育"),
-    Education.HIGH_SCHOOL: ("高中", "职高", "普通高中", "高中学历"),
-    Education.JUNIOR_OR_BELOW: ("初中及以下", "初中", "小学", "初中以下"),
+    Education.BACHELOR: (
+        "大学本科",
+        "本科",
+        "大学",
+        "本科学历",
+        "大学本科学历",
+        "本科及以上",
+        "党校大学",
+        "党校本科",
+        "中央党校大学",
+        "省委党校大学",
+    ),
+    Education.COLLEGE: (
+        "大学专科",
+        "大专",
+        "专科",
+        "大专学历",
+        "高职",
+        "党校大专",
+        "党校专科",
+        "省委党校大专",
+    ),
+    Education.SECONDARY_VOCATIONAL: (
+        "中等专科",
+        "中专",
+        "中技",
+        "技校",
+        "中等职业教育",
+        "党校中专",
+    ),
+    Education.HIGH_SCHOOL: ("高中", "职高", "普通高中", "高中学历", "大专以下", "高中及以下"),
+    Education.JUNIOR_OR_BELOW: ("初中及以下", "初中", "小学", "初中以下", "小学及以下", "文盲"),
 }
 _EDUCATION = {
     synonym: str(code) for code, synonyms in _EDUCATION_SYNONYMS.items() for synonym in synonyms
+}
+# "大学本科（等效）", "研究生(同等学力)": education counted as equivalent reads as its level.
+_EQUIVALENT = re.compile(r"[（(](?:等效|同等学力|同等学历|相当|在职)[）)]$")
+# What the messages list as accepted (the values, not every synonym).
+ACCEPTED = {
+    "sex": "男、女",
+    "category": "正式党员、预备党员（或简写“正”“预”）",
+    "education": "研究生、大学本科、大学专科（大专）、中专、高中、初中及以下，"
+    "及党校研究生、党校大学、党校大专，可带“（等效）”",
+    "status": "正常、已转出、已故、自行脱党、退党、开除党籍",
 }
 
 
@@ -280,20 +323,25 @@ def parse_education(value: object) -> str | None:
     cleaned = text(value).replace(" ", "")
     if not cleaned:
         return None
-    try:
-        return _EDUCATION[cleaned]
-    except KeyError:
+    code = _EDUCATION.get(cleaned) or _EDUCATION.get(_EQUIVALENT.sub("", cleaned))
+    if code is None:
         raise CellError(
-            _("“%(value)s”不是可识别的学历（如 研究生、大学本科、大专、中专、高中、初中）。")
-            % {"value": cleaned}
-        ) from None
+            _("“%(value)s”不是可识别的学历，可填：%(accepted)s。")
+            % {"value": cleaned, "accepted": ACCEPTED["education"]}
+        )
+    return code
 
 
 _CATEGORIES = {
     "正式党员": MemberCategory.FULL,
     "正式": MemberCategory.FULL,
+    "正": MemberCategory.FULL,
+    "中共党员": MemberCategory.FULL,  # the 政治面貌 of a full member
+    "中共正式党员": MemberCategory.FULL,
     "预备党员": MemberCategory.PROBATIONARY,
     "预备": MemberCategory.PROBATIONARY,
+    "预": MemberCategory.PROBATIONARY,
+    "中共预备党员": MemberCategory.PROBATIONARY,
 }
 
 
@@ -305,7 +353,8 @@ def parse_category(value: object) -> str | None:
         return str(_CATEGORIES[cleaned])
     except KeyError:
         raise CellError(
-            _("“%(value)s”不是有效的人员类别，应填“正式党员”或“预备党员”。") % {"value": cleaned}
+            _("“%(value)s”不是有效的人员类别，可填：%(accepted)s。")
+            % {"value": cleaned, "accepted": ACCEPTED["category"]}
         ) from None
 
 
@@ -313,17 +362,29 @@ def parse_category(value: object) -> str | None:
 _STATUSES = {
     "正常": MemberStatus.ACTIVE,
     "在册": MemberStatus.ACTIVE,
+    "在籍": MemberStatus.ACTIVE,
+    "正常党籍": MemberStatus.ACTIVE,
+    "保留党籍": MemberStatus.ACTIVE,  # 出国（境）保留党籍: still a member
+    "出国（境）保留党籍": MemberStatus.ACTIVE,
+    "出国(境)保留党籍": MemberStatus.ACTIVE,
     "已转出": MemberStatus.TRANSFERRED_OUT,
     "转出": MemberStatus.TRANSFERRED_OUT,
+    "组织关系转出": MemberStatus.TRANSFERRED_OUT,
+    "组织关系已转出": MemberStatus.TRANSFERRED_OUT,
     "已故": MemberStatus.DECEASED,
     "去世": MemberStatus.DECEASED,
     "死亡": MemberStatus.DECEASED,
+    "逝世": MemberStatus.DECEASED,
+    "病故": MemberStatus.DECEASED,
     "自行脱党": MemberStatus.LAPSED,
     "脱党": MemberStatus.LAPSED,
     "退党": MemberStatus.WITHDRAWN,
     "开除党籍": MemberStatus.EXPELLED,
     "开除": MemberStatus.EXPELLED,
 }
+# Statuses organs record that the registry has no state for yet: refused with the reason,
+# never guessed into another status.
+_UNRECORDED_STATUSES = ("停止党籍", "停止党籍中", "除名", "予以除名", "劝退", "失联")
 
 
 def parse_status(value: object) -> str | None:
@@ -331,9 +392,18 @@ def parse_status(value: object) -> str | None:
     if not cleaned:
         return None
     code = _STATUSES.get(cleaned)
+    if code is None and cleaned in _UNRECORDED_STATUSES:
+        raise CellError(
+            _(
+                "“%(value)s”是本平台尚未登记的党籍状态，不能按其他状态导入；"
+                "请先按“正常”导入，再按规定办理。可填：%(accepted)s。"
+            )
+            % {"value": cleaned, "accepted": ACCEPTED["status"]}
+        )
     if code is None:
         raise CellError(
-            _("“%(value)s”不是有效的党籍状态（如 正常、已转出、已故）。") % {"value": cleaned}
+            _("“%(value)s”不是有效的党籍状态，可填：%(accepted)s。")
+            % {"value": cleaned, "accepted": ACCEPTED["status"]}
         )
     return str(code)
 

@@ -41,8 +41,9 @@ from organisations.models import (
     Organisation,
 )
 
-from . import normalise
+from . import id_checks, normalise
 from .columns import FIELD_BY_KEY, header_key
+from .exports import member_pk
 from .models import RowAction, RowOutcome
 from .normalise import CellError, ParsedDate
 
@@ -68,7 +69,19 @@ _FOOTER_WORDS = (
     "审核人",
     "制表人",
     "负责人",
+    # Notes blocks, often merged over many rows inside or below the data.
+    "注意：",
+    "注意:",
+    "注意事项",
+    "填写注意事项",
+    "填表注意事项",
+    "填写说明",
+    "填报说明",
+    "温馨提示",
+    "备注：",
 )
+# A row of hints under the header ("必填", "预备党员或正式党员", "格式：1985.03").
+_HINT_WORDS = ("必填", "选填", "非必填", "填写", "格式", "例：", "例如", "如：", "或", "下拉")
 
 
 @dataclass
@@ -92,8 +105,12 @@ class RowResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     raw: list = field(default_factory=list)
+    # What parse_id_number said of the row's number (handed to the member builder).
+    id_info: object = None
     member: Member | None = None
     diff: dict = field(default_factory=dict)
+    # The member a masked export's row names by its hidden key (roster.exports.member_key).
+    member_pk: int | None = None
 
     @property
     def messages(self) -> list[str]:
@@ -101,7 +118,9 @@ class RowResult:
 
     @property
     def id_masked(self) -> str:
-        return mask_id_number(self.id_number) if self.id_number else ""
+        if self.id_number:
+            return mask_id_number(self.id_number)
+        return self.member.id_number_masked if self.member else ""
 
 
 # --- organisations named in the 所在党支部 column ---------------------------------------
@@ -131,13 +150,29 @@ def organisation_key(name: str) -> str:
     return key
 
 
+class UnknownOrganisation(CellError):
+    """A 所在党支部 value naming no organisation in scope: listed once per value in the
+    preview, for the importer to map (roster.models.OrganisationValue)."""
+
+    def __init__(self, message: str, value: str):
+        super().__init__(message)
+        self.value = value
+
+
 class OrganisationIndex:
     """Resolves the 所在党支部 cell among the organisations the importer may write to under
     the target organisation, and nowhere else (an unknown name and one outside the scope
-    read the same)."""
+    read the same). `aliases` are the values importers mapped before (organisation_key →
+    organisation id), used only where they lead into this scope."""
 
-    def __init__(self, target: Organisation, organisations: Iterable[Organisation]):
+    def __init__(
+        self,
+        target: Organisation,
+        organisations: Iterable[Organisation],
+        aliases: dict[str, int] | None = None,
+    ):
         self.target = target
+        self.aliases = aliases or {}
         self.by_id = {}
         self._keys: dict[str, set[int]] = defaultdict(set)
         for organisation in organisations:
@@ -151,6 +186,11 @@ class OrganisationIndex:
     def contains(self, organisation_id: int) -> bool:
         return organisation_id in self.by_id
 
+    @property
+    def single(self) -> bool:
+        """The target has no sub-organisation in scope: every row belongs to it."""
+        return len(self.by_id) <= 1
+
     def resolve(self, value: object) -> Organisation | None:
         shown = normalise.text(value)
         if not shown:
@@ -159,11 +199,16 @@ class OrganisationIndex:
         if key not in self._memo:
             self._memo[key] = self._lookup(key, shown)
         found = self._memo[key]
+        if isinstance(found, tuple):
+            raise UnknownOrganisation(found[0], shown)
         if isinstance(found, str):
             raise CellError(found)
         return self.by_id[found]
 
     def _lookup(self, key: str, shown: str):
+        alias = self.aliases.get(key)
+        if alias in self.by_id:
+            return alias
         found = self._keys.get(key) or {
             pk for candidate, pks in self._keys.items() if candidate.endswith(key) for pk in pks
         }
@@ -175,10 +220,13 @@ class OrganisationIndex:
                 "value": shown,
                 "names": names,
             }
-        return _("“%(value)s”不是“%(target)s”下的党组织，请填写党组织的全称或简称。") % {
-            "value": shown,
-            "target": self.target.name,
-        }
+        return (
+            _(
+                "“%(value)s”不是“%(target)s”下的党组织，请在预览页的“党组织名称对应”中指定，"
+                "或填写党组织的全称或简称。"
+            )
+            % {"value": shown, "target": self.target.name},
+        )
 
 
 # --- one row ------------------------------------------------------------------------------
@@ -194,9 +242,12 @@ class Context:
     today: date = field(default_factory=timezone.localdate)
     # ID number → (first row number, fingerprint of its values): duplicates inside the file.
     seen: dict = field(default_factory=dict)
+    # 所在党支部 values naming no organisation in scope → how many rows say each.
+    unknown_organisations: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.header_of = {c.field: c.header for c in self.columns if c.field}
+        self.id_index = next((c.index for c in self.columns if c.field == "id_number"), None)
         self.mapped = [c for c in self.columns if c.field not in (None, "sequence", "ignore")]
         self.header_keys = {
             c.index: header_key(c.header)
@@ -221,12 +272,35 @@ def _quick_text(value) -> str:
     return "" if value is None or isinstance(value, int | float) else normalise.text(value)
 
 
+def _may_be_hints(cells: list, ctx: Context) -> bool:
+    """A row with a digit in its ID number cell is data (a cheap test, done on every row)."""
+    index = ctx.id_index
+    value = cells[index].value if index is not None else None
+    return not (isinstance(value, int | float) or any(c.isdigit() for c in str(value or "")))
+
+
+def _is_hint_row(cells: list, ctx: Context) -> bool:
+    """Hints under the header: the name and ID cells blank or hints, every filled cell a
+    hint ("必填", "预备党员或正式党员")."""
+    count = 0
+    for cell in cells:
+        shown = _quick_text(cell.value)
+        if not shown:
+            continue
+        if not any(word in shown for word in _HINT_WORDS):
+            return False
+        count += 1
+    return count >= 2
+
+
 def _skip_reason(cells: list, ctx: Context) -> str | None:
     filled = list(islice((t for t in (_quick_text(c.value) for c in cells) if t), 3))
     if any(t.replace(" ", "").startswith(_TOTAL_WORDS) for t in filled):
         return _("合计行，已跳过。")
     if filled and filled[0].replace(" ", "").startswith(_FOOTER_WORDS):
-        return _("表尾说明，已跳过。")
+        return _("填表说明或注意事项，已跳过。")
+    if filled and _may_be_hints(cells, ctx) and _is_hint_row(cells, ctx):
+        return _("填写提示行，已跳过。")
     if all(normalise.is_blank(cells[c.index].value) for c in ctx.mapped):
         return _("空行，已跳过。")
     # A header repeated on every printed page: the name and ID cells hold their own headers.
@@ -274,18 +348,35 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
 
     info = None
     id_cell = cell_of.get("id_number")
-    if id_cell is None or normalise.is_blank(id_cell.value):
+    key_cell = cell_of.get("member_key")
+    if key_cell is not None and not normalise.is_blank(key_cell.value):
+        result.member_pk = member_pk(key_cell.value)
+        if result.member_pk is None:
+            result.errors.append(
+                message(row_number, ctx.column("member_key"), _("不是本平台导出的党员编号。"))
+            )
+    id_masked = id_cell is not None and "*" in normalise.text(id_cell.value)
+    if result.member_pk and (id_cell is None or normalise.is_blank(id_cell.value) or id_masked):
+        pass  # a row of a masked export: matched by its key (match_chunk), its number kept
+    elif id_cell is None or normalise.is_blank(id_cell.value):
         result.errors.append(message(row_number, ctx.column("id_number"), _("未填写。")))
     else:
         try:
-            info = parse_id_number(normalise.id_number_cell(id_cell.value), today=ctx.today)
+            raw_number, upgraded = id_checks.upgrade_legacy(id_cell.value)
+            info = parse_id_number(normalise.id_number_cell(raw_number), today=ctx.today)
         except CellError as exc:
             result.errors.append(message(row_number, ctx.column("id_number"), exc.message))
         except ValidationError as exc:
             for text in exc.messages:
                 result.errors.append(message(row_number, ctx.column("id_number"), text))
         else:
-            result.id_number = info.number
+            result.id_number, result.id_info = info.number, info
+            column = ctx.column("id_number")
+            if upgraded:
+                result.warnings.append(message(row_number, column, upgraded))
+            region = id_checks.region_warning(info.region_code, info.birth_date.year)
+            if region:
+                result.warnings.append(message(row_number, column, region))
 
     sex = attempt("sex", lambda c: normalise.parse_sex(c.value))
     birth = attempt("birth_date", lambda c: _date(c, ctx))
@@ -307,10 +398,37 @@ def interpret(row_number: int, cells: list, ctx: Context) -> RowResult:
     education = attempt("education", lambda c: normalise.parse_education(c.value), warn_only=True)
     if education:
         values["education"] = education
-    phone = attempt("phone", lambda c: normalise.parse_phone(c.value), warn_only=True)
+    phone_cell = cell_of.get("phone")
+    if phone_cell is not None and "*" in normalise.text(phone_cell.value):
+        phone = None  # masked as exported: the registry's number stays
+    else:
+        phone = attempt("phone", lambda c: normalise.parse_phone(c.value), warn_only=True)
     if phone:
         values["phone"] = phone
-    organisation = attempt("organisation", lambda c: ctx.organisations.resolve(c.value))
+    organisation = None
+    if "organisation" in cell_of:
+        try:
+            organisation = ctx.organisations.resolve(cell_of["organisation"].value)
+        except UnknownOrganisation as exc:
+            column = ctx.column("organisation")
+            if ctx.organisations.single:
+                # Importing into an organisation without sub-organisations: the row is its.
+                organisation = ctx.target
+                result.warnings.append(
+                    message(
+                        row_number,
+                        column,
+                        _("“%(value)s”与“%(target)s”不同；本组织没有下级党组织，已导入本组织。")
+                        % {"value": exc.value, "target": ctx.target.name},
+                    )
+                )
+            else:
+                ctx.unknown_organisations[exc.value] = (
+                    ctx.unknown_organisations.get(exc.value, 0) + 1
+                )
+                result.errors.append(message(row_number, column, exc.message))
+        except CellError as exc:
+            result.errors.append(message(row_number, ctx.column("organisation"), exc.message))
     if organisation is not None:
         values["organisation"] = organisation
     if "unit_post" in cell_of:
@@ -438,11 +556,17 @@ def prepare(
     member: Member | None = None,
     today: date | None = None,
     derive: bool = True,
+    id_info=None,
 ) -> PreparedMember:
     """The member builder on a row's values: what creating (`member` None) or updating
     `member` with them would store, or why it may not (derive=False: only why not)."""
     return prepare_member(
-        model_values(values), id_number=id_number, member=member, today=today, derive=derive
+        model_values(values),
+        id_number=id_number,
+        member=member,
+        today=today,
+        derive=derive,
+        id_info=id_info,
     )
 
 
@@ -475,7 +599,9 @@ def _decide_new(result: RowResult, ctx: Context) -> None:
         values["category"] = str(
             MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
         )
-    prepared = prepare(values, id_number=result.id_number, today=ctx.today, derive=False)
+    prepared = prepare(
+        values, id_number=result.id_number, today=ctx.today, derive=False, id_info=result.id_info
+    )
     _member_problems(result, prepared, ctx)
     if not result.errors:
         result.action = RowAction.CREATE
@@ -571,6 +697,7 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
         else:
             result.member = member
             _decide_update(result, member, ctx)
+    _match_keyed(results, ctx)
     for result in results:
         if result.outcome:
             continue
@@ -584,6 +711,47 @@ def match_chunk(results: list[RowResult], ctx: Context) -> None:
             result.outcome = (
                 RowOutcome.NEW if result.action == RowAction.CREATE else RowOutcome.UPDATE
             )
+
+
+def _match_keyed(results: list[RowResult], ctx: Context) -> None:
+    """Rows of a masked export, matched to their members by the hidden key (one query): only
+    what the file changes is updated. A key naming no member the importer may edit reads
+    the same whether the member is elsewhere or gone."""
+    keyed = [
+        r for r in results if not r.outcome and not r.errors and r.member_pk and not r.id_number
+    ]
+    if not keyed:
+        return
+    members = (
+        member_queryset(ctx.actor)
+        .filter(pk__in=[r.member_pk for r in keyed])
+        .select_related("organisation")
+        .in_bulk()
+    )
+    for result in keyed:
+        member = members.get(result.member_pk)
+        first = ctx.seen.get(f"key:{result.member_pk}")
+        if member is None:
+            result.errors.append(
+                message(
+                    result.row_number,
+                    ctx.column("member_key"),
+                    _("该党员编号不对应您可以修改的党员；请使用含完整身份证号码的名册。"),
+                )
+            )
+        elif first is not None:
+            result.errors.append(
+                message(
+                    result.row_number,
+                    ctx.column("member_key"),
+                    _("与第 %(first)s 行是同一名党员，请只保留一行。") % {"first": first},
+                )
+            )
+        else:
+            ctx.seen[f"key:{result.member_pk}"] = result.row_number
+            result.member = member
+            result.name = result.name or member.name
+            _decide_update(result, member, ctx)
 
 
 def member_queryset(actor):

@@ -28,7 +28,8 @@ def recent_batches(user: Actor, organisation: Organisation) -> QuerySet[ImportBa
 
 def batch_rows(batch: ImportBatch, outcome: str | None = None) -> QuerySet[ImportRow]:
     """A batch's rows in source order, optionally of one outcome; no clear data loaded."""
-    rows = ImportRow.objects.filter(batch=batch).defer("values", "id_number_token", "raw", "before")
+    # `values` holds no clear ID number or phone (those are tokens): the page shows them.
+    rows = ImportRow.objects.filter(batch=batch).defer("id_number_token", "raw", "before")
     if outcome in RowOutcome.values:
         rows = rows.filter(outcome=outcome)
     return rows.order_by("row_number")
@@ -96,9 +97,28 @@ def waiting_batches(user: Actor, limit: int = 8) -> list[ImportBatch]:
     )
 
 
+<<<<<<< HEAD
 def worker_command() -> str:
     """The command that runs the task worker for the configured backend (the page names it
     when no worker picked a batch up)."""
     if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
         return "manage.py rqworker default"
     return "manage.py db_worker"
+=======
+def mappable_organisations(user: Actor, target: Organisation) -> QuerySet[Organisation]:
+    """Where an unknown 所在党支部 value may be mapped: the target and the organisations under
+    it that the user may edit, in tree order."""
+    return (
+        Organisation.objects.editable_by(user)
+        .filter(path__startswith=target.path)
+        .order_by("path")
+        .only("pk", "name", "path")
+    )
+
+
+def organisation_names(ids: set[int]) -> dict[int, str]:
+    """Names of the organisations a page of rows names (one query, none for no ids)."""
+    if not ids:
+        return {}
+    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+>>>>>>> integ

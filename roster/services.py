@@ -11,8 +11,12 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+<<<<<<< HEAD
 from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta
+=======
+from datetime import UTC, date, datetime, time, timedelta
+>>>>>>> integ
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -37,13 +41,17 @@ from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
 
+from . import mapping as column_check
 from . import preview, progress, reader
 from .columns import FIELD_BY_KEY, REQUIRED, auto_mapping
 from .models import (
     RUNNING_STATUSES,
     BatchStatus,
+    ExportStatus,
     ImportBatch,
     ImportRow,
+    MemberExport,
+    OrganisationValue,
     RowAction,
     RowOutcome,
 )
@@ -69,6 +77,8 @@ UPDATE_FIELDS = [
     "updated_at",
 ]
 WRITE_CHUNK = 500
+# Distinct unknown 所在党支部 values a preview lists for mapping.
+MAX_UNKNOWN_VALUES = 50
 
 
 def background_threshold() -> int:
@@ -158,6 +168,8 @@ def _busy(batch: ImportBatch) -> BatchBusy:
         return BatchBusy(_("该批次已经导入，请勿重复提交。"))
     if status == BatchStatus.ROLLED_BACK:
         return BatchBusy(_("该批次已撤销，不能再导入或预览。"))
+    if status == BatchStatus.ROLLING_BACK:
+        return BatchBusy(_("该批次正在后台撤销，请稍候。"))
     if status in RUNNING_STATUSES:
         return BatchBusy(_("该批次正在后台预览，请稍候。"))
     return BatchBusy(_("请先完成预览。"))
@@ -254,6 +266,16 @@ def _open_table(batch: ImportBatch) -> reader.Table:
     return table
 
 
+def stored_path(batch: ImportBatch) -> Path:
+    """Where the batch's uploaded file is (for the command line's column mapping)."""
+    return _file_path(batch)
+
+
+def automatic_columns(headers: list[str], sample: list[list]) -> list[dict]:
+    """The columns as matched without the importer: by header, checked against content."""
+    return _columns(headers, None, sample)
+
+
 def _weight(batch: ImportBatch) -> int:
     """What reading the file costs: its unpacked size (an .xlsx, from the zip directory),
     or its size (a CSV). Raises RosterFileError for a zip bomb."""
@@ -280,7 +302,7 @@ def _inspect(batch: ImportBatch) -> None:
 def batch_discard(*, batch: ImportBatch, actor: Actor, reason: str = "") -> None:
     """Forget a batch that was never applied (a dry run, or expired): its rows and its stored
     file. A command or job passes its operator (core.actors.operator)."""
-    if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLED_BACK):
+    if batch.status in (BatchStatus.APPLIED, BatchStatus.ROLLING_BACK, BatchStatus.ROLLED_BACK):
         raise ValueError("an applied batch is rolled back, never discarded")
     if batch.stored_file:
         upload_storage().delete(batch.stored_file)
@@ -317,7 +339,10 @@ def _expirable(cutoff: datetime, now: datetime) -> models.QuerySet[ImportBatch]:
     old = ImportBatch.objects.filter(created_at__lt=cutoff)
     dead = [
         batch.pk
-        for batch in old.filter(status__in=RUNNING_STATUSES)
+        # A rollback's batch was applied: never discarded (its rollback is retried instead).
+        for batch in old.filter(status__in=RUNNING_STATUSES).exclude(
+            status=BatchStatus.ROLLING_BACK
+        )
         if batch_health(batch, now=now) in ("stalled", "stale")
     ]
     return old.filter(Q(status__in=idle) | Q(pk__in=dead))
@@ -378,11 +403,30 @@ def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
     )
 
 
-def _columns(headers: list[str], mapping: list[str | None] | None) -> list[dict]:
-    automatic = auto_mapping(headers)
-    chosen = automatic if mapping is None else list(mapping) + [None] * len(headers)
+def _columns(
+    headers: list[str], mapping: list[str | None] | None, sample: list[list] | None = None
+) -> list[dict]:
+    """The columns as the preview uses them: the importer's `mapping`, or the automatic one
+    (by header, then checked against the `sample` rows' content: roster.mapping)."""
+    automatic = [
+        {"index": i, "header": header, "field": field}
+        for i, (header, field) in enumerate(zip(headers, auto_mapping(headers), strict=True))
+    ]
+    if sample is not None:
+        automatic = column_check.check(automatic, sample)
+    chosen = (
+        [c["field"] for c in automatic]
+        if mapping is None
+        else list(mapping) + [None] * len(headers)
+    )
     return [
-        {"index": i, "header": header, "field": chosen[i], "auto": chosen[i] == automatic[i]}
+        {
+            "index": i,
+            "header": header,
+            "field": chosen[i],
+            "auto": chosen[i] == automatic[i]["field"],
+            **({"reason": to_stored(automatic[i]["reason"])} if automatic[i].get("reason") else {}),
+        }
         for i, header in enumerate(headers)
     ]
 
@@ -442,14 +486,21 @@ def batch_preview(
         batch.sheet_name = table.sheet_name
         batch.title = table.header.title or table.header.unit_line
         batch.header_row = table.header.row
-        batch.columns = _columns(table.header.texts, mapping)
+        sample = table.sample() if mapping is None else None
+        batch.columns = _columns(table.header.texts, mapping, sample)
         batch.estimated_rows = table.estimated_rows
         ImportRow.objects.filter(batch=batch).delete()
         counts = dict.fromkeys(RowOutcome.values, 0) | {"to_create": 0, "to_update": 0, "rows": 0}
         missing = missing_columns(batch)
         if missing:
-            batch.error = _("没有找到“%(columns)s”列，请在下方“列对应”中指定。") % {
-                "columns": "、".join(missing)
+            found = reader.masked_line([c["header"] for c in batch.columns])
+            batch.error = _(
+                "没有找到“%(columns)s”列（第 %(row)s 行的列名是：%(found)s），"
+                "请在下方“列对应”中指定各列。"
+            ) % {
+                "columns": "、".join(missing),
+                "row": table.header.row,
+                "found": found or _("空"),  # long numbers left out: this goes to the log
             }
         else:
             batch.error = ""
@@ -507,18 +558,21 @@ def _fill_preview(
 ) -> None:
     target = batch.organisation
     organisations = preview.organisation_queryset(actor).filter(path__startswith=target.path)
+    aliases = dict(
+        OrganisationValue.objects.filter(organisation=target).values_list("value", "maps_to")
+    )
     ctx = preview.Context(
         actor=actor,
         target=target,
         columns=[preview.Column(c["index"], c["header"], c["field"]) for c in batch.columns],
-        organisations=preview.OrganisationIndex(target, organisations),
+        organisations=preview.OrganisationIndex(target, organisations, aliases),
         typed=table.typed,
     )
     meter = progress.Progress(batch.code, phase="preview", total=table.estimated_rows)
 
     def store(results: list[preview.RowResult]) -> None:
         _heartbeat(batch, token)  # and stop here if another run took the batch over
-        ImportRow.objects.bulk_create([_import_row(batch, r) for r in results])
+        _insert_rows(ImportRow, [_import_row(batch, r) for r in results])
         for result in results:
             counts[result.outcome] += 1
             counts["rows"] += 1
@@ -529,6 +583,12 @@ def _fill_preview(
         meter.advance(len(results))
 
     preview.run(table.rows(), ctx, on_chunk=store)
+    if ctx.unknown_organisations:
+        # Listed once per value for the importer to map (batch_map_organisations).
+        counts["unknown_organisations"] = [
+            [value, count]
+            for value, count in list(ctx.unknown_organisations.items())[:MAX_UNKNOWN_VALUES]
+        ]
 
 
 def batch_start_preview(
@@ -554,6 +614,41 @@ def batch_start_preview(
     expected = (BatchStatus.UPLOADED, BatchStatus.PREVIEWED)
     if not _move(batch, expected=expected, to=BatchStatus.QUEUED, **fields):
         raise _busy(batch)
+    return batch
+
+
+def batch_map_organisations(
+    *, batch: ImportBatch, actor: Actor, choices: dict[str, Organisation]
+) -> ImportBatch:
+    """Remember what the file's 所在党支部 values mean (value as written → an organisation
+    the importer may edit under the batch's organisation), for this and every later import
+    into it; the caller previews again (roster.tasks.start_preview, with retry_mapping's
+    columns). Each mapping is audited."""
+    _require_editable(actor, batch.organisation)
+    target = batch.organisation
+    with transaction.atomic():
+        for shown, organisation in choices.items():
+            _require_editable(actor, organisation)
+            if organisation.pk != target.pk and not organisation.path.startswith(target.path):
+                raise ValidationError(_("只能对应到导入目标及其下级党组织。"))
+            key = preview.organisation_key(shown)[:200]
+            existing = OrganisationValue.objects.filter(organisation=target, value=key).first()
+            before = existing.maps_to_id if existing else None
+            if before == organisation.pk:
+                continue
+            mapped, _created = OrganisationValue.objects.update_or_create(
+                organisation=target,
+                value=key,
+                defaults={"maps_to": organisation, "updated_by": _account(actor)},
+            )
+            _audit(
+                actor=actor,
+                batch=batch,
+                action=Action.UPDATE if existing else Action.CREATE,
+                target=mapped,
+                organisation=target,
+                changes={"value": shown[:200], "maps_to": [before, organisation.pk]},
+            )
     return batch
 
 
@@ -584,7 +679,10 @@ def batch_retry(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     if batch_health(batch) not in ("stalled", "stale"):
         raise ValidationError(_("该批次没有中断，不需要重试。"))
     before = batch.status
-    to = BatchStatus.APPLYING if before == BatchStatus.APPLYING else BatchStatus.QUEUED
+    # An apply or a rollback runs in one transaction: a killed one wrote nothing, and runs again.
+    to = (
+        before if before in (BatchStatus.APPLYING, BatchStatus.ROLLING_BACK) else BatchStatus.QUEUED
+    )
     moved = _move(
         batch,
         expected=(before,),
@@ -804,6 +902,7 @@ def batch_apply(
                 raise _busy(locked)
             if missing_columns(locked):
                 raise ValidationError(_("请先完成预览。"))
+            _refuse_stale(locked)
             # Rows only ever name the target or organisations under it (the preview resolved
             # them there); the applier's own scope decides which of those may be written.
             organisations = (
@@ -877,6 +976,22 @@ def batch_apply(
     return locked
 
 
+def _refuse_stale(batch: ImportBatch) -> None:
+    """A preview is applied only as it was counted: if a member it would update has changed
+    since (another batch, a form, the API), the importer previews again and sees the new
+    differences, rather than have the file overwrite them unseen."""
+    if batch.previewed_at is None:
+        return
+    touched = batch.rows.filter(action=RowAction.UPDATE).values("member")
+    if Member.objects.filter(pk__in=touched, updated_at__gt=batch.previewed_at).exists():
+        raise ValidationError(
+            _(
+                "预览之后，本批次要修改的党员信息又有变动，预览结果已过时。"
+                "请点“调整列对应”中的“按此重新预览”，核对后再导入。"
+            )
+        )
+
+
 def batch_start_apply(
     *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
 ) -> ImportBatch:
@@ -890,6 +1005,7 @@ def batch_start_apply(
         raise ValidationError(_("请先完成预览。"))
     if not batch.applicable_count:
         raise ValidationError(_("没有可以导入的行。"))
+    _refuse_stale(batch)
     if batch.summary.get("rows", 0) < background_threshold():
         return batch_apply(batch=batch, actor=actor, request=request)
     moved = _move(
@@ -941,7 +1057,7 @@ def rollback_blockers(batch: ImportBatch) -> list[str]:
     A later change to a member the batch touched (any audited create/update/delete outside
     this batch and outside batches since rolled back), or a record that now refers to a member
     the batch created (a position, an account, ...), would be lost or broken by a rollback."""
-    if batch.status != BatchStatus.APPLIED:
+    if batch.status not in (BatchStatus.APPLIED, BatchStatus.ROLLING_BACK):
         return [_("只有已导入的批次才能撤销。")]
     rows = list(
         batch.rows.exclude(applied="")
@@ -1009,17 +1125,60 @@ def _restore(member: Member, before: dict[str, Any], *, phone_token: str) -> Non
             setattr(member, key, value)
 
 
-@transaction.atomic
-def batch_rollback(
+def batch_start_rollback(
     *, batch: ImportBatch, actor: Actor, request: HttpRequest | None = None
 ) -> ImportBatch:
-    """Undo an applied batch: previous values restored, created members removed. Refused
-    (ValidationError listing why) while anything later depends on it."""
+    """Roll back now, or (a batch that changed ROSTER_BACKGROUND_ROWS members or more) check
+    that it may be and mark it ROLLING_BACK for the task worker, with the token of its run;
+    roster.tasks.start_rollback enqueues it."""
     _require_editable(actor, batch.organisation)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    changed = batch.summary.get("created", 0) + batch.summary.get("updated", 0)
+    if changed < background_threshold():
+        return batch_rollback(batch=batch, actor=actor, request=request)
     blockers = rollback_blockers(batch)
     if blockers:
         raise ValidationError(blockers)
+    moved = _move(
+        batch,
+        expected=(BatchStatus.APPLIED,),
+        to=BatchStatus.ROLLING_BACK,
+        background=True,
+        run_token=_new_token(),
+        heartbeat_at=None,
+        error="",
+    )
+    if not moved:
+        raise _busy(batch)
+    return batch
+
+
+@transaction.atomic
+def batch_rollback(
+    *,
+    batch: ImportBatch,
+    actor: Actor,
+    request: HttpRequest | None = None,
+    token: str | None = None,
+) -> ImportBatch:
+    """Undo an applied batch: previous values restored, created members removed. Refused
+    (ValidationError listing why) while anything later depends on it. The task worker passes
+    the token batch_start_rollback (or a retry) gave the batch; all of it is one transaction,
+    so a worker killed halfway leaves the batch applied as it was, to be run again."""
+    _require_editable(actor, batch.organisation)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if token is not None and (batch.status != BatchStatus.ROLLING_BACK or batch.run_token != token):
+        raise _busy(batch)
+    if token is None and batch.status == BatchStatus.ROLLING_BACK:
+        raise _busy(batch)
+    blockers = rollback_blockers(batch)
+    if blockers:
+        raise ValidationError(blockers)
+    meter = progress.Progress(
+        batch.code,
+        phase="rollback",
+        total=batch.summary.get("created", 0) + batch.summary.get("updated", 0),
+    )
+    transaction.on_commit(meter.finish)
     reason = _("撤销导入批次 %(code)s") % {"code": batch.code}
     now = timezone.now()
     updated = list(batch.rows.filter(applied=RowAction.UPDATE).exclude(member=None))
@@ -1047,6 +1206,7 @@ def batch_rollback(
                 MembershipPeriod.objects.filter(pk=row.periods["created"]).delete()
                 MembershipPeriod.objects.filter(pk__in=row.periods["ended"]).update(ended_on=None)
         _update_rows(Member, restored, UPDATE_FIELDS)
+        meter.advance(len(chunk))
     created = list(
         batch.rows.filter(applied=RowAction.CREATE)
         .exclude(member=None)
@@ -1066,6 +1226,7 @@ def batch_rollback(
                 request=request,
             )
         doomed.delete()
+        meter.advance(len(ids))
     batch.status = BatchStatus.ROLLED_BACK
     batch.rolled_back_at = now
     batch.rolled_back_by = _account(actor)
@@ -1141,8 +1302,202 @@ def _update_rows(model: type[models.Model], objects: list[Any], fields: list[str
         cursor.executemany(sql, params)
 
 
+def _insert_rows(model: type[models.Model], objects: list[Any]) -> None:
+    """INSERT the objects (no primary keys needed back) in one executemany.
+
+    QuerySet.bulk_create splits a chunk into batches of the database's parameter limit
+    (on SQLite, 999 / 17 columns: ~60 rows) and compiles each: a fifth of a 10,000-row
+    preview. Values are prepared by each field for the database, as in _update_rows."""
+    if not objects:
+        return
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table),
+        ", ".join(quote(_column(field)) for field in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    params = [
+        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in columns]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _column(field: models.Field[Any, Any]) -> str:
     """A concrete field's column (typed optional: fields without a column have none)."""
     if field.column is None:
         raise ValueError(f"{field} has no database column")
     return field.column
+
+
+# --- exports too large for a request ------------------------------------------------------------
+
+
+def export_background_rows() -> int:
+    """Exports of at least this many members are written by the task worker."""
+    return settings.ROSTER_EXPORT_BACKGROUND_ROWS
+
+
+@transaction.atomic
+def export_start(
+    *,
+    actor: "User",
+    organisation: Organisation,
+    filters: dict[str, str],
+    total: int,
+    reveal: bool = False,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> MemberExport:
+    """Queue an export of the member list as `filters` select it (for `actor`, whose scope
+    the worker applies again), audited now as every export is; roster.tasks.start_export
+    enqueues it."""
+    export = MemberExport.objects.create(
+        organisation=organisation,
+        created_by=actor,
+        filters=filters,
+        reveal=reveal,
+        total=total,
+        run_token=_new_token(),
+        status_changed_at=timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=organisation,
+        changes={
+            "rows": total,
+            "filters": filters,
+            "id_numbers": "clear" if reveal else "masked",
+            "export": export.code,
+        },
+        reason=reason,
+        target_repr=_("党员名册导出"),
+        request=request,
+    )
+    return export
+
+
+def export_run(*, export: MemberExport, token: str) -> MemberExport:
+    """Write the export (the worker): the members the account may see now, as the list's
+    filters select them, with progress; a run whose token no longer matches (the export was
+    retried after its worker died) does nothing."""
+    from django.http import QueryDict
+
+    from organisations import selectors as organisation_selectors
+
+    from .exports import write_roster
+
+    claimed = MemberExport.objects.filter(
+        pk=export.pk, status=ExportStatus.QUEUED, run_token=token
+    ).update(status=ExportStatus.RUNNING, status_changed_at=timezone.now())
+    if not claimed:
+        return export
+    user = export.created_by
+    params = QueryDict(mutable=True)
+    for key, value in export.filters.items():
+        params[key] = value
+    _filter, queryset = organisation_selectors.filtered_members(user, params)
+    if export.reveal:
+        queryset = queryset & Member.objects.editable_by(user)
+    meter = progress.Progress(export.code, phase="export", total=export.total)
+
+    def counted(members: Iterable[Member]) -> Iterator[Member]:
+        for index, member in enumerate(members, start=1):
+            if index % 500 == 0:
+                meter.advance(500)
+            yield member
+
+    try:
+        output, count = write_roster(
+            counted(queryset.iterator(chunk_size=2000)),
+            unit_name=export.organisation.name,
+            reveal=export.reveal,
+        )
+        with output:
+            stored = upload_storage().save(f"exports/{export.code}.xlsx", File(output))
+        done = MemberExport.objects.filter(
+            pk=export.pk, status=ExportStatus.RUNNING, run_token=token
+        ).update(
+            status=ExportStatus.DONE,
+            rows=count,
+            stored_file=stored,
+            finished_at=timezone.now(),
+            status_changed_at=timezone.now(),
+        )
+        if not done:
+            upload_storage().delete(stored)  # another run took it over meanwhile
+    except Exception as exc:
+        MemberExport.objects.filter(pk=export.pk, run_token=token).update(
+            status=ExportStatus.FAILED, error=str(exc)[:500], status_changed_at=timezone.now()
+        )
+        raise
+    finally:
+        meter.finish()
+    export.refresh_from_db()
+    return export
+
+
+def export_health(export: MemberExport, *, now: datetime | None = None) -> str | None:
+    """As roster.selectors.batch_health: "waiting", "stalled" or "stale" (retry), or None."""
+    if not export.is_running:
+        return None
+    now = now or timezone.now()
+    beat = (progress.read(export.code) or {}).get("at")
+    beat_at = datetime.fromtimestamp(beat, tz=UTC) if isinstance(beat, int | float) else None
+    started = export.status == ExportStatus.RUNNING or beat_at is not None
+    signs = [export.status_changed_at or export.created_at, beat_at]
+    silent = now - max(sign for sign in signs if sign is not None)
+    if silent >= timedelta(minutes=settings.ROSTER_STALE_MINUTES):
+        return "stale" if started else "stalled"
+    if not started and silent >= timedelta(minutes=settings.ROSTER_TASK_WAIT_MINUTES):
+        return "waiting"
+    return None
+
+
+def export_retry(*, export: MemberExport, actor: Actor) -> MemberExport:
+    """Queue again an export whose worker died (or never came): a new run token, so the old
+    run, if it ever wakes, finds the export taken over."""
+    if export_health(export) not in ("stalled", "stale") and export.status != ExportStatus.FAILED:
+        raise ValidationError(_("该导出没有中断，不需要重试。"))
+    token = _new_token()
+    MemberExport.objects.filter(pk=export.pk, run_token=export.run_token).update(
+        status=ExportStatus.QUEUED, run_token=token, error="", status_changed_at=timezone.now()
+    )
+    progress.clear(export.code)
+    export.refresh_from_db()
+    return export
+
+
+@transaction.atomic
+def export_downloaded(*, actor: Actor, export: MemberExport, request: HttpRequest) -> None:
+    """Each download of a written export is in the audit log too."""
+    audit.record(
+        actor=actor,
+        action=Action.EXPORT,
+        organisation=export.organisation,
+        changes={
+            "rows": export.rows,
+            "export": export.code,
+            "id_numbers": "clear" if export.reveal else "masked",
+        },
+        target_repr=_("党员名册导出"),
+        request=request,
+    )
+
+
+def exports_expire(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Delete exports (and their files, personal data) older than `older_than_days`."""
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    count = 0
+    for export in MemberExport.objects.filter(created_at__lt=cutoff).iterator():
+        if export.stored_file:
+            upload_storage().delete(export.stored_file)
+        progress.clear(export.code)
+        export.delete()
+        count += 1
+    return count

@@ -19,7 +19,7 @@ from django_tasks import task
 from core.actors import Operator, operator
 
 from . import services
-from .models import BatchStatus, ImportBatch
+from .models import BatchStatus, ImportBatch, MemberExport
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,24 @@ def start_apply(*, batch: ImportBatch, actor, request=None):
     return batch
 
 
+def start_rollback(*, batch: ImportBatch, actor, request=None):
+    batch = services.batch_start_rollback(batch=batch, actor=actor, request=request)
+    if batch.status == BatchStatus.ROLLING_BACK:
+        _enqueue_rollback(batch, actor)
+    return batch
+
+
+def _enqueue_rollback(batch: ImportBatch, actor) -> None:
+    ref, token = actor_ref(actor), batch.run_token
+    transaction.on_commit(lambda: rollback_batch.enqueue(batch.pk, ref, token))
+
+
 def retry(*, batch: ImportBatch, actor):
-    """Run again, in the worker, a preview or apply whose worker died or never came."""
+    """Run again, in the worker, a preview, apply or rollback whose worker died or never came."""
     batch = services.batch_retry(batch=batch, actor=actor)
-    if batch.status == BatchStatus.APPLYING:
+    if batch.status == BatchStatus.ROLLING_BACK:
+        _enqueue_rollback(batch, actor)
+    elif batch.status == BatchStatus.APPLYING:
         _enqueue_apply(batch, actor)
     else:
         _enqueue_preview(batch, actor, services.retry_mapping(batch))
@@ -113,6 +127,59 @@ def apply_batch(batch_id: int, actor: dict, token: str = "") -> None:
             actor=actor,
             message=_("导入失败，未做任何修改：%(error)s") % {"error": detail},
             status=BatchStatus.PREVIEWED,
+            token=token,
+        )
+        if not isinstance(exc, ValidationError):
+            raise
+
+
+def start_export(*, export: MemberExport) -> MemberExport:
+    """Enqueue the worker's run of a queued export once the transaction commits."""
+    export_id, token = export.pk, export.run_token
+    transaction.on_commit(lambda: export_members.enqueue(export_id, token))
+    return export
+
+
+def retry_export(*, export: MemberExport, actor) -> MemberExport:
+    export = services.export_retry(export=export, actor=actor)
+    return start_export(export=export)
+
+
+@task()
+def export_members(export_id: int, token: str = "") -> None:
+    export = (
+        MemberExport.objects.select_related("organisation", "created_by")
+        .filter(pk=export_id)
+        .first()
+    )
+    if export is None:
+        return  # expired meanwhile
+    try:
+        services.export_run(export=export, token=token)
+    except Exception:
+        logger.exception("roster export %s failed", export.code)
+        raise
+
+
+@task()
+def rollback_batch(batch_id: int, actor: dict, token: str = "") -> None:
+    batch = ImportBatch.objects.select_related("organisation").filter(pk=batch_id).first()
+    if batch is None:
+        return
+    actor = _actor(actor)
+    try:
+        services.batch_rollback(batch=batch, actor=actor, token=token)
+    except services.BatchBusy:
+        logger.info("roster rollback %s: the batch belongs to another run", batch.code)
+    except Exception as exc:
+        # Nothing was undone (one transaction): the batch is applied as before.
+        logger.exception("roster rollback %s failed", batch.code)
+        detail = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        services.batch_fail(
+            batch=batch,
+            actor=actor,
+            message=_("撤销失败，未做任何修改：%(error)s") % {"error": detail},
+            status=BatchStatus.APPLIED,
             token=token,
         )
         if not isinstance(exc, ValidationError):

@@ -1,6 +1,8 @@
 """Pages of the roster import: upload, preview (with progress for large files), apply,
 roll back, and the files that go with them (rejected rows, blank template)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,16 +21,35 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from core.permissions import party_data_required
 from organisations import selectors as organisation_selectors
 from organisations.filters import labelled_errors
-from organisations.models import Member, Organisation
+from organisations.models import DatePrecision, Member, Organisation
 from organisations.policy import can_reveal_personal_data
 
 from . import progress, selectors, services, tasks
 from .columns import FIELD_BY_KEY
 from .exports import write_rejected, write_roster, write_template
-from .forms import ColumnsForm, ExportRevealForm, UploadForm
-from .models import BatchStatus, RowOutcome
+from .forms import ColumnsForm, ExportRevealForm, OrganisationValuesForm, UploadForm
+from .models import BatchStatus, ExportStatus, MemberExport, RowOutcome
+from .preview import DATE_FIELDS, DIFF_FIELDS, PRECISION_FIELDS, show
 
 ROWS_PER_PAGE = 50
+
+
+def new_row_values(row, organisation_names: dict[int, str]) -> list[tuple[str, str]]:
+    """(label, value as the registry will show it) for each field a new row sets."""
+    shown = []
+    for key in DIFF_FIELDS:
+        value = row.values.get(key)
+        if value in (None, ""):
+            continue
+        if key == "organisation":
+            text = organisation_names.get(value, "")
+        elif key in DATE_FIELDS:
+            precision = row.values.get(PRECISION_FIELDS.get(key, ""), DatePrecision.DAY)
+            text = show(key, date.fromisoformat(value), precision)
+        else:
+            text = show(key, value)
+        shown.append((FIELD_BY_KEY[key].label if key in FIELD_BY_KEY else key, text))
+    return shown
 
 
 def batch_url(batch) -> str:
@@ -129,18 +150,26 @@ def roster_batch(request, code):
         request.GET.get("page")
     )
     rows = list(page.object_list)
+    names = selectors.organisation_names(
+        {row.values["organisation"] for row in rows if row.values.get("organisation")}
+    )
     for row in rows:
         row.diff_rows = [
             (FIELD_BY_KEY[key].label if key in FIELD_BY_KEY else key, old, new)
             for key, (old, new) in row.diff.items()
         ]
+        # What a new row will store, as read from its cells (a date typed 2015年7月1日, an
+        # Excel serial, 197801 …), for checking before applying.
+        row.value_rows = new_row_values(row, names) if row.action == "create" else []
     summary = batch.summary or {}
     tabs = [(None, _("全部"), summary.get("rows", 0))] + [
         (value, label, summary.get(value, 0)) for value, label in RowOutcome.choices
     ]
-    columns_form = None
+    columns_form = organisations_form = None
     if batch.status == BatchStatus.PREVIEWED and batch.columns:
         columns_form = ColumnsForm(columns=batch.columns)
+        if summary.get("unknown_organisations") and batch.stored_file:
+            organisations_form = _organisations_form(request, batch)
     unmatched = [c for c in batch.columns if not c["field"] and c["header"]]
     return render(
         request,
@@ -153,7 +182,11 @@ def roster_batch(request, code):
             "tabs": tabs,
             "query": f"outcome={outcome}" if outcome else "",
             "columns_form": columns_form,
+            "organisations_form": organisations_form,
+            "unknown_organisations": summary.get("unknown_organisations", []),
             "unmatched": unmatched,
+            # Why a column was read otherwise than its header says, or not at all.
+            "column_reasons": [c["reason"] for c in batch.columns if c.get("reason") and c["auto"]],
             "field_labels": {key: field.label for key, field in FIELD_BY_KEY.items()},
             "progress": progress.read(batch.code) if batch.is_running else None,
             "health": selectors.batch_health(batch),
@@ -180,6 +213,40 @@ def roster_columns(request, code):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("已按新的列对应重新预览。"))
+    return _done(request, batch)
+
+
+def _organisations_form(request, batch, data=None):
+    values = [value for value, _count in batch.summary.get("unknown_organisations", [])]
+    return OrganisationValuesForm(
+        data,
+        values=values,
+        organisations=selectors.mappable_organisations(request.user, batch.organisation),
+        target=batch.organisation,
+    )
+
+
+@party_data_required
+@require_POST
+def roster_organisations(request, code):
+    """Say which organisation each unknown 所在党支部 value means, remembered for the next
+    imports into the same organisation, and preview again."""
+    batch = _batch(request, code)
+    form = _organisations_form(request, batch, request.POST)
+    if batch.status != BatchStatus.PREVIEWED or not batch.stored_file:
+        messages.error(request, _("该批次已不能调整党组织对应。"))
+    elif not form.is_valid() or not form.chosen():
+        messages.error(request, _("请至少为一个名称指定党组织。"))
+    else:
+        try:
+            services.batch_map_organisations(batch=batch, actor=request.user, choices=form.chosen())
+            tasks.start_preview(
+                batch=batch, actor=request.user, mapping=services.retry_mapping(batch)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已保存党组织对应，并重新预览。"))
     return _done(request, batch)
 
 
@@ -223,11 +290,12 @@ def roster_retry(request, code):
 def roster_rollback(request, code):
     batch = _batch(request, code)
     try:
-        services.batch_rollback(batch=batch, actor=request.user, request=request)
+        batch = tasks.start_rollback(batch=batch, actor=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, _("不能撤销：%(reasons)s") % {"reasons": " ".join(exc.messages)})
     else:
-        messages.success(request, _("已撤销该批次导入。"))
+        if batch.status == BatchStatus.ROLLED_BACK:
+            messages.success(request, _("已撤销该批次导入。"))
     return _done(request, batch)
 
 
@@ -282,6 +350,20 @@ def member_export(request):
     scope_org = member_filter.form.cleaned_data.get("organisation")
     unit = scope_org or request.user.organisation or Organisation.objects.filter(depth=1).first()
     unit_name = unit.name if unit else ""
+    total = queryset.count()
+    if total >= services.export_background_rows() and unit is not None:
+        # Too many for a request (100,000 members take half a minute): the worker writes it.
+        export = services.export_start(
+            actor=request.user,
+            organisation=unit,
+            filters={k: v for k, v in request.GET.items() if v},
+            total=total,
+            reveal=reveal,
+            reason=reason,
+            request=request,
+        )
+        tasks.start_export(export=export)
+        return redirect("roster:roster_export", code=export.code)
     output, count = write_roster(
         queryset.iterator(chunk_size=2000), unit_name=unit_name, reveal=reveal
     )
@@ -296,3 +378,59 @@ def member_export(request):
     )
     filename = f"党员花名册-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(output, as_attachment=True, filename=filename)
+
+
+def _export(request, code):
+    """An export, only ever to the account that asked for it (404 for anyone else)."""
+    return get_object_or_404(
+        MemberExport.objects.visible_to(request.user).select_related("organisation"),
+        code=code,
+        created_by=request.user,
+    )
+
+
+@never_cache
+@party_data_required
+def roster_export(request, code):
+    """A background export: its progress, then the download."""
+    export = _export(request, code)
+    context = {
+        "export": export,
+        "progress": progress.read(export.code) if export.is_running else None,
+        "health": services.export_health(export),
+        "stale_minutes": settings.ROSTER_STALE_MINUTES,
+    }
+    if request.htmx and request.htmx.target == "export-progress":
+        if not export.is_running:
+            return HttpResponseClientRefresh()
+        return render(request, "roster/export.html#progress", context)
+    return render(request, "roster/export.html", context)
+
+
+# Clear ID numbers maybe: never kept by a browser or proxy cache (Cache-Control: no-store).
+@never_cache
+@party_data_required
+def roster_export_download(request, code):
+    export = _export(request, code)
+    if export.status != ExportStatus.DONE or not export.stored_file:
+        raise Http404
+    try:
+        handle = services.upload_storage().open(export.stored_file, "rb")
+    except OSError:
+        raise Http404 from None
+    services.export_downloaded(actor=request.user, export=export, request=request)
+    filename = f"党员花名册-{export.created_at:%Y%m%d}-{export.code}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=filename)
+
+
+@party_data_required
+@require_POST
+def roster_export_retry(request, code):
+    export = _export(request, code)
+    try:
+        tasks.retry_export(export=export, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新交给后台任务处理。"))
+    return redirect("roster:roster_export", code=export.code)

@@ -193,10 +193,35 @@ def synthetic_roster(
     seed: int = 2016,
     write_only: bool = True,
 ) -> list[Person]:
-    """A large messy roster of `count` distinct valid people (for the bench)."""
+    """A large messy roster of `count` distinct valid people (for the bench): an .xlsx, or
+    the old binary .xls when `path` ends in .xls."""
     rng = random.Random(seed)
     used: set[str] = set()
     people = [person(rng, branch=rng.choice(branches), used=used) for _ in range(count)]
     rows = [row_for(rng, i, p) for i, p in enumerate(people, start=1)]
-    write_workbook(path, rows, write_only=write_only)
+    if str(path).endswith(".xls"):
+        write_xls(path, rows)
+    else:
+        write_workbook(path, rows, write_only=write_only)
     return people
+
+
+def write_xls(path: Path | str, rows: list[list], *, headers: list[str] = HEADERS) -> Path:
+    """The same roster in the old binary format (BIFF8) that Java systems export: title row,
+    header, rows (dates as Excel dates formatted yyyy.mm.dd)."""
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    sheet = workbook.add_sheet("党员花名册")
+    dated = xlwt.easyxf(num_format_str="yyyy.mm.dd")
+    sheet.write_merge(0, 0, 0, len(headers) - 1, "中共迪庆州财政局委员会党员花名册")
+    for c, header in enumerate(headers):
+        sheet.write(1, c, header)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row):
+            if isinstance(value, date | datetime):
+                sheet.write(r, c, value, dated)
+            elif value is not None:
+                sheet.write(r, c, value)
+    workbook.save(str(path))
+    return Path(path)

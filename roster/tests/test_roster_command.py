@@ -85,3 +85,82 @@ def test_unreadable_file(world, tmp_path, capsys):
     path.write_text("a,b,c\n1,2,3\n")
     status, out = run(capsys, path, "--org", world.org_a.code, "--format", "json")
     assert status == 1 and "表头" in json.loads(out)["error"]
+
+
+def names_and_numbers(tmp_path, *, headers=("人员", "号码", "民族", "入党时间", "党籍状态")):
+    from roster.tests.test_roster_layouts import xlsx
+
+    rows = [
+        list(headers),
+        ["王芳", id_number_for(date(1985, 3, 12), "female"), "汉族", "2010.07", "正式党员"],
+    ]
+    return xlsx(tmp_path / "名单.xlsx", rows)
+
+
+def test_map_sets_columns_by_header_as_the_page_does(world, tmp_path, capsys):
+    path = names_and_numbers(tmp_path)
+    status, out = run(capsys, path, "--org", world.org_a.code, "--format", "json")
+    report = json.loads(out)
+    assert status == 1 and "没有找到“姓名”列" in report["error"]
+    assert [c["field"] for c in report["columns"]][:2] == [None, "id_number"]
+    status, out = run(
+        capsys, path, "--org", world.org_a.code, "--format", "json", "--map", "人员=姓名", "--apply"
+    )
+    report = json.loads(out)
+    assert status == 0 and report["summary"]["created"] == 1
+    used = {c["header"]: c["field"] for c in report["columns"]}
+    # By hand (人员), by content (号码 holds ID numbers, 党籍状态 holds the category).
+    assert used == {
+        "人员": "name",
+        "号码": "id_number",
+        "民族": "ethnicity",
+        "入党时间": "joined_on",
+        "党籍状态": "category",
+    }
+    assert next(c for c in report["columns"] if c["header"] == "人员")["auto"] is False
+    assert Member.objects.filter(name="王芳").exists()
+
+
+def test_mapping_file_and_its_mistakes(world, tmp_path, capsys):
+    path = names_and_numbers(tmp_path)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        json.dumps({"columns": {"人员": "name", "党籍状态": None}}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    status, out = run(
+        capsys, path, "--org", world.org_a.code, "--format", "json", "--mapping", mapping
+    )
+    report = json.loads(out)
+    assert status == 0 and report["summary"]["new"] == 1
+    assert {c["header"]: c["field"] for c in report["columns"]}["党籍状态"] is None
+    with pytest.raises(CommandError, match="no column headed 姓名"):
+        call_command("import_roster", str(path), "--org", world.org_a.code, "--map", "姓名=name")
+    with pytest.raises(CommandError, match="unknown field 'nickname'"):
+        call_command(
+            "import_roster", str(path), "--org", world.org_a.code, "--map", "人员=nickname"
+        )
+    assert not ImportBatch.objects.exists()
+
+
+def test_mapping_file_names_organisations_too(world, tmp_path, capsys):
+    from roster.models import OrganisationValue
+    from roster.tests.test_roster_layouts import xlsx
+
+    rows = [
+        ["姓名", "身份证号码", "民族", "入党时间", "所在党支部"],
+        ["王芳", id_number_for(date(1985, 3, 12), "female"), "汉族", "2010.07", "机关一支部"],
+    ]
+    path = xlsx(tmp_path / "r.xlsx", rows)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        json.dumps({"organisations": {"机关一支部": world.branch_a.code}}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    status, out = run(capsys, path, "--org", world.org_a.code, "--mapping", mapping, "--apply")
+    assert status == 0
+    assert Member.objects.get(name="王芳").organisation == world.branch_a
+    assert OrganisationValue.objects.get().maps_to == world.branch_a
+    assert (
+        AuditEvent.objects.filter(actor_name="operator:import_roster", action="create").count() == 2
+    )

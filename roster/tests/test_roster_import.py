@@ -509,11 +509,15 @@ def test_missing_id_column_asks_for_a_mapping(world, tmp_path):
     )
     batch = upload(admin, world.org_a, path)
     assert batch.status == BatchStatus.PREVIEWED
-    assert "身份证号码" in batch.error and batch.applicable_count == 0
-    mapping = [c["field"] for c in batch.columns]
-    mapping[3] = "id_number"
-    batch = services.batch_preview(batch=batch, actor=admin, mapping=mapping)
+    # Issue 8: the column's content says what the header does not; proposed, with the reason.
     assert not batch.error and batch.summary["to_create"] == 1
+    assert batch.columns[3]["field"] == "id_number" and batch.columns[3]["auto"]
+    assert "“证件”列的列名未能识别，但内容是身份证号码" in render(batch.columns[3]["reason"])
+    mapping = [c["field"] for c in batch.columns]
+    mapping[3] = None
+    batch = services.batch_preview(batch=batch, actor=admin, mapping=mapping)
+    assert "身份证号码" in batch.error and batch.applicable_count == 0
+    assert "“证件”" in batch.error  # what the header row holds
 
 
 def test_an_unreadable_file_fails_with_its_reason(world, tmp_path):

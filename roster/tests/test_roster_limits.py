@@ -62,15 +62,19 @@ def with_shared_strings(source, target, *, size: int, name: str = "xl/sharedStri
 
 @pytest.fixture
 def openpyxl_calls(monkeypatch):
-    """Every time anything asks openpyxl to open a workbook."""
+    """Every time anything asks openpyxl or calamine (reader._calamine_workbook) to open a
+    workbook."""
     calls = []
-    original = openpyxl.load_workbook
 
-    def counting(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
+    def counting(original):
+        def call(*args, **kwargs):
+            calls.append(args)
+            return original(*args, **kwargs)
 
-    monkeypatch.setattr(openpyxl, "load_workbook", counting)
+        return call
+
+    monkeypatch.setattr(openpyxl, "load_workbook", counting(openpyxl.load_workbook))
+    monkeypatch.setattr(reader, "_calamine_workbook", counting(reader._calamine_workbook))
     return calls
 
 

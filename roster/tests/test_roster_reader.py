@@ -4,7 +4,7 @@ CSV in the encodings Excel writes, files that are not rosters at all."""
 import codecs
 import re
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook
@@ -104,7 +104,8 @@ def test_cells_keep_their_types_and_formats(tmp_path):
     table = reader.open_table(tmp_path / "types.xlsx", "xlsx")
     ((_number, cells),) = table.rows()
     assert isinstance(cells[1].value, float)
-    assert cells[2].value == datetime(2010, 7, 1) and cells[2].number_format == "yyyy.mm"
+    # calamine gives a date; the format comes from the column (see reader._column_formats).
+    assert cells[2].value == date(2010, 7, 1) and cells[2].number_format == "yyyy.mm"
     assert cells[3].value == 2011.07
 
 
@@ -133,15 +134,16 @@ def test_csv_in_the_encodings_excel_writes(tmp_path, encoding, data):
 @pytest.mark.parametrize(
     ("name", "head", "fragment"),
     [
-        ("r.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".xls"),
         ("r.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".xls"),
-        ("r.xlsx", b"<html>", "不是 Excel"),
+        ("r.xlsx", b"<html>", "不是电子表格"),
+        ("r.ods", b"<html>", "不是电子表格"),
         ("r.pdf", b"%PDF-1.7", "只能上传"),
         ("r.csv", b"PK\x03\x04", "扩展名"),
         ("r.csv", b"ab\x00cd", "不是文本"),
     ],
 )
 def test_files_that_are_not_rosters(name, head, fragment):
+    """(An OLE file named .xls is an .xls: test_roster_layouts reads them.)"""
     with pytest.raises(RosterFileError, match=fragment):
         reader.detect_format(name, head)
 
@@ -160,3 +162,34 @@ def test_not_really_a_workbook(tmp_path):
         archive.writestr("hello.txt", "hi")
     with pytest.raises(RosterFileError, match="不是 Excel"):
         reader.open_table(path, "xlsx")
+
+
+def test_a_hidden_sheet_of_drop_down_lists_is_not_the_roster(tmp_path):
+    workbook = Workbook()
+    lists = workbook.active
+    lists.title = "数据字典"
+    lists.append(["姓名", "身份证号码", "民族", "学历"])
+    lists.append(["", "", "汉族", "大学本科"])
+    lists.sheet_state = "hidden"
+    roster = workbook.create_sheet("党员花名册")
+    roster.append(["姓名", "身份证号码"])
+    roster.append(["王芳", "533401198503120028"])
+    workbook.save(tmp_path / "t.xlsx")
+    table = reader.open_table(tmp_path / "t.xlsx", "xlsx")
+    assert table.sheet_name == "党员花名册" and table.engine == "calamine"
+    table.close()
+
+
+def test_an_xlsx_sheet_reaching_past_the_cap_is_streamed(tmp_path, settings):
+    settings.ROSTER_MAX_ROWS = 5
+    settings.ROSTER_EMPTY_ROWS_END = 5
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "身份证号码"])
+    sheet.append(["王芳", "533401198503120028"])
+    sheet["A200"] = "远处的格子"
+    workbook.save(tmp_path / "far.xlsx")
+    table = reader.open_table(tmp_path / "far.xlsx", "xlsx")
+    assert table.engine == "openpyxl"
+    assert [n for n, _cells in table.rows()] == [2] and table.ended_at == 3
+    table.close()

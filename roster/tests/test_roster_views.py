@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
+from core.stored_text import render
 from organisations.models import Member, OrganisationKind
 from organisations.tests.factories import MemberFactory, OrganisationFactory, id_number_for
 from roster.models import BatchStatus, ImportBatch
@@ -63,9 +64,16 @@ def test_upload_refuses_what_is_not_a_roster(client, world, tmp_path):
     path = tmp_path / "名单.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
     response = post_file(client, world.org_a, path)
+    # An .xls is read (issue 8); a damaged one fails with the reason on its page.
+    batch = latest_batch()
+    assert response.status_code == 302 and batch.status == BatchStatus.FAILED
+    assert "无法打开" in client.get(response.url).content.decode()
+    path = tmp_path / "名单.pdf"
+    path.write_bytes(b"%PDF-1.7" + b"\x00" * 100)
+    response = post_file(client, world.org_a, path)
     assert response.status_code == 200
-    assert "另存为" in response.content.decode()
-    assert not ImportBatch.objects.exists()
+    assert "只能上传" in response.content.decode()
+    assert ImportBatch.objects.count() == 1
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -75,8 +83,9 @@ def test_batch_page_runs_a_fixed_number_of_queries(
     client.force_login(world.users["secretary_a"])
     post_file(client, world.org_a, samples.write_workbook(tmp_path / "r.xlsx", people_rows(count)))
     url = reverse("roster:roster_batch", args=[latest_batch().code])
-    # session, user, the user's organisation (scope), batch, row count, rows
-    with django_assert_num_queries(6):
+    # session, user, the user's organisation (scope), batch, row count, rows, the names of
+    # the organisations the new rows go to
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count('data-outcome="new"') == count
 
@@ -405,3 +414,67 @@ def test_export_with_a_bad_filter_goes_back_to_the_list_and_says_why(client, wor
         response.content.decode()
     )
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_a_masked_export_edited_and_uploaded_changes_only_the_edits(client, world, tmp_path):
+    """Issue 8: the export's hidden member key matches masked rows to their members."""
+    a, b = world.member_a, MemberFactory(organisation=world.branch_a, name="白玛", unit="甲局")
+    client.force_login(world.users["secretary_a"])
+    response = client.get(reverse("roster:member_export"), {"organisation": world.org_a.pk})
+    workbook = workbook_of(response)
+    sheet = workbook.active
+    header = [c.value for c in sheet[3]]
+    assert header[-1] == "党员编号（勿改）" and sheet.column_dimensions["P"].hidden
+    rows = {r[1].value: r for r in sheet.iter_rows(min_row=4)}
+    assert "*" in rows["白玛"][5].value  # masked
+    rows["白玛"][header.index("工作单位")].value = "乙局"
+    path = tmp_path / "改过的花名册.xlsx"
+    workbook.save(path)
+    batch_response = post_file(client, world.org_a, path)
+    batch = latest_batch()
+    assert batch.summary["update"] == 1 and batch.summary["rejected"] == 0, list(
+        batch.rows.values_list("messages", flat=True)
+    )
+    changed = batch.rows.get(outcome="update")
+    assert changed.member == b and changed.diff == {"unit": ["甲局", "乙局"]}
+    assert changed.id_number_masked == b.id_number_masked
+    assert batch.rows.get(member=a).outcome == "unchanged"
+    assert "乙局" in client.get(batch_response.url).content.decode()
+    client.post(reverse("roster:roster_apply", args=[batch.code]))
+    b.refresh_from_db()
+    assert b.unit == "乙局" and b.id_number_masked == changed.id_number_masked
+    event = AuditEvent.objects.get(batch=batch.code, action="update", target_id=str(b.pk))
+    assert event.changes == {"unit": ["甲局", "乙局"]}
+    # A key edited by hand, or one naming a member out of scope, matches nothing.
+    rows["白玛"][-1].value = rows["白玛"][-1].value[:-1] + "x"
+    workbook.save(path)
+    post_file(client, world.org_a, path)
+    rejected = latest_batch().rows.get(name="白玛")
+    assert rejected.outcome == "rejected" and "不是本平台导出的党员编号" in render(
+        rejected.messages[0]
+    )
+
+
+def test_the_preview_shows_what_each_new_row_will_store(client, world, tmp_path):
+    from roster.tests.test_roster_layouts import xlsx
+
+    first_id, second_id = (id_number_for(date(1960, 3, 12), sex) for sex in ("female", "male"))
+    rows = [
+        ["姓名", "身份证号码", "民族", "入党时间", "转正时间", "学历", "所在党支部"],
+        ["王芳", first_id, "藏", "1985年7月1日", 31413, "党校大学", "甲局第一党支部"],
+        ["李强", second_id, "汉", "198507", "", "", ""],
+    ]
+    client.force_login(world.users["secretary_a"])
+    response = post_file(client, world.org_a, xlsx(tmp_path / "r.xlsx", rows))
+    page = client.get(response.url).content.decode()
+    first, second = page.split('data-outcome="new"')[1:3]
+    expected = (
+        "入党时间：</span>1985-07-01",
+        "转正时间：</span>1986-01-01",  # an Excel serial day number
+        "民族：</span>藏族",
+        "学历：</span>大学本科",
+        "所在党支部：</span>中共甲局第一支部委员会",
+    )
+    for text in expected:
+        assert text in first, text
+    assert "入党时间：</span>1985-07<" in second and "所在党支部：</span>中共甲局委员会" in second

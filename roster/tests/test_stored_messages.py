@@ -59,3 +59,30 @@ def test_an_import_made_in_chinese_reads_in_english(client, world, tmp_path):
     # The file of rows left out is a roster to fix and upload again: always in Chinese, the
     # roster's language (exports.ROSTER_LANGUAGE), rendered from the same stored message.
     assert "第 3 行，姓名：未填写。" in cells
+
+
+def test_column_reasons_and_id_number_warnings_read_in_the_readers_language(
+    client, world, tmp_path
+):
+    """Issue 8's messages (roster.mapping, roster.id_checks) are stored the same way."""
+    from roster.tests.test_roster_layouts import legacy, upload_page, xlsx
+
+    rows = [
+        ["姓名", "身份证号码", "民族", "入党时间", "党籍状态"],
+        ["王强", legacy(date(1965, 4, 3), 125), "汉族", "1990.07", "正式党员"],
+        ["李明", id_number_for(date(1980, 5, 6), "male"), "汉族", "2005.07", "正式党员"],
+    ]
+    batch, page = upload_page(client, world, xlsx(tmp_path / "名册.xlsx", rows))
+    assert "不是党籍状态，而是人员类别" in page  # Chinese for whoever imported in Chinese
+    status = next(c for c in batch.columns if c["header"] == "党籍状态")
+    assert status["reason"]["msgid"].startswith("“%(header)s”列的内容")
+    assert status["reason"]["params"]["proposal"] == {"msgid": "人员类别"}
+    warning = batch.rows.get(row_number=2).messages[0]
+    assert warning["params"]["message"]["msgid"].startswith("15 位旧身份证号码 %(old)s")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("roster:roster_batch", args=[batch.code])).content.decode()
+    assert "not Membership status but Category" in page
+    assert "The 15-digit legacy ID number 5334*******3125 was converted" in page
+    assert "不是党籍状态" not in page and "15 位旧身份证号码" not in page
+    with translation.override("en"):
+        assert "not Membership status but Category" in render(status["reason"])
