@@ -306,12 +306,9 @@ class Table:
     # The number format of each column (.xlsx read by calamine), from the sheet's first rows.
     formats: list = field(default_factory=list, repr=False)
     _workbook: object = field(default=None, repr=False)
-<<<<<<< HEAD
     # Run by close(): removes the local copy of a file kept in object storage (core.storage).
     cleanup: Callable[[], None] | None = field(default=None, repr=False)
-=======
     _sheet: object = field(default=None, repr=False)
->>>>>>> integ
 
     @property
     def typed(self) -> bool:
@@ -394,13 +391,10 @@ class Table:
 
     def close(self) -> None:
         if self._workbook is not None:
-<<<<<<< HEAD
-            self._workbook.close()
+            self._workbook.close()  # type: ignore[attr-defined]
         if self.cleanup is not None:
             cleanup, self.cleanup = self.cleanup, None
             cleanup()
-=======
-            self._workbook.close()  # type: ignore[attr-defined]
 
 
 def csv_value(value: str) -> str:
@@ -411,7 +405,6 @@ def csv_value(value: str) -> str:
     if value.startswith("'") and value[1:2].isdigit():
         return value[1:]
     return value
->>>>>>> integ
 
 
 # <row r="5">, <row> and the empty <row/> a hostile file may repeat a million times (never

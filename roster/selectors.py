@@ -97,14 +97,14 @@ def waiting_batches(user: Actor, limit: int = 8) -> list[ImportBatch]:
     )
 
 
-<<<<<<< HEAD
 def worker_command() -> str:
     """The command that runs the task worker for the configured backend (the page names it
     when no worker picked a batch up)."""
     if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
         return "manage.py rqworker default"
     return "manage.py db_worker"
-=======
+
+
 def mappable_organisations(user: Actor, target: Organisation) -> QuerySet[Organisation]:
     """Where an unknown 所在党支部 value may be mapped: the target and the organisations under
     it that the user may edit, in tree order."""
@@ -121,4 +121,3 @@ def organisation_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
->>>>>>> integ

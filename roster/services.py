@@ -11,12 +11,8 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-<<<<<<< HEAD
 from contextlib import ExitStack
-from datetime import date, datetime, time, timedelta
-=======
 from datetime import UTC, date, datetime, time, timedelta
->>>>>>> integ
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -266,9 +262,10 @@ def _open_table(batch: ImportBatch) -> reader.Table:
     return table
 
 
-def stored_path(batch: ImportBatch) -> Path:
-    """Where the batch's uploaded file is (for the command line's column mapping)."""
-    return _file_path(batch)
+def open_stored_table(batch: ImportBatch) -> reader.Table:
+    """The batch's uploaded file as a table (for the command line's column mapping); the caller
+    closes it."""
+    return _open_table(batch)
 
 
 def automatic_columns(headers: list[str], sample: list[list]) -> list[dict]:

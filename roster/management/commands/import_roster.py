@@ -156,8 +156,8 @@ class Command(BaseCommand):
     def _mapping(self, batch, overrides):
         """The columns as the web page would match them, with the overrides applied."""
         try:
-            table = reader.open_table(services.stored_path(batch), batch.file_format)
-        except reader.RosterFileError:
+            table = services.open_stored_table(batch)
+        except (reader.RosterFileError, OSError):
             return None  # the preview says what is wrong with the file
         try:
             headers = table.header.texts
