@@ -23,9 +23,11 @@ from .models import (
     MembershipPeriod,
     MemberStatus,
     Organisation,
+    OrganisationKind,
     Position,
     term_warning_horizon,
 )
+from .search import name_candidates
 
 
 @dataclass(frozen=True)
@@ -259,3 +261,29 @@ def secretaries_over(organisation: Organisation) -> list[AbstractBaseUser]:
             organisation__path__in=organisation.ancestor_paths(),
         )
     )
+
+
+# An organisation search (the remote pickers) answers this many at most.
+ORGANISATION_SEARCH_LIMIT = 20
+
+
+def organisation_search(
+    user: Actor, query: str, *, editable: bool = False, limit: int = ORGANISATION_SEARCH_LIMIT
+) -> tuple[list[dict], bool]:
+    """Organisations `user` may see (or, `editable`, change) whose name contains `query`, in
+    tree order: ({id, name, kind} dicts, whether there are more). One query; the name is found
+    through the gram index on PostgreSQL (organisations.search), so a province's 150,000
+    organisations are not read one by one."""
+    organisations = (
+        Organisation.objects.editable_by(user) if editable else Organisation.objects.visible_to(user)
+    )
+    query = " ".join("".join(ch for ch in query if ch.isprintable()).split())[:60]
+    if query:
+        organisations = name_candidates(organisations, query).filter(name__contains=query)
+    rows = list(organisations.order_by("path").values("pk", "name", "kind")[: limit + 1])
+    labels = dict(OrganisationKind.choices)
+    found = [
+        {"id": row["pk"], "name": row["name"], "kind": str(labels.get(row["kind"], row["kind"]))}
+        for row in rows[:limit]
+    ]
+    return found, len(rows) > limit
