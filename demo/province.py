@@ -45,15 +45,18 @@ PREFECTURES = [
 ]  # fmt: skip
 COUNTIES_PER_PREFECTURE = 8
 _COUNTY_SYLLABLES = "安宁富源华宁腾冲鲁甸永胜景东云县双柏弥勒丘北勐海宾川瑞丽福贡维西石林会泽澄江施甸盐津宁蒗墨江凤庆南华蒙自广南勐腊祥云芒市兰坪德钦"  # noqa: E501
-DEPARTMENTS = [
-    "委办公室", "人民政府办公室", "公安局", "教育体育局", "委组织部", "委宣传部", "发展和改革委员会",
+# fmt: off
+DEPARTMENTS = [  # noqa: E501
+    "委办公室", "人民政府办公室", "公安局", "教育体育局", "委组织部", "委宣传部",
+    "发展和改革委员会",
     "财政局", "卫生健康委员会", "自然资源局", "农业农村局", "林业和草原局", "人大常委会办公室",
     "政协办公室", "委统战部", "委政法委员会", "民族宗教事务委员会", "科学技术局", "工业和信息化局",
     "民政局", "司法局", "人力资源和社会保障局", "生态环境局", "住房和城乡建设局", "交通运输局",
     "水务局", "商务局", "文化和旅游局", "退役军人事务局", "应急管理局", "审计局",
     "国有资产监督管理委员会", "市场监督管理局", "统计局", "医疗保障局", "信访局", "机关事务管理局",
     "档案馆", "税务局", "人民法院", "人民检察院", "总工会", "团委", "妇联", "科协", "供销社",
-]  # fmt: skip
+]
+# fmt: on
 BRANCH_NAMES = ["机关第{}党支部", "离退休干部第{}党支部", "直属单位第{}党支部"]
 _DIGITS = "一二三四五六七八九十"
 # Members per branch on average, and party groups per branch.
@@ -69,7 +72,8 @@ def _ordinal(n: int) -> str:
 
 
 def _path(parent_path: str, position: int) -> str:
-    return Organisation._get_path(parent_path, len(parent_path) // Organisation.steplen + 1, position)
+    depth = len(parent_path) // Organisation.steplen + 1
+    return Organisation._get_path(parent_path, depth, position)
 
 
 class _Tree:
@@ -150,7 +154,7 @@ def build_tree(rng: random.Random, members: int) -> tuple[list[Organisation], li
     for place, code, share in _roots():
         root = tree.add(
             None,
-            name=f"中共{place}直属机关工作委员会" if place != "省" else "中共演示省直属机关工作委员会",
+            name=f"中共{'演示省' if place == '省' else place}直属机关工作委员会",
             short_name=f"{place}直机关工委",
             kind=OrganisationKind.COMMITTEE,
             code=code,
@@ -325,7 +329,7 @@ def build_members(
             if made >= count:
                 break
     with connection.cursor() as cursor:
-        for name, definition in dropped:
+        for _name, definition in dropped:
             cursor.execute(definition)
         if connection.vendor == "postgresql":
             for model in (Member, MembershipPeriod):

@@ -396,9 +396,7 @@ def seed(
     else:
         branches = build_tree(rng)
         build_members(rng, branches, members, progress=progress)
-        leaders = list(
-            Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path")
-        )
+        leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))
         build_positions(rng, leaders, today)
     accounts = build_accounts(branches)
     organisations_count = Organisation.objects.count()

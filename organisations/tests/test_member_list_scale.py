@@ -21,7 +21,7 @@ from organisations.filters import (
     QuickSelect,
     search_members,
 )
-from organisations.models import Member, Organisation
+from organisations.models import Member
 from organisations.tests.factories import MemberFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
