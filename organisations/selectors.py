@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -166,6 +167,32 @@ ROW_FIELDS = (
 )
 
 
+# On PostgreSQL, a total the planner expects to reach this is shown as its estimate.
+ESTIMATE_FROM = 200_000
+
+
+def _count_or_estimate(rows: QuerySet, sql: str, params: tuple) -> tuple[int, bool]:
+    """(total, estimated): on PostgreSQL one call of organisations_count_or_estimate
+    (migration 0008), which counts only what the planner expects to be under ESTIMATE_FROM;
+    elsewhere the count. One query either way, so the page's query count stays fixed."""
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return rows.count(), False
+    with connection.cursor() as cursor:
+        # The backend's own quoting of the parameters (psycopg's client-side binding).
+        query = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]
+        cursor.execute(
+            "SELECT total, estimated FROM organisations_count_or_estimate(%s, %s)",
+            [query, ESTIMATE_FROM],
+        )
+        total, estimated = cursor.fetchone()
+    if estimated:
+        # An estimate has about three significant figures: 1,943,512 → 1,940,000.
+        step = 10 ** max(0, len(str(total)) - 3)
+        total = round(total / step) * step
+    return total, estimated
+
+
 class MemberPaginator(Paginator):
     """Pages of the member list that stay cheap on a province-sized roster.
 
@@ -173,6 +200,9 @@ class MemberPaginator(Paginator):
     ("共 N 人") is the same for every page of one query. So a total of COUNT_CACHE_MIN_ROWS
     or more is kept in the cache for COUNT_CACHE_SECONDS, keyed by the query itself: such a
     figure may lag a minute behind a change; smaller totals are cheap and always exact.
+
+    On PostgreSQL a total the planner expects to reach ESTIMATE_FROM is not counted at all:
+    the estimate is shown, labelled as one ("约 N 人"); see _count_or_estimate.
 
     A deep page is read keys first (a deferred join): the database walks the offset in the
     roster index alone, then reads and joins only the page's rows, where OFFSET would read
@@ -183,19 +213,29 @@ class MemberPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        return self._total[0]
+
+    @property
+    def estimated(self) -> bool:
+        """Whether `count` is the planner's estimate (shown as "约 N 人") rather than a count."""
+        return self._total[1]
+
+    @cached_property
+    def _total(self) -> tuple[int, bool]:
         queryset = self.object_list
         if queryset.query.is_empty():
-            return 0
+            return 0, False
         # The key is the count's own query (rows and joins as filtered), not the page's.
-        sql, params = queryset.values("pk").order_by().query.sql_with_params()
+        rows = queryset.values("pk").order_by()
+        sql, params = rows.query.sql_with_params()
         digest = hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
         key = f"member-count:{digest}"
-        count = cache.get(key)
-        if count is None:
-            count = queryset.count()
-            if count >= COUNT_CACHE_MIN_ROWS:
-                cache.set(key, count, COUNT_CACHE_SECONDS)
-        return count
+        total = cache.get(key)
+        if total is None:
+            total = _count_or_estimate(rows, sql, params)
+            if total[0] >= COUNT_CACHE_MIN_ROWS:
+                cache.set(key, total, COUNT_CACHE_SECONDS)
+        return total
 
     def page(self, number: int | str) -> "Page[Member]":
         number = self.validate_number(number)

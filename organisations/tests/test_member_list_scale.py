@@ -145,3 +145,29 @@ def test_the_organisation_filter_writes_only_the_chosen_organisation(world):
     )
     assert not member_filter.is_valid()
     assert world.org_b.name not in str(member_filter.form["organisation"])
+
+
+def test_large_totals_are_estimated_on_postgresql_and_labelled(roster, monkeypatch):
+    from django.db import connection
+
+    cache.clear()
+    monkeypatch.setattr(selectors, "ESTIMATE_FROM", 5)
+    paginator = selectors.MemberPaginator(Member.objects.all(), 10)
+    if connection.vendor == "postgresql":
+        # The planner's figure, whatever it is (a fresh table's is a guess), and labelled so.
+        assert paginator.estimated and paginator.count >= 5
+    else:
+        assert (paginator.count, paginator.estimated) == (len(NAMES), False)
+    # Below the line the count is exact on both databases.
+    small = selectors.MemberPaginator(search_members(Member.objects.all(), "wang"), 10)
+    monkeypatch.setattr(selectors, "ESTIMATE_FROM", 10**9)
+    assert (small.count, small.estimated) == (3, False)
+
+
+def test_the_list_says_when_its_total_is_an_estimate(client, world, monkeypatch):
+    monkeypatch.setattr(selectors, "_count_or_estimate", lambda *args: (1_940_000, True))
+    cache.clear()
+    client.force_login(world.users["admin"])
+    page = client.get("/members/").content.decode()
+    assert "约 1,940,000 人（估算）" in page or "约 1940000 人（估算）" in page
+    assert "共 " not in page.split('id="member-table"')[1].split("</p>")[0]
