@@ -329,6 +329,10 @@ def build_members(
             if made >= count:
                 break
     with connection.cursor() as cursor:
+        if dropped:
+            # The foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED); PostgreSQL
+            # builds no index on a table with checks pending, so run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, definition in dropped:
             cursor.execute(definition)
         if connection.vendor == "postgresql":
