@@ -173,7 +173,7 @@ ESTIMATE_FROM = 200_000
 
 def _count_or_estimate(rows: QuerySet, sql: str, params: tuple) -> tuple[int, bool]:
     """(total, estimated): on PostgreSQL one call of organisations_count_or_estimate
-    (migration 0008), which counts only what the planner expects to be under ESTIMATE_FROM;
+    (migration 0007), which counts only what the planner expects to be under ESTIMATE_FROM;
     elsewhere the count. One query either way, so the page's query count stays fixed."""
     connection = connections[rows.db]
     if connection.vendor != "postgresql":

@@ -9,7 +9,13 @@ search then checks each candidate's name as before, so both databases give the s
 PostgreSQL: a GIN index over organisations_name_grams(name), an immutable SQL function (the
 index keeps itself up to date); the organisation name has the same for the organisation search.
 SQLite: a WITHOUT ROWID table (gram, member_id) kept by triggers, filled from a table of
-(position, length) pairs, since SQLite allows no expression of that kind in an index."""
+(position, length) pairs, since SQLite allows no expression of that kind in an index.
+
+Also, PostgreSQL only, the member list's totals on a province's roster:
+organisations_count_or_estimate(query, exact_below) answers, in one round trip, the planner's
+estimate of the rows `query` returns when it is at least `exact_below` (counting two million
+rows costs more than the rest of the page together), else the exact count. See
+organisations.selectors.MemberPaginator."""
 
 from django.db import migrations
 
@@ -31,8 +37,24 @@ PG_FORWARD = [
     "USING gin (organisations_name_grams(name))",
     "CREATE INDEX organisations_organisation_name_grams ON organisations_organisation "
     "USING gin (organisations_name_grams(name))",
+    """CREATE OR REPLACE FUNCTION organisations_count_or_estimate(query text, exact_below bigint,
+    OUT total bigint, OUT estimated boolean)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  total := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::bigint;
+  estimated := total >= exact_below;
+  IF NOT estimated THEN
+    EXECUTE 'SELECT count(*) FROM (' || query || ') AS counted' INTO total;
+  END IF;
+END
+$$
+    """,
 ]
 PG_BACKWARD = [
+    "DROP FUNCTION IF EXISTS organisations_count_or_estimate(text, bigint)",
     "DROP INDEX IF EXISTS organisations_organisation_name_grams",
     "DROP INDEX IF EXISTS organisations_member_name_grams",
     "DROP FUNCTION IF EXISTS organisations_name_grams(text)",
