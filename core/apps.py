@@ -3,6 +3,7 @@ from django.contrib.staticfiles.apps import StaticFilesConfig as StaticFilesConf
 
 
 class CoreConfig(AppConfig):
+    default = True  # this module holds a second AppConfig (StaticFilesConfig, below)
     name = "core"
     verbose_name = "core"
 
@@ -16,6 +17,7 @@ class StaticFilesConfig(StaticFilesConfig_):
     Pages load only echarts.min.js. (Source maps stay: the manifest storage follows the
     sourceMappingURL comments of the other packages' files and fails when a map is missing.)"""
 
+    default = False
     ignore_patterns = [
         *StaticFilesConfig_.ignore_patterns,
         "echarts.js*",
