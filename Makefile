@@ -11,7 +11,7 @@ PYTEST := $(PY) -m pytest -n $(WORKERS) --dist worksteal
 # The PostgreSQL run's database; its test databases are test_dangjian_gw0, test_dangjian_gw1, ...
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/dangjian
 
-.PHONY: setup run test test-postgres lint bench seed migrate static clean
+.PHONY: setup run test test-postgres lint bench bench-province seed migrate static clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ bench: migrate static
 	$(PY) bench/outreach.py
 	$(PY) bench/learning.py
 	$(PY) bench/meetings.py
+
+# Opt-in, long (issue 13): a province-shaped database of 100,000 members on SQLite and
+# PostgreSQL, then 2,000,000 on PostgreSQL (seeded once, about half an hour; reused after).
+bench-province: migrate static
+	$(PY) bench/province.py --members 100000
+	$(PY) bench/province.py --members 2000000 --postgres
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -197,13 +197,20 @@ def build_tree(rng: random.Random) -> list[Organisation]:
     return branches
 
 
-def _member(rng: random.Random, branch: Organisation, today: date, used: set[str]) -> Member:
+def _member(
+    rng: random.Random,
+    branch: Organisation,
+    today: date,
+    used: set[str],
+    *,
+    region_codes: list[str] = REGION_CODES,
+) -> Member:
     sex = "male" if rng.random() < 0.56 else "female"
     ethnicity = pick_ethnicity(rng)
     birth = _random_date(rng, date(1962, 1, 1), date(2001, 12, 31))
     while True:
         number = generate_id_number(
-            rng, region_code=rng.choice(REGION_CODES), birth_date=birth, sex=sex
+            rng, region_code=rng.choice(region_codes), birth_date=birth, sex=sex
         )
         if number not in used:
             used.add(number)
@@ -300,36 +307,45 @@ def build_positions(rng: random.Random, organisations: list[Organisation], today
         candidates = list(
             Member.objects.in_subtree(organisation)
             .filter(status=MemberStatus.ACTIVE, category=MemberCategory.FULL)
-            .order_by("id")[:60]
+            .order_by("id")
+            .values_list("pk", flat=True)[:60]
         )
-        if not candidates:
-            continue
         rng.shuffle(candidates)
-        years = TERM_YEARS[organisation.kind]
-        term_start = _random_date(rng, years_after(today, 1 - years), today - timedelta(days=30))
-        # Every fourth committee's term ends within three months and every ninth has already
-        # ended, so that the 换届 reminders have something to say in every subtree.
-        if index % 4 == 2 or index % 9 == 5:
-            days = rng.randint(10, 80) if index % 4 == 2 else -rng.randint(5, 60)
-            ends = today + timedelta(days=days)
-            term_start = years_after(ends, -years)
-        term_end = default_term_end(organisation, term_start)
-        seats = [PositionTitle.SECRETARY]
-        if len(candidates) >= 7:
-            seats += [PositionTitle.DEPUTY] + [PositionTitle.COMMITTEE_MEMBER] * rng.randint(1, 3)
-        elif rng.random() < 0.5:
-            seats.append(PositionTitle.DEPUTY)
-        for title, member in zip(seats, candidates, strict=False):
-            positions.append(
-                Position(
-                    organisation=organisation,
-                    member=member,
-                    title=title,
-                    term_start=term_start,
-                    term_end=term_end,
-                )
-            )
+        positions += committee_positions(rng, organisation, index, candidates, today)
     Position.objects.bulk_create(positions)
+
+
+def committee_positions(
+    rng: random.Random, organisation: Organisation, index: int, candidates: list[int], today: date
+) -> list[Position]:
+    """The committee (书记, 副书记, 委员) of the `index`th organisation, from `candidates`
+    (member ids, shuffled)."""
+    if not candidates:
+        return []
+    years = TERM_YEARS[organisation.kind]
+    term_start = _random_date(rng, years_after(today, 1 - years), today - timedelta(days=30))
+    # Every fourth committee's term ends within three months and every ninth has already
+    # ended, so that the 换届 reminders have something to say in every subtree.
+    if index % 4 == 2 or index % 9 == 5:
+        days = rng.randint(10, 80) if index % 4 == 2 else -rng.randint(5, 60)
+        ends = today + timedelta(days=days)
+        term_start = years_after(ends, -years)
+    term_end = default_term_end(organisation, term_start)
+    seats = [PositionTitle.SECRETARY]
+    if len(candidates) >= 7:
+        seats += [PositionTitle.DEPUTY] + [PositionTitle.COMMITTEE_MEMBER] * rng.randint(1, 3)
+    elif rng.random() < 0.5:
+        seats.append(PositionTitle.DEPUTY)
+    return [
+        Position(
+            organisation=organisation,
+            member_id=member_id,
+            title=title,
+            term_start=term_start,
+            term_end=term_end,
+        )
+        for title, member_id in zip(seats, candidates, strict=False)
+    ]
 
 
 def build_accounts(branches: list[Organisation]) -> dict[str, str]:
@@ -371,30 +387,59 @@ def build_accounts(branches: list[Organisation]) -> dict[str, str]:
     return accounts
 
 
+# From this many members on, `seed` builds the demo province instead of the prefecture.
+PROVINCE_FROM = 500_000
+
+
 @transaction.atomic
-def seed(*, members: int = 3000, seed_value: int = 2016, progress=None) -> SeedResult:
+def seed(
+    *,
+    members: int = 3000,
+    seed_value: int = 2016,
+    progress=None,
+    tree: str = "auto",
+    workers: int | None = None,
+) -> SeedResult:
+    """`tree`: "prefecture" (the demo prefecture: 83 organisations, every size), "province"
+    (demo.province: about one organisation per 13 members) or "auto" (the province from
+    PROVINCE_FROM members on)."""
     rng = random.Random(seed_value)
     today = timezone.localdate()
-    branches = build_tree(rng)
-    build_members(rng, branches, members, progress=progress)
-    fill_groups()
-    leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))
-    build_positions(rng, leaders, today)
+    if tree == "auto":
+        tree = "province" if members >= PROVINCE_FROM else "prefecture"
+    if tree == "province":
+        from . import province
+
+        branches, organisations = province.build_tree(rng, members)
+        candidates = province.build_members(
+            rng, branches, members, seed_value=seed_value, progress=progress, workers=workers
+        )
+        province.build_positions(rng, organisations, candidates)
+    else:
+        branches = build_tree(rng)
+        build_members(rng, branches, members, progress=progress)
+        leaders = list(Organisation.objects.exclude(kind=OrganisationKind.GROUP).order_by("path"))
+        build_positions(rng, leaders, today)
     accounts = build_accounts(branches)
-    seed_accounts(rng)
-    outreach = seed_outreach(rng)
-    seed_meetings(random.Random(seed_value + 10), today)
-    seed_learning(rng, today)
-    organisations = Organisation.objects.count()
+    requests = 0
+    if tree != "province":
+        # The domain apps' year of activity, for the demo prefecture (not for a bench province).
+        fill_groups()
+        seed_accounts(rng)
+        requests = seed_outreach(rng)["requests"]
+        seed_meetings(random.Random(seed_value + 10), today)
+        seed_learning(rng, today)
+    organisations_count = Organisation.objects.count()
     audit.record(
         actor=operator("seed"),
         action=Action.CREATE,
         target_repr="演示数据",
         changes={
-            "organisations": organisations,
+            "organisations": organisations_count,
             "members": members,
             "seed": seed_value,
-            "requests": outreach["requests"],
+            "tree": tree,
+            "requests": requests,
         },
     )
-    return SeedResult(organisations=organisations, members=members, accounts=accounts)
+    return SeedResult(organisations=organisations_count, members=members, accounts=accounts)

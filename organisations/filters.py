@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -19,6 +20,7 @@ from .id_numbers import parse_id_number
 from .members import normalise_name, normalise_phone
 from .models import Member, MemberCategory, MemberStatus, Organisation, Sex
 from .reference_data import Education, Ethnicity
+from .search import name_candidates
 
 LAST4 = re.compile(r"^\d{3}[\dXx]$")
 LETTERS = re.compile(r"^[A-Za-z]+$")
@@ -75,6 +77,9 @@ def _name_contains(queryset, value: str):
     stored (members.normalise_name); a query without the middle dot is compared with the names
     without theirs."""
     value = normalise_name(value)
+    # The gram index (organisations.search) narrows the roster to names that may contain
+    # `value`; the test below then decides, so the answer is the plain search's.
+    queryset = name_candidates(queryset, value)
     if "·" in value:
         return queryset.filter(name__contains=value)
     undotted = Replace(F("name"), Value("·"), Value(""))
@@ -164,6 +169,46 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 — every value and label is escaped
 
 
+def _chosen_only(choices, values: list[str]):
+    """The options an organisation picker writes: the empty one and the chosen organisation,
+    read by its key (one query, none when nothing is chosen). `choices` is a model choice
+    iterator; the others come from the remote search."""
+    field = choices.field
+    options = []
+    if field.empty_label is not None:
+        options.append(("", field.empty_label))
+    keys = [v for v in values if v.isascii() and v.isdigit()][:1]
+    if keys:
+        options += list(choices.queryset.filter(pk__in=keys).values_list("pk", "name"))
+    return options
+
+
+class OrganisationSearchSelect(QuickSelect):
+    """An organisation picker that scales to a province's 150,000 organisations: the <select>
+    holds only the chosen organisation; Tom Select (static/js/app.js, `data-remote-search`)
+    asks organisations:organisation_search for the others as the user types. Without
+    JavaScript it still submits the chosen organisation. `editable`: the search offers the
+    organisations the user may change (forms) rather than those they may see (filters)."""
+
+    def __init__(self, attrs=None, *, editable: bool = False):
+        super().__init__(attrs)
+        self.editable = editable
+
+    def render(self, name, value, attrs=None, renderer=None):
+        url = reverse("organisations:organisation_search")
+        attrs = {
+            **(attrs or {}),
+            "data-remote-search": url + ("?scope=edit" if self.editable else ""),
+            "data-placeholder": str(_("输入名称搜索党组织")),
+        }
+        every = self.choices
+        self.choices = _chosen_only(every, self.format_value(value))
+        try:
+            return super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = every
+
+
 class _OrganisationChoices(django_filters.fields.ModelChoiceIterator):
     """(id, name) pairs read straight from the database: the filter lists every organisation
     the user can see, and writing the options needs no model instances. The label is what
@@ -246,7 +291,7 @@ class MemberFilter(django_filters.FilterSet):
         queryset=Organisation.objects.none(),
         method="filter_subtree",
         empty_label=_("全部"),
-        widget=QuickSelect,
+        widget=OrganisationSearchSelect,
     )
     category = django_filters.ChoiceFilter(
         label=_("人员类别"),

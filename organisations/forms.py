@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import model_field
 
+from .filters import OrganisationSearchSelect
 from .models import Member, Organisation, Position
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -30,7 +31,9 @@ class MemberForm(forms.Form):
     joined_on = model_field(Member, "joined_on", widget=DATE)
     full_member_on = model_field(Member, "full_member_on", widget=DATE)
     category = model_field(Member, "category")
-    organisation = model_field(Member, "organisation")
+    organisation = model_field(
+        Member, "organisation", widget=OrganisationSearchSelect(editable=True)
+    )
     unit = model_field(Member, "unit")
     post = model_field(Member, "post")
     # Stored encrypted (Member.phone is not a column): the builder normalises and checks it.

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import QueryDict
@@ -25,10 +26,12 @@ from .models import (
     MembershipPeriod,
     MemberStatus,
     Organisation,
+    OrganisationKind,
     Position,
     term_warning_horizon,
 )
 from .policy import Reach, scope_for
+from .search import name_candidates
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,32 @@ ROW_FIELDS = (
 )
 
 
+# On PostgreSQL, a total the planner expects to reach this is shown as its estimate.
+ESTIMATE_FROM = 200_000
+
+
+def _count_or_estimate(rows: QuerySet, sql: str, params: tuple) -> tuple[int, bool]:
+    """(total, estimated): on PostgreSQL one call of organisations_count_or_estimate
+    (migration 0007), which counts only what the planner expects to be under ESTIMATE_FROM;
+    elsewhere the count. One query either way, so the page's query count stays fixed."""
+    connection = connections[rows.db]
+    if connection.vendor != "postgresql":
+        return rows.count(), False
+    with connection.cursor() as cursor:
+        # The backend's own quoting of the parameters (psycopg's client-side binding).
+        query = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]
+        cursor.execute(
+            "SELECT total, estimated FROM organisations_count_or_estimate(%s, %s)",
+            [query, ESTIMATE_FROM],
+        )
+        total, estimated = cursor.fetchone()
+    if estimated:
+        # An estimate has about three significant figures: 1,943,512 → 1,940,000.
+        step = 10 ** max(0, len(str(total)) - 3)
+        total = round(total / step) * step
+    return total, estimated
+
+
 class MemberPaginator(Paginator):
     """Pages of the member list that stay cheap on a province-sized roster.
 
@@ -259,6 +288,9 @@ class MemberPaginator(Paginator):
     ("共 N 人") is the same for every page of one query. So a total of COUNT_CACHE_MIN_ROWS
     or more is kept in the cache for COUNT_CACHE_SECONDS, keyed by the query itself: such a
     figure may lag a minute behind a change; smaller totals are cheap and always exact.
+
+    On PostgreSQL a total the planner expects to reach ESTIMATE_FROM is not counted at all:
+    the estimate is shown, labelled as one ("约 N 人"); see _count_or_estimate.
 
     A deep page is read keys first (a deferred join): the database walks the offset in the
     roster index alone, then reads and joins only the page's rows, where OFFSET would read
@@ -269,19 +301,29 @@ class MemberPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        return self._total[0]
+
+    @property
+    def estimated(self) -> bool:
+        """Whether `count` is the planner's estimate (shown as "约 N 人") rather than a count."""
+        return self._total[1]
+
+    @cached_property
+    def _total(self) -> tuple[int, bool]:
         queryset = self.object_list
         if queryset.query.is_empty():
-            return 0
+            return 0, False
         # The key is the count's own query (rows and joins as filtered), not the page's.
-        sql, params = queryset.values("pk").order_by().query.sql_with_params()
+        rows = queryset.values("pk").order_by()
+        sql, params = rows.query.sql_with_params()
         digest = hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
         key = f"member-count:{digest}"
-        count = cache.get(key)
-        if count is None:
-            count = queryset.count()
-            if count >= COUNT_CACHE_MIN_ROWS:
-                cache.set(key, count, COUNT_CACHE_SECONDS)
-        return count
+        total = cache.get(key)
+        if total is None:
+            total = _count_or_estimate(rows, sql, params)
+            if total[0] >= COUNT_CACHE_MIN_ROWS:
+                cache.set(key, total, COUNT_CACHE_SECONDS)
+        return total
 
     def page(self, number: int | str) -> "Page[Member]":
         number = self.validate_number(number)
@@ -400,3 +442,28 @@ def own_record(user: Actor) -> Member | None:
     if not member_id:
         return None
     return member_detail_queryset(user).filter(pk=member_id).first()
+
+
+# An organisation search (the remote pickers) answers this many at most.
+ORGANISATION_SEARCH_LIMIT = 20
+
+
+def organisation_search(
+    user: Actor, query: str, *, editable: bool = False, limit: int = ORGANISATION_SEARCH_LIMIT
+) -> tuple[list[dict], bool]:
+    """Organisations `user` may see (or, `editable`, change) whose name contains `query`, in
+    tree order: ({id, name, kind} dicts, whether there are more). One query; the name is found
+    through the gram index on PostgreSQL (organisations.search), so a province's 150,000
+    organisations are not read one by one."""
+    organisations = Organisation.objects.all()
+    organisations = organisations.editable_by(user) if editable else organisations.visible_to(user)
+    query = " ".join("".join(ch for ch in query if ch.isprintable()).split())[:60]
+    if query:
+        organisations = name_candidates(organisations, query).filter(name__contains=query)
+    rows = list(organisations.order_by("path").values("pk", "name", "kind")[: limit + 1])
+    labels = dict(OrganisationKind.choices)
+    found = [
+        {"id": row["pk"], "name": row["name"], "kind": str(labels.get(row["kind"], row["kind"]))}
+        for row in rows[:limit]
+    ]
+    return found, len(rows) > limit

@@ -5,6 +5,7 @@ from . import views
 app_name = "organisations"
 urlpatterns = [
     path("organisations/", views.organisation_tree, name="organisation_tree"),
+    path("organisations/search/", views.organisation_search, name="organisation_search"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path(
         "organisations/<int:pk>/children/",

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +62,19 @@ def organisation_detail(request, pk):
             "editable": editable,
         },
     )
+
+
+@party_data_required
+def organisation_search(request):
+    """JSON for the remote organisation pickers (Tom Select): `q`, a part of the name;
+    `scope=edit` for the organisations the user may change (forms), else those they may see
+    (the member list's filter). Answers at most ORGANISATION_SEARCH_LIMIT, in tree order."""
+    found, more = selectors.organisation_search(
+        request.user,
+        request.GET.get("q", ""),
+        editable=request.GET.get("scope") == "edit",
+    )
+    return JsonResponse({"results": found, "more": more})
 
 
 def organisation_url(organisation):

@@ -2,6 +2,7 @@
 the search as index ranges, deep pages read keys first, remembered totals, the quick <select>.
 Each must answer exactly what the plain version answers."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -14,8 +15,13 @@ from django_filters.widgets import BaseCSVWidget
 
 from core.actors import operator
 from organisations import selectors
-from organisations.filters import MemberFilter, QuickSelect, search_members
-from organisations.models import Member, Organisation
+from organisations.filters import (
+    MemberFilter,
+    OrganisationSearchSelect,
+    QuickSelect,
+    search_members,
+)
+from organisations.models import Member
 from organisations.tests.factories import MemberFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +105,9 @@ def test_quick_select_writes_what_django_select_writes(world):
                     member_filter.is_valid()
                     for field in member_filter.form:
                         widget = field.field.widget
-                        if not isinstance(widget, QuickSelect):
+                        if not isinstance(widget, QuickSelect) or isinstance(
+                            widget, OrganisationSearchSelect
+                        ):
                             continue
                         attrs = {"class": "form-select", "aria-invalid": "true", "x": False}
                         quick = field.as_widget(attrs=attrs)
@@ -113,16 +121,53 @@ def test_quick_select_writes_what_django_select_writes(world):
                         widget.__class__ = quick_class
 
 
-def test_organisation_options_are_those_of_a_plain_model_choice_field(world):
-    member_filter = MemberFilter(QueryDict(f"organisation={world.org_a.pk}"), user=operator("test"))
-    member_filter.filters["organisation"].queryset = Organisation.objects.order_by("path")
-    field = member_filter.form["organisation"]
-    plain = forms.ModelChoiceField(
-        queryset=Organisation.objects.order_by("path"), empty_label=field.field.empty_label
+def test_the_organisation_filter_writes_only_the_chosen_organisation(world):
+    """150,000 organisations cannot be <option>s: the remote search offers the others."""
+    for query, options in [
+        ("", ['<option value="" selected>全部</option>']),
+        (
+            f"organisation={world.org_a.pk}",
+            [
+                '<option value="">全部</option>',
+                f'<option value="{world.org_a.pk}" selected>{world.org_a.name}</option>',
+            ],
+        ),
+        ("organisation=abc", ['<option value="">全部</option>']),
+    ]:
+        member_filter = MemberFilter(QueryDict(query), user=world.users["secretary_a"])
+        member_filter.is_valid()
+        html = str(member_filter.form["organisation"])
+        assert re.findall(r"<option[^>]*>[^<]*</option>", html) == options, query
+        assert 'data-remote-search="/organisations/search/"' in html
+    # Out of the secretary's scope: an error, and the organisation's name is not written.
+    member_filter = MemberFilter(
+        QueryDict(f"organisation={world.org_b.pk}"), user=world.users["secretary_a"]
     )
-    assert [(str(v), label) for v, label in field.field.choices] == [
-        (str(v), label) for v, label in plain.choices
-    ]
-    assert field.as_widget() == plain.widget.render(
-        "organisation", world.org_a.pk, {"id": "id_organisation"}
-    )
+    assert not member_filter.is_valid()
+    assert world.org_b.name not in str(member_filter.form["organisation"])
+
+
+def test_large_totals_are_estimated_on_postgresql_and_labelled(roster, monkeypatch):
+    from django.db import connection
+
+    cache.clear()
+    monkeypatch.setattr(selectors, "ESTIMATE_FROM", 5)
+    paginator = selectors.MemberPaginator(Member.objects.all(), 10)
+    if connection.vendor == "postgresql":
+        # The planner's figure, whatever it is (a fresh table's is a guess), and labelled so.
+        assert paginator.estimated and paginator.count >= 5
+    else:
+        assert (paginator.count, paginator.estimated) == (len(NAMES), False)
+    # Below the line the count is exact on both databases.
+    small = selectors.MemberPaginator(search_members(Member.objects.all(), "wang"), 10)
+    monkeypatch.setattr(selectors, "ESTIMATE_FROM", 10**9)
+    assert (small.count, small.estimated) == (3, False)
+
+
+def test_the_list_says_when_its_total_is_an_estimate(client, world, monkeypatch):
+    monkeypatch.setattr(selectors, "_count_or_estimate", lambda *args: (1_940_000, True))
+    cache.clear()
+    client.force_login(world.users["admin"])
+    page = client.get("/members/").content.decode()
+    assert "约 1,940,000 人（估算）" in page or "约 1940000 人（估算）" in page
+    assert "共 " not in page.split('id="member-table"')[1].split("</p>")[0]

@@ -1,8 +1,10 @@
 """The organisation tree's newer rows in the URL walk (core/tests/test_url_access.py)."""
 
-from core.tests.url_walk import scoped
+from core.tests.url_walk import party, scoped
 
 ROUTES = {
+    # Scoped by its answer (test_organisation_search.py), like the member list.
+    "organisations:organisation_search": ("get", None, party()),
     "organisations:organisation_children": (
         "get",
         lambda s: {"pk": s.organisation.pk},

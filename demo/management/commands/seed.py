@@ -7,16 +7,32 @@ from organisations.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Build the demo prefecture (机关工委, ~80 organisations, members, one account per role)."
+    help = (
+        "Build the demo prefecture (机关工委, ~80 organisations, members, one account per role), "
+        "or from 500,000 members on (or with --tree province) the demo province."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--members", type=int, default=3000, help="number of members")
         parser.add_argument(
             "--seed", type=int, default=2016, help="random seed (same seed, same data)"
         )
+        parser.add_argument(
+            "--tree",
+            choices=["auto", "prefecture", "province"],
+            default="auto",
+            help="the demo prefecture (83 organisations), the demo province (one organisation "
+            "per ~13 members) or auto: the province from 500,000 members on",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes building the province's members (default: up to 2; 0: this one)",
+        )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
 
-    def handle(self, *args, members, seed, if_empty, **options):
+    def handle(self, *args, members, seed, if_empty, tree, workers, **options):
         if Organisation.objects.exists():
             if if_empty:
                 self.stdout.write("demo data already loaded")
@@ -27,7 +43,9 @@ class Command(BaseCommand):
             if sys.stdout.isatty() or total >= 10000:
                 self.stderr.write(f"\r  members {done:,}/{total:,}", ending="")
 
-        result = seed_demo(members=members, seed_value=seed, progress=progress)
+        result = seed_demo(
+            members=members, seed_value=seed, progress=progress, tree=tree, workers=workers
+        )
         self.stderr.write("")
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,373 @@
+"""A demo province (演示省): the organ party systems of a province, for `manage.py seed
+--members 2000000` (issue 13) and the province benchmark (bench/province.py).
+
+About one organisation per 13 members, as in a real province (2–3 million members in about
+150,000 organisations): 1 provincial and 16 prefectural 机关工委 and one per county, each over
+organs whose party organisation is a 党委 (with branches, some under a 党总支), a 党总支 or a
+single 党支部, and 党小组 under many branches.
+
+Built for speed, not through the services: organisations go in with computed tree paths in
+bulk; members are built by the member builder (organisations.members.prepare_member, as the
+services build them) in worker processes, one batch each, and written by this process with
+COPY on PostgreSQL (secondary indexes dropped while loading and rebuilt after, as for any bulk
+load) and executemany on SQLite. Deterministic: batch n is built from its own seeded random
+generator and batches are written in order, whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from organisations.models import (
+    Member,
+    MemberCategory,
+    MembershipPeriod,
+    MemberStatus,
+    Organisation,
+    OrganisationKind,
+    Position,
+)
+
+from . import _province_worker
+
+PREFECTURES = [
+    "昆明市", "曲靖市", "玉溪市", "保山市", "昭通市", "丽江市", "普洱市", "临沧市",
+    "楚雄州", "红河州", "文山州", "西双版纳州", "大理州", "德宏州", "怒江州", "迪庆州",
+]  # fmt: skip
+COUNTIES_PER_PREFECTURE = 8
+_COUNTY_SYLLABLES = "安宁富源华宁腾冲鲁甸永胜景东云县双柏弥勒丘北勐海宾川瑞丽福贡维西石林会泽澄江施甸盐津宁蒗墨江凤庆南华蒙自广南勐腊祥云芒市兰坪德钦"  # noqa: E501
+# fmt: off
+DEPARTMENTS = [  # noqa: E501
+    "委办公室", "人民政府办公室", "公安局", "教育体育局", "委组织部", "委宣传部",
+    "发展和改革委员会",
+    "财政局", "卫生健康委员会", "自然资源局", "农业农村局", "林业和草原局", "人大常委会办公室",
+    "政协办公室", "委统战部", "委政法委员会", "民族宗教事务委员会", "科学技术局", "工业和信息化局",
+    "民政局", "司法局", "人力资源和社会保障局", "生态环境局", "住房和城乡建设局", "交通运输局",
+    "水务局", "商务局", "文化和旅游局", "退役军人事务局", "应急管理局", "审计局",
+    "国有资产监督管理委员会", "市场监督管理局", "统计局", "医疗保障局", "信访局", "机关事务管理局",
+    "档案馆", "税务局", "人民法院", "人民检察院", "总工会", "团委", "妇联", "科协", "供销社",
+]
+# fmt: on
+BRANCH_NAMES = ["机关第{}党支部", "离退休干部第{}党支部", "直属单位第{}党支部"]
+_DIGITS = "一二三四五六七八九十"
+# Members per branch on average, and party groups per branch.
+MEMBERS_PER_BRANCH = 25
+BATCH = 5000
+
+
+def _ordinal(n: int) -> str:
+    if n <= 10:
+        return _DIGITS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (_DIGITS[tens - 1] if tens > 1 else "") + "十" + (_DIGITS[ones - 1] if ones else "")
+
+
+def _path(parent_path: str, position: int) -> str:
+    depth = len(parent_path) // Organisation.steplen + 1
+    return Organisation._get_path(parent_path, depth, position)
+
+
+class _Tree:
+    """Organisations in path order with their paths computed: no query per node."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Organisation] = []
+        self.children: dict[str, int] = defaultdict(int)
+
+    def add(self, parent: Organisation | None, **fields) -> Organisation:
+        parent_path = parent.path if parent else ""
+        self.children[parent_path] += 1
+        node = Organisation(
+            path=_path(parent_path, self.children[parent_path]),
+            depth=(parent.depth + 1) if parent else 1,
+            numchild=0,
+            **fields,
+        )
+        if parent is not None:
+            parent.numchild += 1
+        self.nodes.append(node)
+        return node
+
+
+def _roots() -> list[tuple[str, str, float]]:
+    """(place, code, share of the organs) of each 机关工委: the province, prefectures, counties."""
+    rng = random.Random(53)
+    roots = [("省", "YN", 0.08)]
+    for p, prefecture in enumerate(PREFECTURES, start=1):
+        roots.append((prefecture, f"YN{p:02d}", 0.02))
+        for c in range(1, COUNTIES_PER_PREFECTURE + 1):
+            county = "".join(rng.sample(_COUNTY_SYLLABLES, 2)) + "县"
+            roots.append((county, f"YN{p:02d}{c:02d}", 0.6 / (len(PREFECTURES) * 8)))
+    return roots
+
+
+def build_tree(rng: random.Random, members: int) -> tuple[list[Organisation], list[Organisation]]:
+    """The province's organisations, saved; returns (branches, every organisation)."""
+    tree = _Tree()
+    branches_wanted = max(20, members // MEMBERS_PER_BRANCH)
+    # An organ has ~3.7 branches on average (see the kinds below).
+    organs_wanted = max(len(_roots()), round(branches_wanted / 3.7))
+    branches: list[Organisation] = []
+    today = timezone.localdate()
+
+    def founded() -> date:
+        return date(1980, 1, 1) + timedelta(days=rng.randrange((today - date(1980, 1, 1)).days))
+
+    def add_branches(parent: Organisation, organ: str, count: int) -> None:
+        kinds = rng.choices(range(len(BRANCH_NAMES)), weights=[6, 2, 2], k=count)
+        numbers: dict[int, int] = defaultdict(int)
+        for b, kind in enumerate(kinds, start=1):
+            numbers[kind] += 1
+            name = BRANCH_NAMES[kind].format(_ordinal(numbers[kind]))
+            branch = tree.add(
+                parent,
+                name=f"中共{organ}{name}",
+                short_name=name,
+                kind=OrganisationKind.BRANCH,
+                code=f"{parent.code}-{b:02d}",
+                organ=organ,
+                founded_on=parent.founded_on,
+            )
+            branches.append(branch)
+            add_groups(branch)
+
+    def add_groups(branch: Organisation) -> None:
+        for g in range(1, rng.choice([0, 0, 0, 1, 1, 2]) + 1):
+            tree.add(
+                branch,
+                name=f"{branch.name}第{_ordinal(g)}党小组",
+                short_name=f"第{_ordinal(g)}党小组",
+                kind=OrganisationKind.GROUP,
+                code=f"{branch.code}-G{g}",
+                organ=branch.organ,
+            )
+
+    for place, code, share in _roots():
+        root = tree.add(
+            None,
+            name=f"中共{'演示省' if place == '省' else place}直属机关工作委员会",
+            short_name=f"{place}直机关工委",
+            kind=OrganisationKind.COMMITTEE,
+            code=code,
+            organ=f"{place}直属机关",
+            founded_on=date(1984, 7, 1),
+        )
+        organs = max(1, round(organs_wanted * share))
+        for o in range(1, organs + 1):
+            department = DEPARTMENTS[(o - 1) % len(DEPARTMENTS)]
+            round_ = (o - 1) // len(DEPARTMENTS)
+            organ = f"{place}{department}" + (f"直属第{_ordinal(round_)}单位" if round_ else "")
+            roll = rng.random()
+            organ_code = f"{code}-{o:04d}"
+            if roll < 0.3:
+                party_committee = tree.add(
+                    root,
+                    name=f"中共{organ}委员会",
+                    short_name=organ,
+                    kind=OrganisationKind.PARTY_COMMITTEE,
+                    code=organ_code,
+                    organ=organ,
+                    founded_on=founded(),
+                )
+                # Large organs: a general branch over some of the branches.
+                if rng.random() < 0.4:
+                    general = tree.add(
+                        party_committee,
+                        name=f"中共{organ}直属单位总支部委员会",
+                        short_name="直属单位党总支",
+                        kind=OrganisationKind.GENERAL_BRANCH,
+                        code=f"{organ_code}-00",
+                        organ=organ,
+                        founded_on=party_committee.founded_on,
+                    )
+                    add_branches(general, organ, rng.randint(2, 4))
+                add_branches(party_committee, organ, rng.randint(3, 9))
+            elif roll < 0.6:
+                general = tree.add(
+                    root,
+                    name=f"中共{organ}总支部委员会",
+                    short_name=organ,
+                    kind=OrganisationKind.GENERAL_BRANCH,
+                    code=organ_code,
+                    organ=organ,
+                    founded_on=founded(),
+                )
+                add_branches(general, organ, rng.randint(2, 5))
+            else:
+                branch = tree.add(
+                    root,
+                    name=f"中共{organ}机关支部委员会",
+                    short_name=organ,
+                    kind=OrganisationKind.BRANCH,
+                    code=organ_code,
+                    organ=organ,
+                    founded_on=founded(),
+                )
+                branches.append(branch)
+                add_groups(branch)
+    Organisation.objects.bulk_create(tree.nodes, batch_size=5000)
+    if tree.nodes[0].pk is None:  # a database that returns no keys from a bulk insert
+        by_code = dict(Organisation.objects.values_list("code", "pk"))
+        for node in tree.nodes:
+            node.pk = by_code[node.code]
+    return branches, tree.nodes
+
+
+# --------------------------------------------------------------------------------------------
+# Members, built in worker processes
+
+
+def _secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes of `table` on PostgreSQL that back no constraint."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.tablename = %s AND i.indexname NOT IN ("
+            "  SELECT c.conname FROM pg_constraint c"
+            "  JOIN pg_class t ON t.oid = c.conrelid WHERE t.relname = %s)",
+            [table, table],
+        )
+        return cursor.fetchall()
+
+
+def _write(model, columns: list[str], rows: list[list]) -> None:
+    table = model._meta.db_table
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # noqa: S608
+
+
+@contextmanager
+def _batches(workers: int, branch_rows, weights, jobs) -> Iterator[Iterator[list]]:
+    """The built batches in order: from `workers` spawned processes, or built here if 0."""
+    if not workers:
+        _province_worker.init(branch_rows, weights, setup=False)
+        yield map(_province_worker.build_batch, jobs)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(workers, initializer=_province_worker.init, initargs=(branch_rows, weights))
+    try:
+        yield pool.imap(_province_worker.build_batch, jobs)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def build_members(
+    rng: random.Random,
+    branches: list[Organisation],
+    count: int,
+    *,
+    seed_value: int,
+    progress=None,
+    workers: int | None = None,
+) -> dict[int, list[int]]:
+    """`count` members spread unevenly over `branches`; returns, per branch, the ids of its
+    active full members (the candidates for its committee), in id order."""
+    today = timezone.localdate()
+    weights = [rng.uniform(0.4, 1.6) for _ in branches]
+    branch_rows = [(b.pk, b.organ) for b in branches]
+    fields = Member._meta.concrete_fields[1:]  # the worker leaves out the id
+    assert Member._meta.concrete_fields[0].primary_key
+    member_columns = ["id"] + [f.column for f in fields]
+    period_columns = ["id", "member_id", "organisation_id", "started_on", "ended_on", "note"]
+    joined_index = [f.attname for f in fields].index("joined_on")
+    candidates: dict[int, list[int]] = defaultdict(list)
+    digests: set[str] = set()
+    next_id = (Member.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    next_period = (
+        MembershipPeriod.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1
+    dropped: list[tuple[str, str]] = []
+    if connection.vendor == "postgresql":
+        for table in (Member._meta.db_table, MembershipPeriod._meta.db_table):
+            for name, definition in _secondary_indexes(table):
+                dropped.append((name, definition))
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if count > BATCH else 0
+    # A few more batches than needed: duplicate ID numbers across batches are skipped.
+    size = min(BATCH, count)
+    jobs = [(seed_value, n, size, today) for n in range(count // size + 3)]
+    made = 0
+    with _batches(workers, branch_rows, weights, jobs) as batches:
+        for batch in batches:
+            members, periods = [], []
+            for row, digest, branch_id, status, category in batch:
+                if made + len(members) >= count:
+                    break
+                if digest in digests:
+                    continue
+                digests.add(digest)
+                members.append([next_id, *row])
+                periods.append([next_period, next_id, branch_id, row[joined_index], None, ""])
+                if status == MemberStatus.ACTIVE and category == MemberCategory.FULL:
+                    candidates[branch_id].append(next_id)
+                next_id += 1
+                next_period += 1
+            _write(Member, member_columns, members)
+            _write(MembershipPeriod, period_columns, periods)
+            made += len(members)
+            if progress:
+                progress(made, count)
+            if made >= count:
+                break
+    with connection.cursor() as cursor:
+        if dropped:
+            # The foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED); PostgreSQL
+            # builds no index on a table with checks pending, so run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _name, definition in dropped:
+            cursor.execute(definition)
+        if connection.vendor == "postgresql":
+            for model in (Member, MembershipPeriod):
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT max(id) FROM {table}))"
+                )
+    return candidates
+
+
+def build_positions(
+    rng: random.Random, organisations: list[Organisation], candidates: dict[int, list[int]]
+) -> None:
+    """A committee for every organisation but the party groups, from its subtree's members."""
+    from demo.seeding import committee_positions
+
+    today = timezone.localdate()
+    by_path = {o.path: o for o in organisations}
+    pool: dict[str, list[int]] = defaultdict(list)
+    # Deepest first: each organisation's first 60 candidates, merged upwards.
+    for organisation in sorted(organisations, key=lambda o: -o.depth):
+        mine = sorted(candidates.get(organisation.pk, []) + pool.pop(organisation.path, []))[:60]
+        organisation.candidates = mine  # type: ignore[attr-defined]
+        parent = by_path.get(organisation.parent_path)
+        if parent is not None:
+            pool[parent.path].extend(mine)
+    positions: list[Position] = []
+    leaders = [o for o in organisations if o.kind != OrganisationKind.GROUP]
+    for index, organisation in enumerate(leaders):
+        ids = list(organisation.candidates)  # type: ignore[attr-defined]
+        rng.shuffle(ids)
+        positions += committee_positions(rng, organisation, index, ids, today)
+        if len(positions) >= 20000:
+            Position.objects.bulk_create(positions, batch_size=5000)
+            positions = []
+    Position.objects.bulk_create(positions, batch_size=5000)

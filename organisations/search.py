@@ -1,0 +1,61 @@
+"""Name search that does not read the whole table, the same on PostgreSQL and SQLite.
+
+Every name is indexed by its pieces of one and two characters ("grams"), middle dots left out
+(migration 0007): 扎西·次仁 → 扎 西 次 仁 扎西 西次 次仁. A query's grams (its single character,
+or every pair of neighbours) must all be among a name's for the name to contain the query, so
+the index narrows the search to a few candidates, which the caller then checks with the plain
+`contains` it always used: the answer is exactly the plain search's, on either database.
+
+Why not trigrams (pg_trgm, FTS5's trigram tokenizer): they need three characters in the
+pattern, and the search people make most is a two-character given name (卓玛, 次仁).
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections, models
+from django.db.models import Func, QuerySet
+from django.db.models.expressions import RawSQL
+
+# The function and the SQLite table of migration 0007.
+GRAMS_FUNCTION = "organisations_name_grams"
+SQLITE_MEMBER_GRAMS = "organisations_member_name_gram"
+
+
+def name_grams(text: str) -> set[str]:
+    """The grams a name is indexed by (what the database computes, in Python)."""
+    text = text.replace("·", "")
+    return {text[i : i + k] for k in (1, 2) for i in range(len(text) - k + 1)}
+
+
+def query_grams(value: str) -> list[str]:
+    """The grams every name containing `value` has: its character, or its neighbouring pairs."""
+    value = value.replace("·", "")
+    if len(value) <= 1:
+        return [value] if value else []
+    return sorted({value[i : i + 2] for i in range(len(value) - 1)})
+
+
+class NameGrams(Func):
+    """organisations_name_grams(column): the expression the PostgreSQL GIN indexes cover."""
+
+    function = GRAMS_FUNCTION
+    output_field = ArrayField(models.TextField())
+
+
+def name_candidates(queryset: QuerySet, value: str, *, field: str = "name") -> QuerySet:
+    """`queryset` narrowed by the gram index to rows whose `field` may contain `value`; the
+    caller still applies its exact test. A no-op where no index exists (another vendor)."""
+    grams = query_grams(value)
+    if not grams:
+        return queryset
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        return queryset.alias(_name_grams=NameGrams(field)).filter(_name_grams__contains=grams)
+    if vendor == "sqlite" and queryset.model._meta.db_table == "organisations_member":
+        placeholders = ", ".join(["%s"] * len(grams))
+        candidates = RawSQL(
+            f"SELECT member_id FROM {SQLITE_MEMBER_GRAMS} WHERE gram IN ({placeholders}) "  # noqa: S608 — placeholders only
+            "GROUP BY member_id HAVING count(*) = %s",
+            [*grams, len(grams)],
+        )
+        return queryset.filter(pk__in=candidates)
+    return queryset
