@@ -177,7 +177,9 @@ def _chosen_only(choices, values: list[str]):
     options = []
     if field.empty_label is not None:
         options.append(("", field.empty_label))
-    keys = [v for v in values if v.isascii() and v.isdigit()][:1]
+    # A key past the database's integer range (a tampered form) is no organisation: filtering by
+    # it would overflow SQLite's integer, a server error.
+    keys = [v for v in values if v.isascii() and v.isdigit() and int(v) < 2**63][:1]
     if keys:
         options += list(choices.queryset.filter(pk__in=keys).values_list("pk", "name"))
     return options

@@ -27,8 +27,12 @@ PHONE_CHECK = """(minWidth) => {
   const width = root.clientWidth;
   const problems = [];
   if (root.scrollWidth > width) problems.push(`the page is ${root.scrollWidth}px wide`);
-  const hidden = ".collapse:not(.show), .dropdown-menu:not(.show), [hidden], .visually-hidden";
-  const controls = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+  // A Tom Select picker is judged by its visible box (.ts-control), not by the <select> it
+  // hides or the typing field it moves around inside that box.
+  const hidden = ".collapse:not(.show), .dropdown-menu:not(.show), [hidden], .visually-hidden, " +
+    ".ts-hidden-accessible, .ts-control input, .ts-dropdown";
+  const controls = "a[href], button, input:not([type=hidden]), select, textarea, summary, " +
+    ".ts-control";
   for (const el of document.querySelectorAll(controls)) {
     const box = el.getBoundingClientRect();
     if (!box.width || !box.height || el.closest(hidden)) continue;
@@ -39,6 +43,7 @@ PHONE_CHECK = """(minWidth) => {
     if (left < -1 || right > width + 1)
       problems.push(`${name} lies outside the screen (${left}–${right})`);
     const typed = el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+      el.classList.contains("ts-control") ||
       (el.tagName === "INPUT" && !["checkbox", "radio", "submit", "button"].includes(el.type));
     if (typed && box.width < minWidth)
       problems.push(`${name} is only ${Math.round(box.width)}px wide`);
