@@ -1144,9 +1144,6 @@ def reflection_submit(
         participant.training_class.organisation_id,
         {"title": title, "chars": len(body)},
     )
-    from .tasks import check_reflection_copies
-
-    transaction.on_commit(lambda: check_reflection_copies.enqueue([reflection.pk]))
     return reflection
 
 

@@ -4,6 +4,7 @@ The copy check reads every reflection and lesson text, so it never runs inside a
 submitted reflection enqueues a check of itself, and a nightly job rechecks everything (flags
 against essays submitted later, and lesson texts edited since)."""
 
+from django.db import transaction
 from django_tasks import task
 
 from core.periodic import periodic
@@ -14,6 +15,15 @@ from . import services
 @task()
 def check_reflection_copies(reflection_ids: list[int]) -> int:
     return services.check_copies(reflection_ids=reflection_ids)
+
+
+def submit_reflection(**kwargs):
+    """services.reflection_submit, then the copy check of what was submitted, in the
+    background once the submission is committed (a service never enqueues: tasks import
+    services, not the other way round)."""
+    reflection = services.reflection_submit(**kwargs)
+    transaction.on_commit(lambda: check_reflection_copies.enqueue([reflection.pk]))
+    return reflection
 
 
 @periodic("30 2 * * *", name="learning.check_all_copies")

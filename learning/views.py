@@ -23,7 +23,7 @@ from core.uploads import serve_file
 from organisations import policy
 from organisations.models import Member, Organisation
 
-from . import bank_import, exports, selectors, services
+from . import bank_import, exports, selectors, services, tasks
 from .forms import (
     ATTENDANCE_CHOICES,
     BankForm,
@@ -1120,9 +1120,7 @@ def reflection_submit(request, pk):
     done = submit(
         request,
         form,
-        lambda data: services.reflection_submit(
-            actor=request.user, participant=participant, **data
-        ),
+        lambda data: tasks.submit_reflection(actor=request.user, participant=participant, **data),
         success=_("心得体会已提交。"),
         next_url=lambda r: reverse("learning:reflection_detail", args=[r.pk]),
     )
