@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     manage(target, "shell", "-c", SETUP, capture=True)
     print(
         "Per-address limits lifted for the bench's own server only (all users share "
-        f"{HOST}): " + ", ".join(f"{k}={v}" for k, v in LIFTED_LIMITS.items())
+        f"{HOST}): " + ", ".join(f"{k}={v}" for k, v in LIFTED_LIMITS.items()),
+        flush=True,
     )
     print(f"locust: {users} users, {seconds} s, headless, against {HOST} only …", flush=True)
 
