@@ -1,20 +1,25 @@
-"""Sustained public submissions to the party–masses channel, and the content scorer's cost.
+"""Sustained public submissions to the party–masses channel under locust, and the scorer's cost.
 
-    .venv/bin/python bench/outreach.py                 # 60 s, 4 clients, SQLite
-    .venv/bin/python bench/outreach.py --seconds 20 --clients 8
+    .venv/bin/python bench/outreach.py                 # 60 s, 8 locust users, SQLite
+    .venv/bin/python bench/outreach.py --seconds 10 --users 4      # a quick run
 
-A fresh SQLite database (var/bench/outreach.sqlite3) gets one area with a routing rule; the app
-is served by gunicorn (2 sync workers, production settings, plain-HTTP cookies) on a free port
-of 127.0.0.1 only. Each client loads the public form once (its CSRF cookie and token), then
-posts submissions through the real form for the given time, each a different genuine text, so
-none is held as repeated. The per-address limits are lifted for the run (every client shares
-127.0.0.1). It prints requests/s, p50/p95 latency, server errors, and compares the number of
-submissions acknowledged (302 to a tracking page) with the number stored: they must be equal.
-Then it times the content scorer alone on a mix of genuine and spam texts (µs per message).
+A fresh SQLite database (var/bench/outreach.sqlite3) gets two areas, one with a routing rule;
+the app is served by gunicorn (2 sync workers, production settings, plain-HTTP cookies) on a
+free port of 127.0.0.1 only. Locust (headless, in its own process, --only-summary) runs the
+users of bench/outreach_locustfile.py against it for the given time: each opens the public
+form (CSRF cookie and token), submits a request through it (varied texts, one in five
+spam-like, so moderation holds some) and follows the redirect to its tracking page.
 
-Bounded (time and clients), loopback only. The figures go to bench/results/outreach-*.json.
-(The issue asked for locust; the repository's load generator — threads and http.client, as in
-bench/member_list.py — does the same without another dependency.)
+The per-address limits (settings OUTREACH_HOLD_PER_HOUR, OUTREACH_REFUSE_PER_HOUR) are lifted
+in the bench's own gunicorn process only, since every user shares 127.0.0.1; otherwise the
+61st submission of the hour would be a 429 and this would be a rate-limit test. The limits
+themselves are tested in outreach/tests.
+
+It prints requests/s, p50/p95 latency (from locust's statistics), server errors, and compares
+the number of submissions acknowledged (302 to a tracking page) with the number stored: they
+must be equal. Then it times the content scorer alone on a mix of genuine and spam texts
+(µs per message). Bounded (time and users), loopback only. The figures go to
+bench/results/outreach-*.json.
 """
 
 from __future__ import annotations
@@ -22,39 +27,44 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
+import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.member_list import (  # noqa: E402
     BENCH_DIR,
+    HOST,
     RESULTS_DIR,
+    VENV_BIN,
     Server,
     Target,
-    _cookies,
     manage,
-    percentile,
-    request,
 )
 
+LOCUSTFILE = ROOT / "bench" / "outreach_locustfile.py"
+# For the bench's own server process only: every locust user shares 127.0.0.1.
+LIFTED_LIMITS = {
+    "OUTREACH_HOLD_PER_HOUR": "1000000000",
+    "OUTREACH_REFUSE_PER_HOUR": "1000000000",
+}
 SETUP = """
 from organisations.models import Organisation
 from outreach.models import Area, RoutingRule, ensure_default_categories
 ensure_default_categories()
 root = Organisation.add_root(name="压测工委", kind="committee", code="B0001", organ="压测")
 area = Area.objects.create(name="压测村", kind="village")
+Area.objects.create(name="压测社区", kind="community")
 RoutingRule.objects.create(area=area, organisation=root)
-from outreach.models import Category
-print(Category.objects.get(name="求助").pk, area.pk)
 """
-COUNT = "from outreach.models import Request; print(Request.objects.count())"
+COUNT = """
+from outreach.models import Request, Status
+print(Request.objects.count(), Request.objects.filter(status=Status.HELD).count())
+"""
 TEXTS = [
     "德钦县城到飞来寺的公交车冬季停运了，游客和上班的人都很不方便，能否恢复早晚各一班？",
     "社区活动室的免费网络总是断，孩子们放学后来写作业查资料很不方便。",
@@ -63,62 +73,36 @@ TEXTS = [
 ]
 
 
-class Tally:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.latencies: list[float] = []
-        self.acknowledged = 0
-        self.errors = 0
-        self.other: dict[int, int] = {}
-
-
-def client(port: int, ids: tuple[int, int], stop: float, tally: Tally, number: int) -> None:
-    category, area = ids
-    status, headers, body = request(port, "GET", "/masses/")
-    cookies = _cookies(headers)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or not token or "csrftoken" not in cookies:
-        with tally.lock:
-            tally.other[status] = tally.other.get(status, 0) + 1
-            tally.errors += status >= 500
-        print(f"client {number}: the public form answered {status} without a CSRF token")
-        return
-    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    sent = 0
-    while time.monotonic() < stop:
-        sent += 1
-        form = {
-            "csrfmiddlewaretoken": token.group(1).decode(),
-            "category": category,
-            "area": area,
-            "title": f"压测诉求 {number}-{sent}",
-            "text": f"{TEXTS[sent % len(TEXTS)]}（第 {number}-{sent} 条）",
-            "name": "",
-            "phone": "",
-            "website": "",
-        }
-        started = time.perf_counter()
-        status, headers, _ = request(
-            port,
-            "POST",
-            "/masses/",
-            {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": cookie,
-                "Referer": f"http://127.0.0.1:{port}/masses/",
-            },
-            urlencode(form).encode(),
-        )
-        elapsed = (time.perf_counter() - started) * 1000
-        location = dict((k.lower(), v) for k, v in headers).get("location", "")
-        with tally.lock:
-            tally.latencies.append(elapsed)
-            if status == 302 and "/masses/track/" in location:
-                tally.acknowledged += 1
-            elif status >= 500:
-                tally.errors += 1
-            else:
-                tally.other[status] = tally.other.get(status, 0) + 1
+def run_locust(port: int, seconds: int, users: int) -> tuple[dict, str]:
+    """Locust headless against 127.0.0.1:port: its tally and final statistics, its summary."""
+    tally_path = BENCH_DIR / "outreach-tally.json"
+    tally_path.unlink(missing_ok=True)
+    command = [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{seconds}s",
+        "--stop-timeout",
+        "30",  # users finish the submission they are in: nothing acknowledged is cut off
+        "--host",
+        f"http://{HOST}:{port}",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    env = {**os.environ, "BENCH_OUTREACH_TALLY": str(tally_path)}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120
+    )
+    if not tally_path.exists():
+        raise RuntimeError(f"locust ended ({done.returncode}) without its tally:\n{done.stderr}")
+    return json.loads(tally_path.read_text()), done.stdout + done.stderr
 
 
 def scorer_cost(rounds: int = 2000) -> float:
@@ -142,67 +126,78 @@ def scorer_cost(rounds: int = 2000) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=60, help="locust run time (5–600)")
+    parser.add_argument("--users", type=int, default=8, help="locust users (1–64)")
     args = parser.parse_args(argv)
     seconds = max(5, min(args.seconds, 600))
-    clients = max(1, min(args.clients, 32))
+    users = max(1, min(args.users, 64))
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     database = BENCH_DIR / "outreach.sqlite3"
     database.unlink(missing_ok=True)
     target = Target("sqlite", f"sqlite:///{database}")
-    limits = {"OUTREACH_HOLD_PER_HOUR": "1000000000", "OUTREACH_REFUSE_PER_HOUR": "1000000000"}
     original_env = target.env
 
     def env() -> dict[str, str]:
-        return {**original_env(), **limits}
+        return {**original_env(), **LIFTED_LIMITS}
 
     target.env = env  # type: ignore[method-assign]
     manage(target, "migrate", "--verbosity", "0")
-    category, area = manage(target, "shell", "-c", SETUP, capture=True).split()[-2:]
+    # The production static storage (hashed names, manifest) needs collectstatic under DEBUG=0.
+    manage(target, "collectstatic", "--noinput", "--verbosity", "0")
+    manage(target, "shell", "-c", SETUP, capture=True)
+    print(
+        "Per-address limits lifted for the bench's own server only (all users share "
+        f"{HOST}): " + ", ".join(f"{k}={v}" for k, v in LIFTED_LIMITS.items()),
+        flush=True,
+    )
+    print(f"locust: {users} users, {seconds} s, headless, against {HOST} only …", flush=True)
 
-    tally = Tally()
     with Server(target, workers=2) as server:
-        stop = time.monotonic() + seconds
-        threads = [
-            threading.Thread(
-                target=client, args=(server.port, (int(category), int(area)), stop, tally, n)
-            )
-            for n in range(clients)
-        ]
         started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        tally, summary = run_locust(server.port, seconds, users)
         elapsed = time.monotonic() - started
-    stored = int(manage(target, "shell", "-c", COUNT, capture=True).split()[-1])
-    latencies = sorted(tally.latencies)
+    stored, held = (int(n) for n in manage(target, "shell", "-c", COUNT, capture=True).split()[-2:])
+    total = tally["total"]
+    submit = tally["per_request"].get("POST /masses/", total)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {sys.platform}",
+        "load": f"locust {users} users (no think time), {seconds} s; gunicorn 2 sync workers",
         "seconds": round(elapsed, 1),
-        "clients": clients,
-        "requests": len(latencies),
-        "requests_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.5), 1),
-        "p95_ms": round(percentile(latencies, 0.95), 1),
-        "server_errors": tally.errors,
-        "other_statuses": tally.other,
-        "acknowledged": tally.acknowledged,
+        "users": users,
+        "limits_lifted_for_bench_server": LIFTED_LIMITS,
+        "requests": total["requests"],
+        "requests_per_second": total["requests_per_second"],
+        "p50_ms": total["p50_ms"],
+        "p95_ms": total["p95_ms"],
+        "submissions": submit["requests"],
+        "submissions_per_second": submit["requests_per_second"],
+        "submit_p50_ms": submit["p50_ms"],
+        "submit_p95_ms": submit["p95_ms"],
+        "per_request": tally["per_request"],
+        "locust_failures": total["failures"],
+        "server_errors": tally["server_errors"],
+        "other_statuses": tally["other_statuses"],
+        "acknowledged": tally["acknowledged"],
         "stored": stored,
+        "held_for_moderation": held,
+        "spam_like_sent": tally["held_like"],
         "scorer_us_per_message": round(scorer_cost(), 1),
     }
-    result["stored_equals_acknowledged"] = stored == tally.acknowledged
+    result["stored_equals_acknowledged"] = stored == tally["acknowledged"]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"outreach-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(summary.strip())
     for key, value in result.items():
-        print(f"{key:28} {value}")
+        if key != "per_request":
+            print(f"{key:30} {value}")
     ok = (
         result["server_errors"] == 0
+        and result["locust_failures"] == 0
         and result["stored_equals_acknowledged"]
-        and tally.acknowledged > 0
+        and tally["acknowledged"] > 0
     )
     print("PASS" if ok else "FAIL", f"(figures in {out.relative_to(ROOT)})")
     return 0 if ok else 1
