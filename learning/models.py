@@ -760,7 +760,7 @@ class SessionAttendance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.session} {self.participant_id} {self.status}"
+        return f"{self.session} · {self.get_status_display()}"
 
 
 class ReflectionStatus(models.TextChoices):

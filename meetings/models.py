@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.constraints import ConstraintErrorsOnFields
 from core.uploads import private_storage
 from organisations import policy
-from organisations.models import Member, Organisation
+from organisations.models import Member, Organisation, OrganisationKind
 
 
 class MeetingKind(models.TextChoices):
@@ -386,6 +386,12 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{MeetingKind(self.meeting_kind).label} {Frequency(self.frequency).label}"
+
+    @property
+    def organisation_kind_labels(self) -> list[str]:
+        """The kinds it applies to by their names (党支部, 党总支, ...), never their codes."""
+        labels = dict(OrganisationKind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.organisation_kinds]
 
 
 # --- compliance summary -----------------------------------------------------------------------

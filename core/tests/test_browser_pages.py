@@ -45,7 +45,10 @@ PHONE_CHECK = """(minWidth) => {
     const typed = el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
       el.classList.contains("ts-control") ||
       (el.tagName === "INPUT" && !["checkbox", "radio", "submit", "button"].includes(el.type));
-    if (typed && box.width < minWidth)
+    // A box for typing text needs room for words; a choice or a number (a year, 出席) fits in less.
+    const short = el.tagName === "SELECT" ||
+      (el.tagName === "INPUT" && ["number", "date", "month", "time"].includes(el.type));
+    if (typed && box.width < (short ? 64 : minWidth))
       problems.push(`${name} is only ${Math.round(box.width)}px wide`);
   }
   return problems;

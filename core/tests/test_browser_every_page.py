@@ -1,0 +1,67 @@
+"""Every page the URL walk reaches with a 200, for every persona, passes the phone check at
+375 px (issue 9: "every page passes the phone check"). The page list is not kept by hand: it
+is the URL walk's own table (core/tests/test_url_access.py and each app's url_routes.py), so a
+new page of any app is checked the day it gets its row. Downloads (PDF, Excel, calendar feeds,
+JSON) are left out by their content type."""
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.tests.factories import PASSWORD
+from conftest import login, screenshot
+from core.tests.test_browser_pages import MIN_FIELD_WIDTH, PHONE, PHONE_CHECK
+from core.tests.test_url_access import ROUTES, _sides
+from core.tests.url_walk import PERSONAS
+
+pytestmark = pytest.mark.browser
+
+# Pages whose phone layout is still a wide table with its controls off to the right (reachable
+# by swiping the table, but not on the first screen): checked and screenshot, and an expected
+# failure naming them while they are listed here. Any other page that fails fails the test.
+AWAITING = {
+    "learning:class_detail": "the trainee table's 登记出勤 / certificate links",
+    "learning:member_hours": "the ledger table's inline 冲销 form",
+    "meetings:meeting_attendance": "the attendance table's 不计入应到人数 reason boxes",
+    "meetings:meeting_calendar": "the month grid's ＋ links past Wednesday",
+    "outreach:settings": "the category table's 保存 buttons",
+}
+
+
+def _pages(world, persona):
+    with transaction.atomic():  # the live server's tests run outside a test transaction
+        sides = _sides(world)
+    for name, (method, kwargs, expected) in sorted(ROUTES.items()):
+        if method != "get" or name.startswith("api:"):
+            continue
+        status = expected[persona] if kwargs is None else expected["a"][persona]
+        if status == 200:
+            yield name, reverse(name, kwargs=kwargs(sides["a"]) if kwargs else None)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_page_passes_the_phone_check(browser, live_server, world, persona):
+    pages = list(_pages(world, persona))
+    assert pages, persona
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
+    tab = context.new_page()
+    tab.base_url = live_server.url
+    if persona != "anonymous":
+        login(tab, persona, PASSWORD)
+    failures, awaiting, checked = {}, {}, 0
+    for name, url in pages:
+        head = context.request.get(live_server.url + url, max_redirects=0)
+        if head.status != 200 or "text/html" not in head.headers.get("content-type", ""):
+            continue
+        tab.goto(live_server.url + url)
+        tab.wait_for_load_state("networkidle")
+        checked += 1
+        problems = tab.evaluate(PHONE_CHECK, MIN_FIELD_WIDTH)
+        if problems:
+            screenshot(tab, f"phone-{persona}-{name.replace(':', '-')}")
+            (awaiting if name in AWAITING else failures)[url] = problems
+    context.close()
+    assert checked, persona
+    assert not failures, failures
+    if awaiting:
+        pytest.xfail(f"phone layouts still to do: {sorted(awaiting)}")
