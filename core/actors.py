@@ -53,3 +53,11 @@ class MissingActor(TypeError):
             "No actor given: pass the signed-in user, or core.actors.operator('<command>') for "
             "commands and jobs. A missing actor never means the whole tree."
         )
+
+
+def require_actor(actor: "Actor | None") -> "Actor":
+    """`actor`, or MissingActor when there is none: the first line of a service that acts on
+    someone's behalf (scope fails closed, never "everything")."""
+    if actor is None:
+        raise MissingActor
+    return actor

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
-from core.actors import Actor, MissingActor, Operator
+from core.actors import Actor, MissingActor, Operator, require_actor
 from core.richtext import sanitise
 from core.roles import Role
 from core.uploads import validate_upload
@@ -200,8 +200,7 @@ def credit_study_hours_many(
     The caller's own service decides who may credit; this one only refuses a missing actor.
     A source credits a member at most once at a time (to change the hours, reverse and
     credit again): if any member already holds a credit from it, nothing is written."""
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     if source_kind not in StudySourceKind.values or source_kind == StudySourceKind.CORRECTION:
         raise ValidationError({"source_kind": _("学时来源无效。")})
     if source.pk is None:
@@ -321,8 +320,7 @@ def _reverse(
 def _reverse_many(
     *, actor: Actor, members: list[Member], source_type: str, source_id: str, reason: str
 ) -> list[StudyRecord]:
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写冲销原因。")})
@@ -395,16 +393,14 @@ def study_record_reverse(*, actor: Actor, record: StudyRecord, reason: str) -> S
 
 
 def _require_edit(actor: Actor, organisation: Organisation) -> None:
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     if not policy.can_edit(actor, organisation):
         raise PermissionDenied
 
 
 def _user(actor: Actor) -> "User":
     """The account that acts, for the "by whom" columns (an operator has none)."""
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     if isinstance(actor, Operator) or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied
     return cast("User", actor)
@@ -412,8 +408,7 @@ def _user(actor: Actor) -> "User":
 
 def _acting_member(actor: Actor) -> Member:
     """The member a member's own action (finishing a lesson, a quiz) is for."""
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     member = getattr(actor, "member", None)
     if member is None or member.status != MemberStatus.ACTIVE:
         raise ValidationError(_("只有关联了党员档案的账号才能参加学习。"))
@@ -550,8 +545,7 @@ def course_submit(*, actor: Actor, course: Course) -> Course:
 def may_review(actor: Actor, organisation: Organisation, author_id: int | None) -> bool:
     """The committee admin reviews anything; a secretary reviews what organisations below
     their own author (never their own course, nor their own organisation's)."""
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     if getattr(actor, "role", None) == Role.COMMITTEE_ADMIN:
         return True
     scope = policy.scope_for(actor, write=True)
@@ -913,8 +907,7 @@ def attempt_submit(*, actor: Actor, attempt: QuizAttempt, answers: dict[str, Any
 
 
 def may_run_class(actor: Actor, training_class: TrainingClass) -> bool:
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     if policy.can_edit(actor, training_class.organisation):
         return True
     pk = getattr(actor, "pk", None)
@@ -1320,8 +1313,7 @@ def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None
     from . import selectors
     from .models import OrganisationStudyProgress
 
-    if actor is None:
-        raise MissingActor
+    require_actor(actor)
     today = today or timezone.localdate()
     root_paths = list(Organisation.objects.filter(depth=1).values_list("path", flat=True))
     paths = dict(Organisation.objects.values_list("pk", "path"))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from core import crypto
-from core.actors import Actor, Operator, operator
+from core.actors import Actor, Operator, operator, require_actor
 from core.notifications import notify
 from core.workdays import add_workdays
 from organisations.models import Organisation
@@ -94,9 +94,11 @@ def source_digest(address: str | None) -> str:
 
 
 def _actor_name(actor: Actor | None) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return _("群众")
-    return str(actor) if isinstance(actor, Operator) else actor.get_username()
+    if isinstance(actor, Operator):
+        return str(actor)
+    if actor is not None and actor.is_authenticated:
+        return actor.get_username()
+    return _("群众")  # the public: no account, no scope
 
 
 def _entry(req: Request, kind: str, text: str, actor: Actor | None) -> RequestEntry:
@@ -160,10 +162,7 @@ def _link(req: Request) -> str:
 
 def _require_edit(actor: Actor | None, req: Request) -> None:
     """Handlers change requests of their own subtree; the triage queue is the committee's."""
-    if actor is None:
-        from core.actors import MissingActor
-
-        raise MissingActor
+    require_actor(actor)
     if not Request.objects.editable_by(actor).filter(pk=req.pk).exists():
         raise PermissionDenied
 
