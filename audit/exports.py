@@ -42,7 +42,7 @@ def events_workbook(events: QuerySet[AuditEvent]) -> tuple[bytes, int]:
         actor = event.actor
         cells = [
             timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
-            event.actor_name,
+            event.actor_label,
             getattr(actor, "display_name", "") if actor is not None else "",
             event.get_action_display(),
             labels.type_label(event.target_type),

@@ -98,6 +98,13 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events are append-only")
 
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for readers: a command or job ("operator:seed") reads 系统任务 seed."""
+        if self.actor_name.startswith("operator:"):
+            return _("系统任务 %(name)s") % {"name": self.actor_name.removeprefix("operator:")}
+        return self.actor_name
+
     def change_rows(self):
         """(field, before, after) for display; non-pair values show as the 'after'."""
         for field, value in self.changes.items():

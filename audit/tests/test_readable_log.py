@@ -15,6 +15,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from audit.models import Action, AuditEvent
 from audit.services import record
+from core.actors import operator
 from core.tests.personas import signed_in
 from organisations import services as member_services
 from organisations.tests.factories import MemberFactory
@@ -78,6 +79,13 @@ def test_the_actor_is_found_by_name_as_well_as_username(auditor, world):
     assert "扎西德吉" in by_name.content.decode()
     by_username = auditor.get(LOG, {"actor_name": "zhaxi"})
     assert len(by_username.context["page"]) == 3
+
+
+def test_a_command_or_job_reads_as_a_system_job(auditor, world):
+    with transaction.atomic():
+        record(actor=operator("seed"), action=Action.UPDATE, target=world.member_a)
+    page = auditor.get(LOG).content.decode()
+    assert "系统任务 seed" in page and "operator:seed" not in page
 
 
 def test_an_import_event_shows_its_batch(auditor, world):
