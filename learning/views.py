@@ -71,9 +71,14 @@ from .models import (
 PAGE_SIZE = 50
 
 
+def _is_manager(user) -> bool:
+    """Those who run an organisation: the committee admin and secretaries."""
+    return user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY)
+
+
 def _manager(request) -> None:
-    """Pages for those who run an organisation (committee admin, secretaries): 404 otherwise."""
-    if request.user.role not in (Role.COMMITTEE_ADMIN, Role.SECRETARY):
+    """Pages for those who run an organisation: 404 for everyone else."""
+    if not _is_manager(request.user):
         raise Http404
 
 
@@ -781,7 +786,7 @@ def quiz_list(request):
         {
             "page": page,
             "query": "",
-            "is_manager": request.user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY),
+            "is_manager": _is_manager(request.user),
         },
     )
 
@@ -928,7 +933,7 @@ def class_list(request):
         {
             "page": page,
             "query": "",
-            "is_manager": request.user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY),
+            "is_manager": _is_manager(request.user),
         },
     )
 
