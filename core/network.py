@@ -47,6 +47,28 @@ def _address(value: str) -> IPAddress | None:
     return mapped or address
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether `request` came straight from a proxy listed in settings.TRUSTED_PROXIES."""
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    trusted = _trusted(tuple(settings.TRUSTED_PROXIES or ()))
+    return remote is not None and any(remote in network for network in trusted)
+
+
+class ForwardedProtoMiddleware:
+    """Drop `X-Forwarded-Proto` unless a trusted proxy sent the request.
+
+    Django believes SECURE_PROXY_SSL_HEADER from anyone; a client talking to the app server
+    directly could claim HTTPS over plain HTTP and skip the redirect. First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not from_trusted_proxy(request):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
+
+
 def client_ip(request) -> str | None:
     """The address of the client that sent `request` (None without a request or address)."""
     if request is None:

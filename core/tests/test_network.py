@@ -60,3 +60,32 @@ def test_no_request_or_no_address():
 def test_bad_proxy_setting_is_named():
     with pytest.raises(ValueError, match="10.0.0.300"):
         parse_networks(["10.0.0.0/8", "10.0.0.300"])
+
+
+def _secure_seen(settings, remote):
+    """request.is_secure() as a view behind the middleware sees it, the header claiming HTTPS."""
+    from core.network import ForwardedProtoMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["secure"] = request.is_secure()
+        return None
+
+    r = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https")
+    ForwardedProtoMiddleware(view)(r)
+    return seen["secure"]
+
+
+def test_forwarded_proto_is_believed_from_a_trusted_proxy_only(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert _secure_seen(settings, "10.0.0.5") is True
+    assert _secure_seen(settings, "203.0.113.9") is False
+
+
+def test_forwarded_proto_from_a_client_does_not_skip_the_https_redirect(client, settings):
+    settings.TRUSTED_PROXIES = []
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/login/", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
