@@ -123,6 +123,47 @@ def api_tokens_of(user: User) -> "QuerySet[AuthToken]":
 # 账号申请 (accounts requested by secretaries, issued by the security officer).
 
 
+ACCOUNT_REQUESTERS = (Role.SECRETARY, Role.COMMITTEE_ADMIN)
+
+
+@dataclass(frozen=True)
+class MemberAccountState:
+    """What a member's record page says about their platform account, for someone who may
+    ask for one: the account's username, else the latest request (waiting or sent back)."""
+
+    username: str | None
+    latest_request: AccountRequest | None
+
+    @property
+    def pending(self) -> bool:
+        return (
+            self.latest_request is not None
+            and self.latest_request.status == AccountRequestStatus.PENDING
+        )
+
+
+def member_account_state(user: Actor, member: "Member") -> MemberAccountState | None:
+    """None unless `user` asks for accounts (书记/党务干部, 工委管理员) and `member` is in their
+    write scope (`member.organisation` loaded with it). Two queries at most."""
+    from organisations.policy import can_edit
+
+    if getattr(user, "role", None) not in ACCOUNT_REQUESTERS:
+        return None
+    if not can_edit(user, member.organisation):
+        return None
+    username = User.objects.filter(member=member).values_list("username", flat=True).first()
+    latest = None
+    if username is None:
+        latest = (
+            AccountRequest.objects.filter(member=member)
+            .exclude(status=AccountRequestStatus.ISSUED)
+            .only("id", "status", "requested_at", "note", "member_id")
+            .order_by("-requested_at", "-id")
+            .first()
+        )
+    return MemberAccountState(username=username, latest_request=latest)
+
+
 def requestable_organisations(user: Actor) -> "QuerySet[Organisation]":
     """The organisations whose members `user` may ask accounts for (their write scope)."""
     from organisations.models import Organisation

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -312,6 +313,17 @@ def lockout_list(request):
 REQUESTERS = (Role.SECRETARY, Role.COMMITTEE_ADMIN)
 
 
+def _back_to(request) -> str:
+    """Where a request made from another page (a member's record) returns: its `next`, if it
+    is a path of this site; else the 账号申请 page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("accounts:account_requests")
+
+
 @role_required(*REQUESTERS)
 def account_requests(request):
     """账号申请: members of the secretary's subtree without an account, one request each or
@@ -353,12 +365,12 @@ def account_requests(request):
                     request=request,
                 )
                 messages.success(request, _("已为 %(name)s 提交账号申请。") % {"name": member.name})
-                return redirect("accounts:account_requests")
+                return redirect(_back_to(request))
             if action not in ("all", "one"):
                 return HttpResponseBadRequest(_("未知的操作。"))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("accounts:account_requests")
+            return redirect(_back_to(request))
         for form in (bulk_form, one_form):
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""

@@ -301,6 +301,22 @@ def _claim_wishes(rng: random.Random, wishes: list[Request], now: datetime) -> N
                 wish.status = Status.CLOSED
                 wish.closed_at = wish.confirmed_at
         changed.append(wish)
+    # The demo's member sign-in (`member`, demo/seeding.py) holds two wishes: one claimed and
+    # waiting to be fulfilled, one already fulfilled, so 我认领的心愿 shows its work.
+    waiting = [w for w in wishes if w.claimed_by is None]
+    holders = list(Member.objects.filter(account__username="member"))
+    for member, wish in zip(holders, waiting, strict=False):
+        wish.claimed_by = member
+        wish.claimed_at = max(wish.submitted_at + timedelta(days=1), now - timedelta(days=2))
+        wish.accepted_at, wish.status = wish.claimed_at, Status.IN_PROGRESS
+        changed.append(wish)
+    for member, wish in zip(holders, waiting[len(holders) :], strict=False):
+        wish.claimed_by = member
+        wish.claimed_at = wish.accepted_at = wish.submitted_at + timedelta(days=1)
+        wish.fulfilled_at = wish.answered_at = min(wish.claimed_at + timedelta(days=3), now)
+        wish.fulfilment_note = wish.public_answer = "已送到心愿人家中。"
+        wish.answer_approved, wish.status = True, Status.ANSWERED
+        changed.append(wish)
     Request.objects.bulk_update(
         changed,
         [

@@ -247,3 +247,98 @@ def test_initial_passwords_have_no_look_alike_characters():
         password = generate_initial_password()
         assert not set(password) & set("0O1lI"), password
         assert len(password) == 13
+
+
+def test_a_secretary_requests_an_account_from_the_member_record(client, world):
+    """On a member's record the secretary sees the account's state: a button while there is
+    none, the waiting request once asked, the username once issued."""
+    member = MemberFactory(organisation=world.branch_a, name="央金·拉姆")
+    page = reverse("organisations:member_detail", args=[member.pk])
+    signed_in(client, world.users["secretary_a"])
+    body = client.get(page).content.decode()
+    assert 'id="request-account"' in body and "申请账号" in body
+    response = client.post(
+        REQUESTS, {"action": "one", "member": member.pk, "role": "member", "next": page}
+    )
+    assert response.status_code == 302 and response.url == page
+    made = AccountRequest.objects.get(member=member)
+    assert (made.status, made.requested_by) == (
+        AccountRequestStatus.PENDING,
+        world.users["secretary_a"],
+    )
+    assert AuditEvent.objects.filter(
+        target_type="accounts.accountrequest", target_id=str(made.pk), action=Action.CREATE
+    ).exists()
+    body = client.get(page).content.decode()
+    assert "账号申请待签发" in body and 'id="request-account"' not in body
+    assert "已为 央金·拉姆 提交账号申请。" in body
+    # Asked again (a second tab): refused, back on the record, nothing new.
+    client.post(REQUESTS, {"action": "one", "member": member.pk, "role": "member", "next": page})
+    assert AccountRequest.objects.filter(member=member).count() == 1
+    officer = Client()
+    signed_in(officer, world.users["security"])
+    issue_all(officer)
+    body = client.get(page).content.decode()
+    assert "已有账号" in body and User.objects.get(member=member).username in body
+
+
+def test_a_sent_back_request_can_be_asked_again_from_the_record(client, world):
+    member = MemberFactory(organisation=world.branch_a)
+    page = reverse("organisations:member_detail", args=[member.pk])
+    signed_in(client, world.users["secretary_a"])
+    ask_one(client, member)
+    officer = Client()
+    signed_in(officer, world.users["security"])
+    made = AccountRequest.objects.get()
+    officer.post(reverse("accounts:account_request_reject", args=[made.pk]), {"note": "重名待核"})
+    body = client.get(page).content.decode()
+    assert "已退回" in body and "重名待核" in body and 'id="request-account"' in body
+
+
+def test_the_account_box_is_only_for_those_who_ask_for_accounts(client, world):
+    member = MemberFactory(organisation=world.branch_a, status="deceased")
+    own = reverse("organisations:member_detail", args=[world.member_a.pk])
+    # A member reading their own record, and a secretary's inactive member: no button.
+    signed_in(client, world.users["member"])
+    assert 'id="member-account"' not in client.get(own).content.decode()
+    signed_in(client, world.users["secretary_a"])
+    body = client.get(reverse("organisations:member_detail", args=[member.pk])).content.decode()
+    assert 'id="request-account"' not in body and "不能开通账号" in body
+    # The committee admin may ask too; world.member_a already has the "member" account.
+    signed_in(client, world.users["admin"])
+    assert "已有账号" in client.get(own).content.decode()
+
+
+def test_next_never_leaves_the_site(client, world):
+    member = MemberFactory(organisation=world.branch_a)
+    signed_in(client, world.users["secretary_a"])
+    response = client.post(
+        REQUESTS,
+        {"action": "one", "member": member.pk, "role": "member", "next": "https://evil.example/"},
+    )
+    assert response.url == REQUESTS
+
+
+def test_the_member_record_keeps_a_fixed_query_count(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signed_in(client, world.users["secretary_a"])
+    counts = []
+    for n in range(2):
+        member = MemberFactory(organisation=world.branch_a)
+        for _ in range(n * 3):
+            AccountRequest.objects.create(
+                member=member,
+                organisation=world.branch_a,
+                name=member.name,
+                requested_by=world.users["secretary_a"],
+                status=AccountRequestStatus.REJECTED,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                client.get(reverse("organisations:member_detail", args=[member.pk])).status_code
+                == 200
+            )
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -44,3 +44,24 @@ def test_demo_prefecture_shape():
     assert roles == set(Role.values)
     secretary = User.objects.get(username="secretary_a")
     assert Member.objects.visible_to(secretary).count() < 300
+
+
+def test_the_demo_member_has_a_wish_in_hand_and_one_fulfilled(client):
+    """Walking the demo as `member`, 我认领的心愿 is not empty: one wish claimed and waiting,
+    one fulfilled."""
+    from django.urls import reverse
+
+    from outreach.models import Request, RequestKind, Status
+
+    seed(members=300)
+    user = User.objects.get(username="member")
+    wishes = Request.objects.filter(kind=RequestKind.WISH, claimed_by=user.member)
+    assert sorted(wishes.values_list("status", flat=True)) == sorted(
+        [Status.IN_PROGRESS, Status.ANSWERED]
+    )
+    for wish in wishes:
+        assert wish.submitted_at < wish.claimed_at
+    client.force_login(user)
+    body = client.get(reverse("outreach:my_wishes")).content.decode()
+    for wish in wishes:
+        assert wish.title in body

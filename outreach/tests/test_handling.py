@@ -415,3 +415,16 @@ def test_the_committee_sets_a_categorys_deadlines(client, world):
     assert (target.accept_days, target.answer_days) == (2, 10)
     event = AuditEvent.objects.get(target_type="outreach.category")
     assert event.changes == {"accept_days": [1, 2], "answer_days": [5, 10]}
+
+
+def test_the_acceptance_deadline_reads_naturally_in_english(client, world):
+    """Not "12-03 11:18 to accept by": the time comes after "accept by" in English."""
+    from django.conf import settings
+
+    req = RequestFactory(organisation=world.branch_a, status=Status.RECEIVED)
+    signed_in(client, world.users["secretary_a"])
+    when = timezone.localtime(req.accept_due).strftime("%m-%d %H:%M")
+    assert f"{when} 前受理" in client.get(reverse("outreach:handle_list")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("outreach:handle_list")).content.decode()
+    assert f"accept by {when}" in body
