@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.actors import Actor
+from core.actors import Actor, require_actor
 from organisations import policy
 from organisations.models import Member, MemberStatus, Organisation, Position
 
@@ -40,11 +40,15 @@ from .models import (
     LearningPlan,
     Lesson,
     LessonCompletion,
+    Participant,
     PlanItem,
     QuizAttempt,
+    Reflection,
+    ReflectionStatus,
     ReviewStatus,
     StudyRecord,
     StudyYearTotal,
+    TrainingClass,
 )
 
 STATUS_LABELS = {"done": _("已完成"), "on_track": _("进度正常"), "behind": _("进度滞后")}
@@ -486,3 +490,75 @@ def organisation_plan_completion(
     return [
         PlanItemCompletion(item=item, finished=finished.get(item.course_id, 0)) for item in items
     ]
+
+
+# --- training classes: who runs a class and what each person sees -----------------------------
+#
+# The one rule, used by the class pages, the reflection and certificate pages, the lists, the
+# to-dos and the services:
+# - a class is *run* by those who may edit its organisation (the committee admin, the secretary
+#   over it) and by the accounts named its organisers (a secretary of another body may be one);
+#   they see every trainee, every reflection with its copy flags, attendance and certificates;
+# - a trainee's place, reflection and certificate are also seen by whoever sees the trainee's
+#   member record (their own secretary, the committee admin) and by the trainee;
+# - nobody else sees them (a 404), and auditors see no party data at all.
+
+
+def _organised_by(user: Actor) -> QuerySet[TrainingClass]:
+    """Classes naming `user` an organiser (only an account that reads party data counts)."""
+    pk = getattr(user, "pk", None)
+    if pk is None or not getattr(user, "reads_party_data", False):
+        return TrainingClass.objects.none()
+    return TrainingClass.objects.filter(organisers=pk)
+
+
+def classes_run_by(user: Actor) -> QuerySet[TrainingClass]:
+    """The classes `user` runs."""
+    require_actor(user)
+    return TrainingClass.objects.filter(
+        Q(pk__in=TrainingClass.objects.editable_by(user).values("pk"))
+        | Q(pk__in=_organised_by(user).values("pk"))
+    )
+
+
+def runs_class(user: Actor, training_class: TrainingClass) -> bool:
+    """Whether `user` runs `training_class` (at most one query)."""
+    require_actor(user)
+    if policy.can_edit(user, training_class.organisation):
+        return True
+    return _organised_by(user).filter(pk=training_class.pk).exists()
+
+
+def participants_visible_to(user: Actor) -> QuerySet[Participant]:
+    """Trainees' places `user` may see: every place in a class they run, and the places of
+    the members whose record they see (their own members; a member's own place)."""
+    return Participant.objects.filter(
+        Q(training_class__in=classes_run_by(user).values("pk"))
+        | Q(member__in=Member.objects.visible_to(user).values("pk"))
+    )
+
+
+def reflections_visible_to(user: Actor) -> QuerySet[Reflection]:
+    """Reflections of the places `user` may see."""
+    return Reflection.objects.filter(participant__in=participants_visible_to(user).values("pk"))
+
+
+def reflections_to_review(user: Actor) -> QuerySet[Reflection]:
+    """Reflections waiting for `user`'s review: submitted, in a class they run."""
+    return Reflection.objects.filter(
+        status=ReflectionStatus.SUBMITTED,
+        participant__training_class__in=classes_run_by(user).values("pk"),
+    )
+
+
+def classes_visible_to(user: Actor) -> QuerySet[TrainingClass]:
+    """Classes `user` may open: those their scope reaches, those they run, those with a quota
+    for an organisation they may edit (to nominate), and those with a place they may see."""
+    visible = Q(pk__in=TrainingClass.objects.visible_to(user).values("pk")) | Q(
+        pk__in=classes_run_by(user).values("pk")
+    )
+    scope = policy.scope_for(user, write=True)
+    if scope.reach is policy.Reach.SUBTREE:
+        visible |= Q(quotas__organisation__in=policy.subtree_ids(scope.path))
+    visible |= Q(pk__in=participants_visible_to(user).values("training_class"))
+    return TrainingClass.objects.filter(pk__in=TrainingClass.objects.filter(visible).values("pk"))

@@ -28,7 +28,7 @@ from core.uploads import validate_upload
 from organisations import policy
 from organisations.models import Member, MemberStatus, Organisation
 
-from . import grading
+from . import grading, selectors
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -906,16 +906,8 @@ def attempt_submit(*, actor: Actor, attempt: QuizAttempt, answers: dict[str, Any
 # --- training classes -------------------------------------------------------------------------
 
 
-def may_run_class(actor: Actor, training_class: TrainingClass) -> bool:
-    require_actor(actor)
-    if policy.can_edit(actor, training_class.organisation):
-        return True
-    pk = getattr(actor, "pk", None)
-    return pk is not None and training_class.organisers.filter(pk=pk).exists()
-
-
 def _require_organiser(actor: Actor, training_class: TrainingClass) -> None:
-    if not may_run_class(actor, training_class):
+    if not selectors.runs_class(actor, training_class):
         raise PermissionDenied
 
 
@@ -1310,7 +1302,6 @@ def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None
     members) into OrganisationStudyProgress: one pass over the members, then each member's
     figure added to their organisation and every one above it. A derived summary of audited
     ledger entries, rebuilt whole each time: not itself audited."""
-    from . import selectors
     from .models import OrganisationStudyProgress
 
     require_actor(actor)

@@ -903,25 +903,10 @@ def attempt_review(request, pk):
 # --- training classes -------------------------------------------------------------------------
 
 
-def _classes(user):
-    """Classes a user may open: those their scope reaches, those with a quota for an
-    organisation in a secretary's subtree (to nominate), and a member's own classes."""
-    visible = TrainingClass.objects.visible_to(user)
-    scope = policy.scope_for(user, write=True)
-    if scope.reach is policy.Reach.SUBTREE:
-        visible = visible | TrainingClass.objects.filter(
-            quotas__organisation__in=policy.subtree_ids(scope.path)
-        )
-    member = getattr(user, "member", None)
-    if member is not None:
-        visible = visible | TrainingClass.objects.filter(participants__member=member)
-    return TrainingClass.objects.filter(pk__in=visible.values("pk"))
-
-
 @party_data_required
 def class_list(request):
     classes = (
-        _classes(request.user)
+        selectors.classes_visible_to(request.user)
         .select_related("organisation")
         .annotate(participant_count=Count("participants", distinct=True))
         .order_by("-starts_on", "pk")
@@ -953,36 +938,42 @@ def class_create(request):
 
 
 def _class_for(request, pk, *, run: bool = False) -> TrainingClass:
-    training_class = get_object_or_404(_classes(request.user).select_related("organisation"), pk=pk)
-    if run and not services.may_run_class(request.user, training_class):
+    training_class = get_object_or_404(
+        selectors.classes_visible_to(request.user).select_related("organisation"), pk=pk
+    )
+    if run and not selectors.runs_class(request.user, training_class):
         raise Http404
     return training_class
 
 
 @party_data_required
 def class_detail(request, pk):
+    """A class: its sessions; for those who run it, quotas, every trainee with attendance,
+    reflections (and their copy flags) and certificates; for a secretary whose members take
+    part, those members' rows (selectors.participants_visible_to) and the nomination form;
+    for a trainee, their own reflection and certificate."""
     training_class = _class_for(request, pk)
-    runs = services.may_run_class(request.user, training_class)
-    context = {"cls": training_class, "runs": runs}
-    sessions = list(training_class.sessions.all())
-    context["sessions"] = sessions
+    runs = selectors.runs_class(request.user, training_class)
+    context = {"cls": training_class, "runs": runs, "sessions": list(training_class.sessions.all())}
+    trainees = training_class.participants.select_related(
+        "member__organisation", "quota__organisation"
+    ).prefetch_related(
+        Prefetch("reflections", queryset=Reflection.objects.annotate(flag_count=Count("flags")))
+    )
+    if not runs:
+        trainees = trainees.filter(pk__in=selectors.participants_visible_to(request.user))
+    participants = list(trainees)
+    present: dict[int, int] = {}
+    for row in SessionAttendance.objects.filter(
+        participant__in=[p.pk for p in participants], status="present"
+    ).values("participant_id"):
+        present[row["participant_id"]] = present.get(row["participant_id"], 0) + 1
+    for p in participants:
+        p.present = present.get(p.pk, 0)
+    member = request.user.member
+    mine = next((p for p in participants if member is not None and p.member_id == member.pk), None)
+    context.update(mine=mine, my_reflection=mine and next(iter(mine.reflections.all()), None))
     if runs:
-        participants = list(
-            training_class.participants.select_related(
-                "member__organisation", "quota__organisation"
-            ).prefetch_related(
-                Prefetch(
-                    "reflections", queryset=Reflection.objects.annotate(flag_count=Count("flags"))
-                )
-            )
-        )
-        present = {}
-        for row in SessionAttendance.objects.filter(
-            session__training_class=training_class, status="present"
-        ).values("participant_id"):
-            present[row["participant_id"]] = present.get(row["participant_id"], 0) + 1
-        for p in participants:
-            p.present = present.get(p.pk, 0)
         context.update(
             participants=participants,
             quotas=list(
@@ -991,22 +982,12 @@ def class_detail(request, pk):
                 )
             ),
             quota_form=QuotaForm(user=request.user),
-            nominate_form=NominateForm(user=request.user),
             session_form=SessionForm(),
         )
-    else:
-        context["mine"] = (
-            Participant.objects.filter(
-                training_class=training_class, member=request.user.member
-            ).first()
-            if request.user.member
-            else None
-        )
-        if not runs and request.user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY):
-            # A secretary whose members take part: nominate within their quota.
-            context["nominate_form"] = NominateForm(user=request.user)
-    if context.get("mine"):
-        context["my_reflection"] = context["mine"].reflections.first()
+    elif _is_manager(request.user):
+        context["participants"] = participants
+    if _is_manager(request.user):
+        context["nominate_form"] = NominateForm(user=request.user)
     return render(request, "learning/class_detail.html", context)
 
 
@@ -1079,9 +1060,9 @@ def session_attendance(request, pk):
     session = get_object_or_404(
         ClassSession.objects.select_related("training_class__organisation"),
         pk=pk,
-        training_class__in=_classes(request.user),
+        training_class__in=selectors.classes_visible_to(request.user),
     )
-    if not services.may_run_class(request.user, session.training_class):
+    if not selectors.runs_class(request.user, session.training_class):
         raise Http404
     participants = list(session.training_class.participants.select_related("member__organisation"))
     current = dict(
@@ -1143,12 +1124,12 @@ def reflection_submit(request, pk):
 @party_data_required
 def reflection_detail(request, pk):
     reflection = get_object_or_404(
-        Reflection.objects.visible_to(request.user).select_related(
-            "participant__member__organisation", "participant__training_class"
+        selectors.reflections_visible_to(request.user).select_related(
+            "participant__member__organisation", "participant__training_class__organisation"
         ),
         pk=pk,
     )
-    runs = services.may_run_class(request.user, reflection.participant.training_class)
+    runs = selectors.runs_class(request.user, reflection.participant.training_class)
     flags = []
     if runs:
         flags = list(
@@ -1172,9 +1153,13 @@ def reflection_detail(request, pk):
 @require_POST
 def reflection_review(request, pk):
     reflection = get_object_or_404(
-        Reflection.objects.editable_by(request.user).select_related("participant__training_class"),
+        selectors.reflections_visible_to(request.user).select_related(
+            "participant__training_class__organisation"
+        ),
         pk=pk,
     )
+    if not selectors.runs_class(request.user, reflection.participant.training_class):
+        raise Http404
     form = ReflectionReviewForm(request.POST)
     url = reverse("learning:reflection_detail", args=[pk])
     if not form.is_valid():
@@ -1203,8 +1188,13 @@ def class_report(request, pk):
 @require_POST
 def certificate_issue(request, pk):
     participant = get_object_or_404(
-        Participant.objects.editable_by(request.user).select_related("training_class"), pk=pk
+        selectors.participants_visible_to(request.user).select_related(
+            "training_class__organisation"
+        ),
+        pk=pk,
     )
+    if not selectors.runs_class(request.user, participant.training_class):
+        raise Http404
     return _act(
         request,
         lambda: services.certificate_issue(actor=request.user, participant=participant),
@@ -1216,7 +1206,7 @@ def certificate_issue(request, pk):
 @party_data_required
 def certificate_pdf(request, pk):
     participant = get_object_or_404(
-        Participant.objects.visible_to(request.user)
+        selectors.participants_visible_to(request.user)
         .select_related("member", "training_class__organisation")
         .exclude(certificate_code=""),
         pk=pk,
