@@ -111,21 +111,17 @@ def _act(request, action, *, success: str, next_url: str):
 def my_study(request):
     """我的学习: this year's hours against the requirement, the plan (done / next / overdue),
     recommendations, recent entries and own quiz results. No ranking, no time counter."""
-    member = request.user.member
     year = _year(request)
-    context = {"year": year, "member": member}
-    if member is not None:
-        plan = selectors.member_plan(member, year)
+    context: dict = {"year": year, "member": None}
+    if request.user.member_id is not None:
+        study = selectors.my_study(request.user, request.user.member_id, year)
         context.update(
-            status=selectors.member_year(member, year),
-            plan=plan,
-            recommendations=selectors.recommendations(request.user, member, year, plan=plan),
-            records=list(selectors.member_records(request.user, member, year)[:10]),
-            attempts=list(
-                QuizAttempt.objects.filter(
-                    member=member, submitted_at__isnull=False
-                ).select_related("quiz")[:5]
-            ),
+            member=study.member,
+            status=study.status,
+            plan=study.plan,
+            recommendations=study.recommendations,
+            records=study.records,
+            attempts=study.attempts,
         )
     return render(request, "learning/my_study.html", context)
 
