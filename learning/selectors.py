@@ -345,11 +345,13 @@ def member_plan(
         .select_related("course__theme", "plan")
         .annotate(
             lesson_count=_count_of(
-                Lesson.objects.filter(course_id=OuterRef("course_id")), "course_id"
+                Lesson.objects.current().filter(course_id=OuterRef("course_id")), "course_id"
             ),
             completed_count=_count_of(
                 LessonCompletion.objects.filter(
-                    member=member, lesson__course_id=OuterRef("course_id")
+                    member=member,
+                    lesson__course_id=OuterRef("course_id"),
+                    lesson__archived_at__isnull=True,
                 ),
                 "member_id",
             ),
@@ -400,7 +402,8 @@ def plan_completion(plan: LearningPlan, members: list[Member]) -> dict[int, int]
     """Courses of `plan` each member has finished: {member id: count}. Two queries."""
     course_ids = list(plan.items.values_list("course_id", flat=True))
     lessons = dict(
-        Lesson.objects.filter(course_id__in=course_ids)
+        Lesson.objects.current()
+        .filter(course_id__in=course_ids)
         .values("course_id")
         .annotate(n=Count("pk"))
         .values_list("course_id", "n")
@@ -408,7 +411,9 @@ def plan_completion(plan: LearningPlan, members: list[Member]) -> dict[int, int]
     done: dict[int, int] = {}
     rows = (
         LessonCompletion.objects.filter(
-            member_id__in=[m.pk for m in members], lesson__course_id__in=course_ids
+            member_id__in=[m.pk for m in members],
+            lesson__course_id__in=course_ids,
+            lesson__archived_at__isnull=True,
         )
         .values("member_id", "lesson__course_id")
         .annotate(n=Count("pk"))
@@ -468,9 +473,8 @@ def recommendations(
     gaps = [row.item.course_id for row in plan if row.state in ("overdue", "next", "upcoming")]
     finished = LessonCompletion.objects.filter(member=member).values("lesson_id")
     available = (
-        Lesson.objects.filter(
-            course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED)
-        )
+        Lesson.objects.current()
+        .filter(course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED))
         .exclude(pk__in=finished)
         .defer("body")
     )
@@ -571,7 +575,8 @@ def organisation_plan_completion(
     )
     course_ids = {item.course_id for item in items}
     lessons = dict(
-        Lesson.objects.filter(course_id__in=course_ids)
+        Lesson.objects.current()
+        .filter(course_id__in=course_ids)
         .values("course_id")
         .annotate(n=Count("pk"))
         .values_list("course_id", "n")
@@ -582,7 +587,9 @@ def organisation_plan_completion(
     finished: dict[int, int] = {}
     rows = (
         LessonCompletion.objects.filter(
-            member__in=members.values("pk"), lesson__course_id__in=course_ids
+            member__in=members.values("pk"),
+            lesson__course_id__in=course_ids,
+            lesson__archived_at__isnull=True,
         )
         .values("member_id", "lesson__course_id")
         .annotate(n=Count("pk"))

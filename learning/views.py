@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -252,7 +252,7 @@ def course_list(request):
     courses = (
         Course.objects.available_to(request.user)
         .select_related("theme", "organisation")
-        .annotate(lesson_count=Count("lessons"))
+        .annotate(lesson_count=Count("lessons", filter=Q(lessons__archived_at__isnull=True)))
         .order_by("theme__order", "title", "pk")
     )
     is_manager = request.user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY)
@@ -304,7 +304,13 @@ def course_detail(request, pk):
         and not services.may_review(request.user, course.organisation, course.author_id)
     ):
         raise Http404
-    lessons = list(course.lessons.select_related("quiz"))
+    context = _course_context(request, course, editable)
+    return render(request, "learning/course_detail.html", context)
+
+
+def _course_context(request, course: Course, editable: bool) -> dict:
+    """What the course page (and its lesson list, the HTMX partial) shows."""
+    lessons = list(course.lessons.current().select_related("quiz"))
     done = set()
     if request.user.member is not None:
         done = set(
@@ -312,19 +318,18 @@ def course_detail(request, pk):
                 member=request.user.member, lesson__course=course
             ).values_list("lesson_id", flat=True)
         )
-    return render(
-        request,
-        "learning/course_detail.html",
-        {
-            "course": course,
-            "lessons": lessons,
-            "done": done,
-            "editable": editable,
-            "can_review": course.status == ReviewStatus.IN_REVIEW
-            and services.may_review(request.user, course.organisation, course.author_id),
-            "review_form": ReviewForm(),
-        },
-    )
+    return {
+        "course": course,
+        "lessons": lessons,
+        "archived": list(course.lessons.filter(archived_at__isnull=False)) if editable else [],
+        "done": done,
+        "editable": editable,
+        "lessons_editable": editable
+        and course.status not in (ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW),
+        "can_review": course.status == ReviewStatus.IN_REVIEW
+        and services.may_review(request.user, course.organisation, course.author_id),
+        "review_form": ReviewForm(),
+    }
 
 
 @party_data_required
@@ -412,7 +417,7 @@ def lesson_create(request, pk):
 @party_data_required
 def lesson_update(request, pk):
     lesson = get_object_or_404(
-        Lesson.objects.editable_by(request.user).select_related("course"), pk=pk
+        Lesson.objects.editable_by(request.user).current().select_related("course"), pk=pk
     )
     course = lesson.course
     form = edit_form(
@@ -468,8 +473,8 @@ def lesson_detail(request, pk):
             passed = QuizAttempt.objects.filter(
                 member=member, quiz_id=lesson.quiz_id, passed=True
             ).exists()
-    siblings = list(lesson.course.lessons.values_list("pk", flat=True))
-    index = siblings.index(lesson.pk)
+    siblings = list(lesson.course.lessons.current().values_list("pk", flat=True))
+    index = siblings.index(lesson.pk) if lesson.pk in siblings else -1
     return render(
         request,
         "learning/lesson_detail.html",
@@ -505,6 +510,64 @@ def lesson_complete(request, pk):
 
 
 # --- plans ------------------------------------------------------------------------------------
+
+
+def _editable_lesson(request, pk) -> Lesson:
+    return get_object_or_404(
+        Lesson.objects.editable_by(request.user).select_related(
+            "course__theme", "course__organisation", "course__author"
+        ),
+        pk=pk,
+    )
+
+
+def _lessons_changed(request, course: Course):
+    """After a move or a removal: the HTMX request gets the lesson list back (its messages
+    inside it), a plain POST goes back to the course page."""
+    if request.htmx:
+        context = _course_context(request, course, editable=True)
+        return render(request, "learning/course_detail.html#lesson-list", context)
+    return redirect("learning:course_detail", pk=course.pk)
+
+
+@party_data_required
+@require_POST
+def lesson_move(request, pk):
+    """Move a lesson up or down (direction=up|down), by a button or an HTMX post."""
+    lesson = _editable_lesson(request, pk)
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down"):
+        return HttpResponseBadRequest(_("方向：只能是上移或下移。"))
+    try:
+        services.lesson_move(actor=request.user, lesson=lesson, up=direction == "up")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        raise Http404 from None
+    return _lessons_changed(request, lesson.course)
+
+
+@party_data_required
+@require_POST
+def lesson_remove(request, pk):
+    """Delete a lesson nobody has finished; archive one that members have finished."""
+    lesson = _editable_lesson(request, pk)
+    try:
+        removed = services.lesson_remove(actor=request.user, lesson=lesson)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        messages.success(
+            request,
+            _("已有党员学完该课时，已归档：不再显示和计入课程，已记入的学时不变。")
+            if removed.archived
+            else _("课时已删除。"),
+        )
+    return _lessons_changed(request, lesson.course)
 
 
 @party_data_required
