@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from learning import api as learning_api
 from outreach import api as outreach_api
 
 from . import views
@@ -10,6 +11,12 @@ router = DefaultRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("outreach/requests", outreach_api.RequestViewSet, basename="outreach-request")
+router.register("learning/members", learning_api.StudyMemberViewSet, basename="learning-member")
+router.register(
+    "learning/organisations",
+    learning_api.StudyOrganisationViewSet,
+    basename="learning-organisation",
+)
 
 app_name = "api"
 urlpatterns = [

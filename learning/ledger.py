@@ -35,16 +35,26 @@ class Requirement:
     changes: list[str] = field(default_factory=list)
 
 
-def requirement_for(member: Member, year: int) -> Requirement:
-    """The member's requirement for `year`, with why, and any change of role within it."""
-    start = date(year, 1, 1)
-    end = date(year, 12, 31)
-    positions = list(
+def positions_between(member: Member, start: date, end: date) -> list[Position]:
+    """The member's positions held at some time between `start` and `end`: one query."""
+    return list(
         Position.objects.filter(member=member, term_start__lte=end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
         .select_related("organisation")
         .order_by("term_start", "pk")
     )
+
+
+def requirement_for(
+    member: Member, year: int, *, positions: list[Position] | None = None
+) -> Requirement:
+    """The member's requirement for `year`, with why, and any change of role within it.
+    `positions`: the member's positions already read (any superset of those held within the
+    year, in order of term_start), so a page that needs them elsewhere reads them once."""
+    start = date(year, 1, 1)
+    end = date(year, 12, 31)
+    if positions is None:
+        positions = positions_between(member, start, end)
     held = [
         p
         for p in positions

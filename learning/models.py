@@ -260,9 +260,20 @@ class Course(models.Model):
         return self.title
 
 
+class LessonQuerySet(policy.ScopedQuerySet):
+    def current(self) -> "LessonQuerySet":
+        """Lessons still in their course (not archived)."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Lesson(models.Model):
     """课时: one step of a course — text, a PDF, video or audio file, or an intranet link —
-    worth `hours` study hours when explicitly finished (and its quiz, if any, passed)."""
+    worth `hours` study hours when explicitly finished (and its quiz, if any, passed).
+
+    A lesson nobody has finished can be deleted; one that members have finished is archived
+    instead (`archived_at`): it leaves the course (no longer shown, counted or finished), while
+    the completions and the study hours they credited stay as they were — the hours were
+    earned, and the ledger's entries keep naming a row that still exists."""
 
     course = models.ForeignKey(
         Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("课程")
@@ -285,14 +296,23 @@ class Lesson(models.Model):
         related_name="lessons",
         verbose_name=_("课后测验"),
     )
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
 
-    objects = policy.ScopedQuerySet.as_manager()
+    objects = LessonQuerySet.as_manager()
     organisation_path = "course__organisation"
 
     class Meta:
         verbose_name = _("课时")
         verbose_name_plural = _("课时")
         ordering = ["course", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "order"],
+                condition=models.Q(archived_at__isnull=True),
+                name="one_lesson_a_place",
+                violation_error_message=_("顺序：该位置已有课时。"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

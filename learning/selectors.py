@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.actors import Actor
+from core.actors import Actor, require_actor
 from organisations import policy
 from organisations.models import Member, MemberStatus, Organisation, Position
 
@@ -29,6 +29,7 @@ from .ledger import (
     Requirement,
     expected_by,
     holds_seat_on_subquery,
+    positions_between,
     requirement_for,
     seat_held_on,
 )
@@ -40,11 +41,15 @@ from .models import (
     LearningPlan,
     Lesson,
     LessonCompletion,
+    Participant,
     PlanItem,
     QuizAttempt,
+    Reflection,
+    ReflectionStatus,
     ReviewStatus,
     StudyRecord,
     StudyYearTotal,
+    TrainingClass,
 )
 
 STATUS_LABELS = {"done": _("已完成"), "on_track": _("进度正常"), "behind": _("进度滞后")}
@@ -87,16 +92,90 @@ class MemberYear:
         return max(Decimal(0), self.requirement.hours - self.hours)
 
 
-def member_year(member: Member, year: int, today: date | None = None) -> MemberYear:
+def member_year(
+    member: Member,
+    year: int,
+    today: date | None = None,
+    *,
+    hours: Decimal | None = None,
+    positions: list[Position] | None = None,
+) -> MemberYear:
+    """The member's year against the requirement. `hours` and `positions` when the caller has
+    already read them (the "my study" page reads them with the member)."""
     today = today or timezone.localdate()
-    hours = member_year_hours(member, year)
-    requirement = requirement_for(member, year)
+    hours = member_year_hours(member, year) if hours is None else hours
+    requirement = requirement_for(member, year, positions=positions)
     return MemberYear(
         member=member,
         year=year,
         hours=hours,
         requirement=requirement,
         status=progress_status(hours, requirement.hours, year, today),
+    )
+
+
+@dataclass(frozen=True)
+class MyStudy:
+    """What the "my study" page shows, read in a fixed number of queries (seven)."""
+
+    member: Member
+    status: MemberYear
+    plan: list["PlanRow"]
+    recommendations: list["Recommendation"]
+    records: list[StudyRecord]
+    attempts: list[QuizAttempt]
+
+
+def my_study(user: Actor, member_id: int, year: int, today: date | None = None) -> MyStudy:
+    """我的学习 for the account's own member record: the member with their organisation and
+    year total (one query), their positions (one: the requirement and today's seat), the
+    plan (one), their attempts (one: the list and the themes they miss), the
+    recommendations (one or two) and the latest ledger entries (one)."""
+    today = today or timezone.localdate()
+    # The account's own record (request.user.member_id): always its own to read, whatever
+    # the account's role and scope.
+    member = (
+        Member.objects.select_related("organisation")
+        .annotate(
+            year_hours=Coalesce(
+                Subquery(
+                    StudyYearTotal.objects.filter(member=OuterRef("pk"), year=year).values("hours")[
+                        :1
+                    ]
+                ),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=8, decimal_places=2),
+            )
+        )
+        .get(pk=member_id)
+    )
+    if getattr(user, "member_id", None) == member.pk:
+        # The account's cached record, so the policy and `available_to` reuse this row (and
+        # its organisation) instead of reading them again.
+        user.member = member  # type: ignore[union-attr]
+    positions = positions_between(
+        member, min(date(year, 1, 1), today), max(date(year, 12, 31), today)
+    )
+    holds_seat = any(
+        p.term_start <= today and (p.ended_on is None or p.ended_on >= today) for p in positions
+    )
+    plan = member_plan(member, year, today, holds_seat=holds_seat)
+    attempts = list(own_attempts(member)[:MISSED_THEMES_ATTEMPTS])
+    return MyStudy(
+        member=member,
+        status=member_year(
+            member,
+            year,
+            today,
+            hours=member.year_hours,
+            positions=positions,
+        ),
+        plan=plan,
+        recommendations=recommendations(
+            user, member, year, plan=plan, themes=themes_missed_in(attempts)
+        ),
+        records=list(member_records(user, member, year)[:10]),
+        attempts=attempts[:5],
     )
 
 
@@ -208,15 +287,17 @@ def organisation_member_rows(
 # --- plans, courses, recommendations ----------------------------------------------------------
 
 
-def _plans_for_member_q(member: Member, today: date) -> Q:
+def _plans_for_member_q(member: Member, today: date, holds_seat: bool | None = None) -> Q:
     """Assignments that reach `member`: a group in an organisation above (or at) theirs, or
-    the member by name."""
+    the member by name. `holds_seat`: whether they hold a seat today, when already known."""
     paths = member.organisation.ancestor_paths()
     at = Q(assignments__organisation__path__in=paths)
     groups = Q(assignments__audience=Audience.ALL)
     if member.category == "probationary":
         groups |= Q(assignments__audience=Audience.PROBATIONARY)
-    if Position.objects.filter(seat_held_on(today), member=member).exists():
+    if holds_seat is None:
+        holds_seat = Position.objects.filter(seat_held_on(today), member=member).exists()
+    if holds_seat:
         groups |= Q(assignments__audience=Audience.CADRES)
     return (at & groups) | Q(assignments__audience=Audience.INDIVIDUAL, assignments__member=member)
 
@@ -241,44 +322,48 @@ PLAN_STATE_LABELS = {
 }
 
 
-def course_progress(member: Member, course_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """(lessons per course, lessons the member completed per course): two queries."""
-    lessons = dict(
-        Lesson.objects.filter(course_id__in=course_ids)
-        .values("course_id")
-        .annotate(n=Count("pk"))
-        .values_list("course_id", "n")
-    )
-    completed = dict(
-        LessonCompletion.objects.filter(member=member, lesson__course_id__in=course_ids)
-        .values("lesson__course_id")
-        .annotate(n=Count("pk"))
-        .values_list("lesson__course_id", "n")
-    )
-    return lessons, completed
+def _count_of(queryset: QuerySet, key: str) -> Coalesce:
+    """A correlated COUNT of `queryset`'s rows for the outer row's `key` (0 when none)."""
+    counted = queryset.order_by().values(key).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted[:1]), Value(0))
 
 
-def member_plan(member: Member, year: int, today: date | None = None) -> list[PlanRow]:
+def member_plan(
+    member: Member, year: int, today: date | None = None, *, holds_seat: bool | None = None
+) -> list[PlanRow]:
     """The member's plan for `year`: every course of every published plan that reaches them,
-    with what is done, what is next and what is overdue. A fixed number of queries."""
+    with what is done, what is next and what is overdue. One query (two without
+    `holds_seat`): each item carries its course's lesson count and the member's completions."""
     today = today or timezone.localdate()
     plan_ids = (
         LearningPlan.objects.filter(status=ReviewStatus.PUBLISHED, year=year)
-        .filter(_plans_for_member_q(member, today))
+        .filter(_plans_for_member_q(member, today, holds_seat))
         .values("pk")
     )
     items = list(
         PlanItem.objects.filter(plan_id__in=plan_ids)
         .select_related("course__theme", "plan")
+        .annotate(
+            lesson_count=_count_of(
+                Lesson.objects.current().filter(course_id=OuterRef("course_id")), "course_id"
+            ),
+            completed_count=_count_of(
+                LessonCompletion.objects.filter(
+                    member=member,
+                    lesson__course_id=OuterRef("course_id"),
+                    lesson__archived_at__isnull=True,
+                ),
+                "member_id",
+            ),
+        )
         .order_by("due_on", "order", "pk")
     )
-    lessons, completed = course_progress(member, [i.course_id for i in items])
     rows, seen, next_given = [], set(), False
     for item in items:
         if item.course_id in seen:
             continue
         seen.add(item.course_id)
-        total, done = lessons.get(item.course_id, 0), completed.get(item.course_id, 0)
+        total, done = item.lesson_count, item.completed_count
         if total and done >= total:
             state = "done"
         elif item.due_on < today:
@@ -317,7 +402,8 @@ def plan_completion(plan: LearningPlan, members: list[Member]) -> dict[int, int]
     """Courses of `plan` each member has finished: {member id: count}. Two queries."""
     course_ids = list(plan.items.values_list("course_id", flat=True))
     lessons = dict(
-        Lesson.objects.filter(course_id__in=course_ids)
+        Lesson.objects.current()
+        .filter(course_id__in=course_ids)
         .values("course_id")
         .annotate(n=Count("pk"))
         .values_list("course_id", "n")
@@ -325,7 +411,9 @@ def plan_completion(plan: LearningPlan, members: list[Member]) -> dict[int, int]
     done: dict[int, int] = {}
     rows = (
         LessonCompletion.objects.filter(
-            member_id__in=[m.pk for m in members], lesson__course_id__in=course_ids
+            member_id__in=[m.pk for m in members],
+            lesson__course_id__in=course_ids,
+            lesson__archived_at__isnull=True,
         )
         .values("member_id", "lesson__course_id")
         .annotate(n=Count("pk"))
@@ -336,15 +424,32 @@ def plan_completion(plan: LearningPlan, members: list[Member]) -> dict[int, int]
     return done
 
 
+MISSED_THEMES_ATTEMPTS = 200  # the latest attempts that decide the themes a member misses
+
+
+def own_attempts(member: Member) -> QuerySet[QuizAttempt]:
+    """The member's submitted attempts, newest first (their own data only)."""
+    return (
+        QuizAttempt.objects.filter(member=member, submitted_at__isnull=False)
+        .select_related("quiz")
+        .defer("answers")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def themes_missed_in(attempts: list[QuizAttempt]) -> list[int]:
+    """Themes of the quizzes most answered wrong in `attempts`, worst first."""
+    wrong: dict[int, int] = {}
+    for a in attempts:
+        wrong[a.quiz.theme_id] = (
+            wrong.get(a.quiz.theme_id, 0) + len(a.question_ids) - a.correct_count
+        )
+    return [t for t, n in sorted(wrong.items(), key=lambda kv: -kv[1]) if n > 0]
+
+
 def missed_themes(member: Member) -> list[int]:
     """Themes of the quizzes the member gets most wrong, worst first (their own data only)."""
-    rows = QuizAttempt.objects.filter(member=member, submitted_at__isnull=False).values_list(
-        "quiz__theme_id", "question_ids", "correct_count"
-    )
-    wrong: dict[int, int] = {}
-    for theme_id, ids, correct in rows[:200]:
-        wrong[theme_id] = wrong.get(theme_id, 0) + len(ids) - correct
-    return [t for t, n in sorted(wrong.items(), key=lambda kv: -kv[1]) if n > 0]
+    return themes_missed_in(list(own_attempts(member)[:MISSED_THEMES_ATTEMPTS]))
 
 
 @dataclass(frozen=True)
@@ -354,17 +459,22 @@ class Recommendation:
 
 
 def recommendations(
-    user: Actor, member: Member, year: int, limit: int = 5, plan: list[PlanRow] | None = None
+    user: Actor,
+    member: Member,
+    year: int,
+    limit: int = 5,
+    plan: list[PlanRow] | None = None,
+    themes: list[int] | None = None,
 ) -> list[Recommendation]:
     """为你推荐: the next unfinished lessons of the plan's gaps (overdue and next first), then
-    lessons on the themes of the questions the member misses most. Never by popularity."""
+    lessons on the themes of the questions the member misses most. Never by popularity.
+    `plan` and `themes` when the caller has already read them."""
     plan = member_plan(member, year) if plan is None else plan
     gaps = [row.item.course_id for row in plan if row.state in ("overdue", "next", "upcoming")]
     finished = LessonCompletion.objects.filter(member=member).values("lesson_id")
     available = (
-        Lesson.objects.filter(
-            course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED)
-        )
+        Lesson.objects.current()
+        .filter(course__in=Course.objects.available_to(user).filter(status=ReviewStatus.PUBLISHED))
         .exclude(pk__in=finished)
         .defer("body")
     )
@@ -380,8 +490,10 @@ def recommendations(
                 continue
             seen_courses.add(lesson.course_id)
             picks.append(Recommendation(lesson, str(_("学习计划中尚未完成"))))
-    themes = missed_themes(member)
-    if themes and len(picks) < limit:
+    themes = missed_themes(member) if themes is None else themes
+    # Read even when the plan's gaps fill the list, so the page's query count does not
+    # depend on how many gaps there are.
+    if themes:
         chosen = {p.lesson.pk for p in picks}
         candidates = list(
             available.filter(course__theme_id__in=themes[:3])
@@ -463,7 +575,8 @@ def organisation_plan_completion(
     )
     course_ids = {item.course_id for item in items}
     lessons = dict(
-        Lesson.objects.filter(course_id__in=course_ids)
+        Lesson.objects.current()
+        .filter(course_id__in=course_ids)
         .values("course_id")
         .annotate(n=Count("pk"))
         .values_list("course_id", "n")
@@ -474,7 +587,9 @@ def organisation_plan_completion(
     finished: dict[int, int] = {}
     rows = (
         LessonCompletion.objects.filter(
-            member__in=members.values("pk"), lesson__course_id__in=course_ids
+            member__in=members.values("pk"),
+            lesson__course_id__in=course_ids,
+            lesson__archived_at__isnull=True,
         )
         .values("member_id", "lesson__course_id")
         .annotate(n=Count("pk"))
@@ -486,3 +601,75 @@ def organisation_plan_completion(
     return [
         PlanItemCompletion(item=item, finished=finished.get(item.course_id, 0)) for item in items
     ]
+
+
+# --- training classes: who runs a class and what each person sees -----------------------------
+#
+# The one rule, used by the class pages, the reflection and certificate pages, the lists, the
+# to-dos and the services:
+# - a class is *run* by those who may edit its organisation (the committee admin, the secretary
+#   over it) and by the accounts named its organisers (a secretary of another body may be one);
+#   they see every trainee, every reflection with its copy flags, attendance and certificates;
+# - a trainee's place, reflection and certificate are also seen by whoever sees the trainee's
+#   member record (their own secretary, the committee admin) and by the trainee;
+# - nobody else sees them (a 404), and auditors see no party data at all.
+
+
+def _organised_by(user: Actor) -> QuerySet[TrainingClass]:
+    """Classes naming `user` an organiser (only an account that reads party data counts)."""
+    pk = getattr(user, "pk", None)
+    if pk is None or not getattr(user, "reads_party_data", False):
+        return TrainingClass.objects.none()
+    return TrainingClass.objects.filter(organisers=pk)
+
+
+def classes_run_by(user: Actor) -> QuerySet[TrainingClass]:
+    """The classes `user` runs."""
+    require_actor(user)
+    return TrainingClass.objects.filter(
+        Q(pk__in=TrainingClass.objects.editable_by(user).values("pk"))
+        | Q(pk__in=_organised_by(user).values("pk"))
+    )
+
+
+def runs_class(user: Actor, training_class: TrainingClass) -> bool:
+    """Whether `user` runs `training_class` (at most one query)."""
+    require_actor(user)
+    if policy.can_edit(user, training_class.organisation):
+        return True
+    return _organised_by(user).filter(pk=training_class.pk).exists()
+
+
+def participants_visible_to(user: Actor) -> QuerySet[Participant]:
+    """Trainees' places `user` may see: every place in a class they run, and the places of
+    the members whose record they see (their own members; a member's own place)."""
+    return Participant.objects.filter(
+        Q(training_class__in=classes_run_by(user).values("pk"))
+        | Q(member__in=Member.objects.visible_to(user).values("pk"))
+    )
+
+
+def reflections_visible_to(user: Actor) -> QuerySet[Reflection]:
+    """Reflections of the places `user` may see."""
+    return Reflection.objects.filter(participant__in=participants_visible_to(user).values("pk"))
+
+
+def reflections_to_review(user: Actor) -> QuerySet[Reflection]:
+    """Reflections waiting for `user`'s review: submitted, in a class they run."""
+    return Reflection.objects.filter(
+        status=ReflectionStatus.SUBMITTED,
+        participant__training_class__in=classes_run_by(user).values("pk"),
+    )
+
+
+def classes_visible_to(user: Actor) -> QuerySet[TrainingClass]:
+    """Classes `user` may open: those their scope reaches, those they run, those with a quota
+    for an organisation they may edit (to nominate), and those with a place they may see."""
+    visible = Q(pk__in=TrainingClass.objects.visible_to(user).values("pk")) | Q(
+        pk__in=classes_run_by(user).values("pk")
+    )
+    scope = policy.scope_for(user, write=True)
+    if scope.reach is policy.Reach.SUBTREE:
+        visible |= Q(quotas__organisation__in=policy.subtree_ids(scope.path))
+    visible |= Q(pk__in=participants_visible_to(user).values("training_class"))
+    return TrainingClass.objects.filter(pk__in=TrainingClass.objects.filter(visible).values("pk"))

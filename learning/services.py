@@ -28,7 +28,7 @@ from core.uploads import validate_upload
 from organisations import policy
 from organisations.models import Member, MemberStatus, Organisation
 
-from . import grading
+from . import grading, selectors
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -488,8 +488,8 @@ def lesson_create(*, actor: Actor, course: Course, file: Any = None, **fields: A
         lesson.file_kind = _clean_lesson_file(file)
         lesson.file_name = file.name[:200]
         lesson.file = file
-    if not lesson.order:
-        lesson.order = course.lessons.count() + 1
+    if not fields.get("order"):  # the model's default (1) is not a place: take the next one
+        lesson.order = _next_place(course)
     if (
         lesson.quiz_id
         and not Quiz.objects.filter(pk=lesson.quiz_id, theme_id=course.theme_id).exists()
@@ -509,6 +509,107 @@ def lesson_create(*, actor: Actor, course: Course, file: Any = None, **fields: A
         },
     )
     return lesson
+
+
+def _next_place(course: Course) -> int:
+    last = Lesson.objects.current().filter(course=course).aggregate(m=models.Max("order"))["m"]
+    return (last or 0) + 1
+
+
+def _require_lessons_editable(actor: Actor, course: Course) -> None:
+    _require_edit(actor, course.organisation)
+    if course.status in (ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW):
+        raise ValidationError(_("已发布或待审核的课程不能修改课时，请先撤回。"))
+
+
+def _renumber(course: Course) -> list[Lesson]:
+    """The course's current lessons, locked, at places 1 … n in their present order (closing
+    any gap an archived or deleted lesson left)."""
+    lessons = list(
+        Lesson.objects.current()
+        .select_for_update()
+        .filter(course=course)
+        .order_by("order", "pk")
+        .only("pk", "order", "course_id")
+    )
+    for place, lesson in enumerate(lessons, start=1):
+        if lesson.order != place:
+            lesson.order = place
+            lesson.save(update_fields=["order"])
+    return lessons
+
+
+@transaction.atomic
+def lesson_move(*, actor: Actor, lesson: Lesson, up: bool) -> Lesson:
+    """Move a lesson one place up or down in its course; places stay 1 … n, one lesson each
+    (the constraint one_lesson_a_place). At the top (or bottom) it is a no-op."""
+    course = Course.objects.select_for_update().get(pk=lesson.course_id)
+    _require_lessons_editable(actor, course)
+    lessons = _renumber(course)
+    index = next((i for i, row in enumerate(lessons) if row.pk == lesson.pk), None)
+    if index is None:
+        raise ValidationError(_("该课时已归档，不能调整顺序。"))
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(lessons):
+        return lessons[index]
+    moving, neighbour = lessons[index], lessons[other]
+    before = moving.order
+    # Through a free place (0 is never used), so the one-lesson-a-place constraint holds at
+    # every step.
+    moving.order = 0
+    moving.save(update_fields=["order"])
+    neighbour.order = before
+    neighbour.save(update_fields=["order"])
+    moving.order = other + 1
+    moving.save(update_fields=["order"])
+    _audit_write(
+        actor, moving, course.organisation_id, {"order": [before, moving.order]}, Action.UPDATE
+    )
+    return moving
+
+
+class LessonRemoved(NamedTuple):
+    archived: bool  # False: deleted
+
+
+@transaction.atomic
+def lesson_remove(*, actor: Actor, lesson: Lesson) -> LessonRemoved:
+    """Take a lesson out of its course. A lesson nobody has finished (and no copy flag cites)
+    is deleted. One that members have finished is archived instead: their completions and the
+    study hours those credited stay — the hours were earned, and the ledger is never edited —
+    and the lesson no longer shows, counts towards its course or can be finished."""
+    course = Course.objects.select_for_update().get(pk=lesson.course_id)
+    _require_lessons_editable(actor, course)
+    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if lesson.archived_at is not None:
+        raise ValidationError(_("该课时已归档。"))
+    completions = lesson.completions.count()
+    cited = CopyFlag.objects.filter(other_lesson=lesson).exists()
+    facts = {"course": course.pk, "title": lesson.title, "hours": lesson.hours}
+    if completions or cited:
+        lesson.archived_at = timezone.now()
+        lesson.save(update_fields=["archived_at"])
+        _audit_write(
+            actor,
+            lesson,
+            course.organisation_id,
+            {**facts, "archived": True, "completions": completions},
+            Action.UPDATE,
+            reason=(
+                _("已有 %(n)s 名党员学完，归档而不删除，学时记录保持不变。") % {"n": completions}
+                if completions
+                else _("雷同提示引用了本课时正文，归档而不删除。")
+            ),
+        )
+        _renumber(course)
+        return LessonRemoved(archived=True)
+    _audit_write(actor, lesson, course.organisation_id, facts, Action.DELETE)
+    file_name, storage = lesson.file.name, lesson.file.storage
+    lesson.delete()
+    if file_name:
+        transaction.on_commit(lambda: storage.delete(file_name))
+    _renumber(course)
+    return LessonRemoved(archived=False)
 
 
 def _set_course_status(actor: Actor, course: Course, status: str, **extra: Any) -> Course:
@@ -537,7 +638,7 @@ def course_submit(*, actor: Actor, course: Course) -> Course:
     _require_edit(actor, course.organisation)
     if course.status not in (ReviewStatus.DRAFT, ReviewStatus.RETURNED, ReviewStatus.WITHDRAWN):
         raise ValidationError(_("该课程当前不能提交审核。"))
-    if not course.lessons.exists():
+    if not Lesson.objects.current().filter(course=course).exists():
         raise ValidationError(_("课程至少要有一个课时才能提交审核。"))
     return _set_course_status(actor, course, ReviewStatus.IN_REVIEW)
 
@@ -599,6 +700,8 @@ def lesson_complete(*, actor: Actor, lesson: Lesson) -> LessonCompletion:
     lesson = Lesson.objects.select_related("course").get(pk=lesson.pk)
     if lesson.course.status != ReviewStatus.PUBLISHED:
         raise ValidationError(_("该课程尚未发布。"))
+    if lesson.archived_at is not None:
+        raise ValidationError(_("该课时已归档，不再计学时。"))
     if LessonCompletion.objects.filter(member=member, lesson=lesson).exists():
         raise ValidationError(_("你已学完该课时。"))
     if (
@@ -906,16 +1009,8 @@ def attempt_submit(*, actor: Actor, attempt: QuizAttempt, answers: dict[str, Any
 # --- training classes -------------------------------------------------------------------------
 
 
-def may_run_class(actor: Actor, training_class: TrainingClass) -> bool:
-    require_actor(actor)
-    if policy.can_edit(actor, training_class.organisation):
-        return True
-    pk = getattr(actor, "pk", None)
-    return pk is not None and training_class.organisers.filter(pk=pk).exists()
-
-
 def _require_organiser(actor: Actor, training_class: TrainingClass) -> None:
-    if not may_run_class(actor, training_class):
+    if not selectors.runs_class(actor, training_class):
         raise PermissionDenied
 
 
@@ -1310,7 +1405,6 @@ def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None
     members) into OrganisationStudyProgress: one pass over the members, then each member's
     figure added to their organisation and every one above it. A derived summary of audited
     ledger entries, rebuilt whole each time: not itself audited."""
-    from . import selectors
     from .models import OrganisationStudyProgress
 
     require_actor(actor)
@@ -1360,6 +1454,8 @@ def lesson_update(*, actor: Actor, lesson: Lesson, file: Any = None, **fields: A
     _require_edit(actor, lesson.course.organisation)
     if lesson.course.status in (ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW):
         raise ValidationError(_("已发布或待审核的课程不能修改课时，请先撤回。"))
+    if lesson.archived_at is not None:
+        raise ValidationError(_("该课时已归档。"))
     before = audit.snapshot(lesson, LESSON_FIELDS)
     for name, value in fields.items():
         setattr(lesson, name, value)

@@ -9,7 +9,6 @@ from core.roles import Role
 from core.todos import TodoItem, register
 
 from . import selectors
-from .models import Reflection, ReflectionStatus
 
 
 @register
@@ -34,9 +33,7 @@ def learning_todos(user):
                     )
                 )
     if user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY):
-        waiting = (
-            Reflection.objects.editable_by(user).filter(status=ReflectionStatus.SUBMITTED).count()
-        )
+        waiting = selectors.reflections_to_review(user).count()
         if waiting:
             items.append(
                 TodoItem(

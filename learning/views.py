@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -111,21 +111,17 @@ def _act(request, action, *, success: str, next_url: str):
 def my_study(request):
     """我的学习: this year's hours against the requirement, the plan (done / next / overdue),
     recommendations, recent entries and own quiz results. No ranking, no time counter."""
-    member = request.user.member
     year = _year(request)
-    context = {"year": year, "member": member}
-    if member is not None:
-        plan = selectors.member_plan(member, year)
+    context: dict = {"year": year, "member": None}
+    if request.user.member_id is not None:
+        study = selectors.my_study(request.user, request.user.member_id, year)
         context.update(
-            status=selectors.member_year(member, year),
-            plan=plan,
-            recommendations=selectors.recommendations(request.user, member, year, plan=plan),
-            records=list(selectors.member_records(request.user, member, year)[:10]),
-            attempts=list(
-                QuizAttempt.objects.filter(
-                    member=member, submitted_at__isnull=False
-                ).select_related("quiz")[:5]
-            ),
+            member=study.member,
+            status=study.status,
+            plan=study.plan,
+            recommendations=study.recommendations,
+            records=study.records,
+            attempts=study.attempts,
         )
     return render(request, "learning/my_study.html", context)
 
@@ -256,7 +252,7 @@ def course_list(request):
     courses = (
         Course.objects.available_to(request.user)
         .select_related("theme", "organisation")
-        .annotate(lesson_count=Count("lessons"))
+        .annotate(lesson_count=Count("lessons", filter=Q(lessons__archived_at__isnull=True)))
         .order_by("theme__order", "title", "pk")
     )
     is_manager = request.user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY)
@@ -308,7 +304,13 @@ def course_detail(request, pk):
         and not services.may_review(request.user, course.organisation, course.author_id)
     ):
         raise Http404
-    lessons = list(course.lessons.select_related("quiz"))
+    context = _course_context(request, course, editable)
+    return render(request, "learning/course_detail.html", context)
+
+
+def _course_context(request, course: Course, editable: bool) -> dict:
+    """What the course page (and its lesson list, the HTMX partial) shows."""
+    lessons = list(course.lessons.current().select_related("quiz"))
     done = set()
     if request.user.member is not None:
         done = set(
@@ -316,19 +318,18 @@ def course_detail(request, pk):
                 member=request.user.member, lesson__course=course
             ).values_list("lesson_id", flat=True)
         )
-    return render(
-        request,
-        "learning/course_detail.html",
-        {
-            "course": course,
-            "lessons": lessons,
-            "done": done,
-            "editable": editable,
-            "can_review": course.status == ReviewStatus.IN_REVIEW
-            and services.may_review(request.user, course.organisation, course.author_id),
-            "review_form": ReviewForm(),
-        },
-    )
+    return {
+        "course": course,
+        "lessons": lessons,
+        "archived": list(course.lessons.filter(archived_at__isnull=False)) if editable else [],
+        "done": done,
+        "editable": editable,
+        "lessons_editable": editable
+        and course.status not in (ReviewStatus.PUBLISHED, ReviewStatus.IN_REVIEW),
+        "can_review": course.status == ReviewStatus.IN_REVIEW
+        and services.may_review(request.user, course.organisation, course.author_id),
+        "review_form": ReviewForm(),
+    }
 
 
 @party_data_required
@@ -416,7 +417,7 @@ def lesson_create(request, pk):
 @party_data_required
 def lesson_update(request, pk):
     lesson = get_object_or_404(
-        Lesson.objects.editable_by(request.user).select_related("course"), pk=pk
+        Lesson.objects.editable_by(request.user).current().select_related("course"), pk=pk
     )
     course = lesson.course
     form = edit_form(
@@ -472,8 +473,8 @@ def lesson_detail(request, pk):
             passed = QuizAttempt.objects.filter(
                 member=member, quiz_id=lesson.quiz_id, passed=True
             ).exists()
-    siblings = list(lesson.course.lessons.values_list("pk", flat=True))
-    index = siblings.index(lesson.pk)
+    siblings = list(lesson.course.lessons.current().values_list("pk", flat=True))
+    index = siblings.index(lesson.pk) if lesson.pk in siblings else -1
     return render(
         request,
         "learning/lesson_detail.html",
@@ -509,6 +510,64 @@ def lesson_complete(request, pk):
 
 
 # --- plans ------------------------------------------------------------------------------------
+
+
+def _editable_lesson(request, pk) -> Lesson:
+    return get_object_or_404(
+        Lesson.objects.editable_by(request.user).select_related(
+            "course__theme", "course__organisation", "course__author"
+        ),
+        pk=pk,
+    )
+
+
+def _lessons_changed(request, course: Course):
+    """After a move or a removal: the HTMX request gets the lesson list back (its messages
+    inside it), a plain POST goes back to the course page."""
+    if request.htmx:
+        context = _course_context(request, course, editable=True)
+        return render(request, "learning/course_detail.html#lesson-list", context)
+    return redirect("learning:course_detail", pk=course.pk)
+
+
+@party_data_required
+@require_POST
+def lesson_move(request, pk):
+    """Move a lesson up or down (direction=up|down), by a button or an HTMX post."""
+    lesson = _editable_lesson(request, pk)
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down"):
+        return HttpResponseBadRequest(_("方向：只能是上移或下移。"))
+    try:
+        services.lesson_move(actor=request.user, lesson=lesson, up=direction == "up")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        raise Http404 from None
+    return _lessons_changed(request, lesson.course)
+
+
+@party_data_required
+@require_POST
+def lesson_remove(request, pk):
+    """Delete a lesson nobody has finished; archive one that members have finished."""
+    lesson = _editable_lesson(request, pk)
+    try:
+        removed = services.lesson_remove(actor=request.user, lesson=lesson)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        messages.success(
+            request,
+            _("已有党员学完该课时，已归档：不再显示和计入课程，已记入的学时不变。")
+            if removed.archived
+            else _("课时已删除。"),
+        )
+    return _lessons_changed(request, lesson.course)
 
 
 @party_data_required
@@ -903,25 +962,10 @@ def attempt_review(request, pk):
 # --- training classes -------------------------------------------------------------------------
 
 
-def _classes(user):
-    """Classes a user may open: those their scope reaches, those with a quota for an
-    organisation in a secretary's subtree (to nominate), and a member's own classes."""
-    visible = TrainingClass.objects.visible_to(user)
-    scope = policy.scope_for(user, write=True)
-    if scope.reach is policy.Reach.SUBTREE:
-        visible = visible | TrainingClass.objects.filter(
-            quotas__organisation__in=policy.subtree_ids(scope.path)
-        )
-    member = getattr(user, "member", None)
-    if member is not None:
-        visible = visible | TrainingClass.objects.filter(participants__member=member)
-    return TrainingClass.objects.filter(pk__in=visible.values("pk"))
-
-
 @party_data_required
 def class_list(request):
     classes = (
-        _classes(request.user)
+        selectors.classes_visible_to(request.user)
         .select_related("organisation")
         .annotate(participant_count=Count("participants", distinct=True))
         .order_by("-starts_on", "pk")
@@ -953,36 +997,42 @@ def class_create(request):
 
 
 def _class_for(request, pk, *, run: bool = False) -> TrainingClass:
-    training_class = get_object_or_404(_classes(request.user).select_related("organisation"), pk=pk)
-    if run and not services.may_run_class(request.user, training_class):
+    training_class = get_object_or_404(
+        selectors.classes_visible_to(request.user).select_related("organisation"), pk=pk
+    )
+    if run and not selectors.runs_class(request.user, training_class):
         raise Http404
     return training_class
 
 
 @party_data_required
 def class_detail(request, pk):
+    """A class: its sessions; for those who run it, quotas, every trainee with attendance,
+    reflections (and their copy flags) and certificates; for a secretary whose members take
+    part, those members' rows (selectors.participants_visible_to) and the nomination form;
+    for a trainee, their own reflection and certificate."""
     training_class = _class_for(request, pk)
-    runs = services.may_run_class(request.user, training_class)
-    context = {"cls": training_class, "runs": runs}
-    sessions = list(training_class.sessions.all())
-    context["sessions"] = sessions
+    runs = selectors.runs_class(request.user, training_class)
+    context = {"cls": training_class, "runs": runs, "sessions": list(training_class.sessions.all())}
+    trainees = training_class.participants.select_related(
+        "member__organisation", "quota__organisation"
+    ).prefetch_related(
+        Prefetch("reflections", queryset=Reflection.objects.annotate(flag_count=Count("flags")))
+    )
+    if not runs:
+        trainees = trainees.filter(pk__in=selectors.participants_visible_to(request.user))
+    participants = list(trainees)
+    present: dict[int, int] = {}
+    for row in SessionAttendance.objects.filter(
+        participant__in=[p.pk for p in participants], status="present"
+    ).values("participant_id"):
+        present[row["participant_id"]] = present.get(row["participant_id"], 0) + 1
+    for p in participants:
+        p.present = present.get(p.pk, 0)
+    member = request.user.member
+    mine = next((p for p in participants if member is not None and p.member_id == member.pk), None)
+    context.update(mine=mine, my_reflection=mine and next(iter(mine.reflections.all()), None))
     if runs:
-        participants = list(
-            training_class.participants.select_related(
-                "member__organisation", "quota__organisation"
-            ).prefetch_related(
-                Prefetch(
-                    "reflections", queryset=Reflection.objects.annotate(flag_count=Count("flags"))
-                )
-            )
-        )
-        present = {}
-        for row in SessionAttendance.objects.filter(
-            session__training_class=training_class, status="present"
-        ).values("participant_id"):
-            present[row["participant_id"]] = present.get(row["participant_id"], 0) + 1
-        for p in participants:
-            p.present = present.get(p.pk, 0)
         context.update(
             participants=participants,
             quotas=list(
@@ -991,22 +1041,12 @@ def class_detail(request, pk):
                 )
             ),
             quota_form=QuotaForm(user=request.user),
-            nominate_form=NominateForm(user=request.user),
             session_form=SessionForm(),
         )
-    else:
-        context["mine"] = (
-            Participant.objects.filter(
-                training_class=training_class, member=request.user.member
-            ).first()
-            if request.user.member
-            else None
-        )
-        if not runs and request.user.role in (Role.COMMITTEE_ADMIN, Role.SECRETARY):
-            # A secretary whose members take part: nominate within their quota.
-            context["nominate_form"] = NominateForm(user=request.user)
-    if context.get("mine"):
-        context["my_reflection"] = context["mine"].reflections.first()
+    elif _is_manager(request.user):
+        context["participants"] = participants
+    if _is_manager(request.user):
+        context["nominate_form"] = NominateForm(user=request.user)
     return render(request, "learning/class_detail.html", context)
 
 
@@ -1079,9 +1119,9 @@ def session_attendance(request, pk):
     session = get_object_or_404(
         ClassSession.objects.select_related("training_class__organisation"),
         pk=pk,
-        training_class__in=_classes(request.user),
+        training_class__in=selectors.classes_visible_to(request.user),
     )
-    if not services.may_run_class(request.user, session.training_class):
+    if not selectors.runs_class(request.user, session.training_class):
         raise Http404
     participants = list(session.training_class.participants.select_related("member__organisation"))
     current = dict(
@@ -1143,12 +1183,12 @@ def reflection_submit(request, pk):
 @party_data_required
 def reflection_detail(request, pk):
     reflection = get_object_or_404(
-        Reflection.objects.visible_to(request.user).select_related(
-            "participant__member__organisation", "participant__training_class"
+        selectors.reflections_visible_to(request.user).select_related(
+            "participant__member__organisation", "participant__training_class__organisation"
         ),
         pk=pk,
     )
-    runs = services.may_run_class(request.user, reflection.participant.training_class)
+    runs = selectors.runs_class(request.user, reflection.participant.training_class)
     flags = []
     if runs:
         flags = list(
@@ -1172,9 +1212,13 @@ def reflection_detail(request, pk):
 @require_POST
 def reflection_review(request, pk):
     reflection = get_object_or_404(
-        Reflection.objects.editable_by(request.user).select_related("participant__training_class"),
+        selectors.reflections_visible_to(request.user).select_related(
+            "participant__training_class__organisation"
+        ),
         pk=pk,
     )
+    if not selectors.runs_class(request.user, reflection.participant.training_class):
+        raise Http404
     form = ReflectionReviewForm(request.POST)
     url = reverse("learning:reflection_detail", args=[pk])
     if not form.is_valid():
@@ -1203,8 +1247,13 @@ def class_report(request, pk):
 @require_POST
 def certificate_issue(request, pk):
     participant = get_object_or_404(
-        Participant.objects.editable_by(request.user).select_related("training_class"), pk=pk
+        selectors.participants_visible_to(request.user).select_related(
+            "training_class__organisation"
+        ),
+        pk=pk,
     )
+    if not selectors.runs_class(request.user, participant.training_class):
+        raise Http404
     return _act(
         request,
         lambda: services.certificate_issue(actor=request.user, participant=participant),
@@ -1216,7 +1265,7 @@ def certificate_issue(request, pk):
 @party_data_required
 def certificate_pdf(request, pk):
     participant = get_object_or_404(
-        Participant.objects.visible_to(request.user)
+        selectors.participants_visible_to(request.user)
         .select_related("member", "training_class__organisation")
         .exclude(certificate_code=""),
         pk=pk,

@@ -116,3 +116,60 @@ def test_fixed_query_count(client, world, name, persona, arg):
     large = count(client, url())
     assert small == large, (name, small, large)
     assert large <= 30, (name, large)
+
+
+MY_STUDY_BUDGET = 10
+
+
+def add_my_study_rows(world, n, start):
+    """More of everything "my study" reads for member_a: plan courses (add_rows), quiz
+    attempts with wrong answers (so the theme recommendations run), positions and lessons
+    completed."""
+    from learning.models import Quiz, QuizAttempt
+    from organisations.tests.factories import PositionFactory
+
+    add_rows(world, n, start)
+    admin = world.users["admin"]
+    now = timezone.now()
+    for i in range(start, start + n):
+        topic = theme(f"专题{i}")
+        published_course(admin, world.root, title=f"专题课程{i}", lessons=2, topic=topic)
+        quiz = Quiz.objects.create(
+            title=f"专题测验{i}",
+            organisation=world.root,
+            theme=topic,
+            question_count=4,
+            created_by=admin,
+        )
+        QuizAttempt.objects.create(
+            quiz=quiz,
+            member=world.member_a,
+            question_ids=[1, 2, 3, 4],
+            started_at=now,
+            submitted_at=now,
+            answers={},
+            correct_count=1,
+            score=25,
+            passed=False,
+        )
+        PositionFactory(
+            organisation=world.branch_a,
+            member=world.member_a,
+            title="committee_member",
+            term_start=date(date.today().year - 1, 1, i + 1),
+            ended_on=date(date.today().year - 1, 6, i + 1),
+        )
+
+
+def test_my_study_within_budget_at_two_sizes(client, world):
+    """我的学习 stays within its budget (≤ 10 queries, the session and the account included)
+    whatever the number of plan courses, entries, attempts and positions."""
+    add_my_study_rows(world, 3, 0)
+    signed_in(client, world.users["member"])
+    url = reverse("learning:my_study")
+    small = count(client, url)
+    page = client.get(url).content.decode()
+    assert "错题较多" in page  # the theme recommendations ran
+    add_my_study_rows(world, 4, 3)
+    large = count(client, url)
+    assert small == large <= MY_STUDY_BUDGET, (small, large)

@@ -207,3 +207,15 @@ def test_quiz_form_bad_input(client, world, field, value):
     response = client.post(reverse("learning:quiz_create"), data)
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
+
+
+def test_account_without_member_record_is_told_why_it_cannot_take_a_quiz(client, world, quiz):
+    """The committee admin (no member record) opens a quiz: no start button, and a sentence
+    saying why, instead of an empty page."""
+    signed_in(client, world.users["admin"])
+    page = client.get(reverse("learning:quiz_detail", args=[quiz.pk])).content.decode()
+    assert 'id="start-quiz"' not in page
+    assert 'id="no-member-record"' in page and "未关联党员档案" in page
+    signed_in(client, world.users["member"])
+    page = client.get(reverse("learning:quiz_detail", args=[quiz.pk])).content.decode()
+    assert 'id="start-quiz"' in page and 'id="no-member-record"' not in page

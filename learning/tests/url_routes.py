@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.tests.url_walk import ALL_OK, LOGIN, PERSONAS, party, scoped
+from core.tests.url_walk import ALL_OK, LOGIN, PERSONAS, api, api_scoped, party, scoped
 from learning.models import (
     Audience,
     ClassQuota,
@@ -161,6 +161,9 @@ ROUTES = {
     "learning:lesson_update": ("get", _pk("lesson"), scoped()),
     "learning:lesson_file": ("get", _pk("lesson"), scoped(member=200)),
     "learning:lesson_complete": ("post", _pk("lesson"), scoped(ok=302, member=302)),
+    # The walk posts nothing: no direction is a 400 for those who may edit the course.
+    "learning:lesson_move": ("post", _pk("lesson"), scoped(ok=400)),
+    "learning:lesson_remove": ("post", _pk("lesson"), scoped(ok=302)),
     "learning:plan_list": ("get", None, party()),
     "learning:plan_create": ("get", None, MANAGERS),
     "learning:plan_detail": ("get", _pk("plan"), scoped(member=200)),
@@ -194,4 +197,9 @@ ROUTES = {
     "learning:certificate_issue": ("post", _pk("participant"), scoped(ok=302)),
     "learning:certificate_pdf": ("get", _pk("participant"), scoped(member=200)),
     "learning:certificate_verify": ("get", None, ALL_OK),
+    "api:learning-member-hours": ("get", _pk("member"), api_scoped(member=200)),
+    "api:learning-member-records": ("get", _pk("member"), api_scoped(member=200)),
+    # The walk posts nothing: a 400 for those who may enter it, 404 for the rest.
+    "api:learning-member-external-training": ("post", _pk("member"), scoped(ok=400, base=api())),
+    "api:learning-organisation-progress": ("get", _pk("organisation"), api_scoped()),
 }
