@@ -263,6 +263,7 @@ def member_detail(request, pk):
             "positions": member.positions.select_related("organisation").in_rank_order(),
             "can_edit": editable,
             "reveal_form": RevealForm() if editable else None,
+            "missing": member.missing_labels(),
         },
     )
 
@@ -306,6 +307,7 @@ def _member_form(request, member=None):
             member,
             user=request.user,
             id_number_masked=member.id_number_masked,
+            missing=tuple(member.missing_fields()),
         )
         # Member.phone is the decrypted token, not a column model_to_dict would read.
         form.initial["phone"] = member.phone

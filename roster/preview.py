@@ -582,23 +582,40 @@ def _member_problems(result: RowResult, prepared: PreparedMember, ctx: Context) 
             result.errors.append(message(result.row_number, column, text))
 
 
+# What the registry wants of a new member but a roster may lack: the row is imported all the
+# same, with a warning, and the member is listed as 资料不全 until someone completes it.
+WANTED_OF_NEW = ("ethnicity", "joined_on")
+
+
 def _decide_new(result: RowResult, ctx: Context) -> None:
     values = result.values
-    missing = [key for key in ("ethnicity", "joined_on") if key not in values]
-    for key in missing:
-        result.errors.append(
-            message(result.row_number, ctx.column(key), _("新登记的党员必须填写此项。"))
-        )
-    if missing:
-        return
+    for key in WANTED_OF_NEW:
+        if key not in values:
+            result.warnings.append(
+                message(
+                    result.row_number,
+                    ctx.column(key),
+                    _("未填写；仍可导入，党员档案将标为“资料不全”，请导入后补全。"),
+                )
+            )
     values.setdefault("organisation", ctx.target)
     if "category" not in values:
         # No 人员类别 and no 转正时间: someone whose probation (预备期) is over is taken to
-        # be a full member.
-        probation_over = probation_ends(values["joined_on"].value) <= ctx.today
+        # be a full member; without 入党时间 either, a full member as most are (the model's
+        # default), and the row says so.
+        joined = values.get("joined_on")
+        probation_over = joined is None or probation_ends(joined.value) <= ctx.today
         values["category"] = str(
             MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
         )
+        if joined is None:
+            result.warnings.append(
+                message(
+                    result.row_number,
+                    ctx.column("category"),
+                    _("未填写人员类别和入党时间，按正式党员导入，请核对。"),
+                )
+            )
     prepared = prepare(
         values, id_number=result.id_number, today=ctx.today, derive=False, id_info=result.id_info
     )

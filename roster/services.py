@@ -776,7 +776,10 @@ def _apply_creates(
         created.append((row, prepared.member))
     Member.objects.bulk_create([member for _row, member in created])
     MembershipPeriod.objects.bulk_create(
-        MembershipPeriod(member=m, organisation_id=m.organisation_id, started_on=m.joined_on)
+        # 入党时间 missing from the file (资料不全): the relation is on record from the import.
+        MembershipPeriod(
+            member=m, organisation_id=m.organisation_id, started_on=m.joined_on or today
+        )
         for _row, m in created
     )
     for row, member in created:
