@@ -21,6 +21,7 @@ from audit import services as audit
 from audit.models import Action
 from core import crypto
 from core.stored_text import deferred as _
+from core.stored_text import from_error
 from organisations.id_numbers import (
     consistency_problems,
     mask_id_number,
@@ -573,13 +574,15 @@ def prepare(
 def _member_problems(result: RowResult, prepared: PreparedMember, ctx: Context) -> None:
     """The member builder's verdict on the row, each problem named by the column it comes
     from."""
-    for key, errors in prepared.messages.items():
+    for key, errors in prepared.errors.items():
         if key in FIELD_BY_KEY:
             column = ctx.column(key)
         else:
             column = str(Member._meta.get_field(key).verbose_name)
-        for text in errors:
-            result.errors.append(message(result.row_number, column, text))
+        for error in errors:
+            for single in error.error_list:
+                # The builder's own message, kept as a msgid: read in the reader's language.
+                result.errors.append(message(result.row_number, column, from_error(single)))
 
 
 # What the registry wants of a new member but a roster may lack: the row is imported all the
