@@ -10,8 +10,11 @@ is and shown as it was written."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 
@@ -56,8 +59,45 @@ def to_stored(text: Any) -> Any:
     return str(text)
 
 
+def to_column(text: Any) -> str:
+    """A message for a text column (ImportBatch.error): its stored form as JSON, or the text
+    itself when it is not a Message. `render` reads either back."""
+    stored = to_stored(text)
+    if isinstance(stored, dict):
+        return json.dumps(stored, ensure_ascii=False)
+    return "" if stored is None else str(stored)
+
+
+def from_error(error: ValidationError) -> Any:
+    """One ValidationError's message as a Message when it was written as one (a msgid of ours
+    or Django's, lazy or deferred), so a validator's text embedded in a stored message is
+    shown in the reader's language too; otherwise its text."""
+    message, params = error.message, error.params
+    msgid = None
+    if isinstance(message, Message) and message.params is None:
+        msgid = message.msgid
+    elif isinstance(message, Promise):
+        args = getattr(message, "_args", ())
+        if len(args) == 1 and isinstance(args[0], str):
+            msgid = args[0]  # gettext_lazy("…"): the proxy keeps its msgid
+    if msgid is None:
+        text = message % params if params else message
+        return text if isinstance(text, Message) else str(text)
+    if params:
+        try:
+            return Message(msgid, dict(params))
+        except (KeyError, TypeError, ValueError):
+            return str(message % params)
+    return Message(msgid)
+
+
 def render(stored: Any) -> str:
     """A stored message as text in the active language (old rows hold plain text: as is)."""
+    if isinstance(stored, str) and stored.startswith('{"msgid"'):
+        try:
+            stored = json.loads(stored)  # to_column's form
+        except ValueError:
+            return stored
     if isinstance(stored, dict) and "msgid" in stored:
         text = gettext(stored["msgid"])
         params = stored.get("params")

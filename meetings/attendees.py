@@ -52,7 +52,9 @@ def members_on(organisations: list[Organisation], day: date) -> QuerySet[Member]
         Q(Exists(covering))
         | (
             ~Exists(any_period)
-            & Q(organisation__in=ids, status=MemberStatus.ACTIVE, joined_on__lte=day)
+            & Q(organisation__in=ids, status=MemberStatus.ACTIVE)
+            # 入党日期 not yet recorded (资料不全): counted as now a member
+            & (Q(joined_on__lte=day) | Q(joined_on__isnull=True))
         )
     )
 

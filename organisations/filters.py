@@ -236,6 +236,22 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Sorting that ends on the id: many members share a date (whole branches join on 1 July),
     and pages of an order with ties could repeat some rows and never show others."""
 
+    # Dates a record may lack (资料不全: an imported member without 入党时间) sort after the
+    # known ones both ways, and alike on SQLite and PostgreSQL (which differ by default).
+    nullable = ("joined_on",)
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name in self.nullable:
+            column = F(name)
+            return (
+                column.desc(nulls_last=True)
+                if value.startswith("-")
+                else column.asc(nulls_last=True)
+            )
+        return value
+
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         return qs.order_by(*qs.query.order_by, "id") if value else qs
@@ -317,6 +333,13 @@ class MemberFilter(django_filters.FilterSet):
         empty_label=_("全部状态"),
         widget=QuickSelect,
     )
+    incomplete = django_filters.ChoiceFilter(
+        label=_("档案资料"),
+        choices=[("1", _("资料不全"))],
+        empty_label=_("全部"),
+        method="filter_incomplete",
+        widget=QuickSelect,
+    )
     order = StableOrderingFilter(
         label=_("排序"),
         widget=QuickSelect,
@@ -351,6 +374,10 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return search_members(queryset, value)
+
+    def filter_incomplete(self, queryset, name, value):
+        """资料不全: the records lacking what models.INCOMPLETE_FIELDS names."""
+        return queryset.incomplete() if value else queryset
 
     def filter_subtree(self, queryset, name, value):
         return queryset.in_subtree(value)

@@ -40,9 +40,21 @@ class MemberForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
     status = model_field(Member, "status")
 
-    def __init__(self, *args, user, id_number_masked: str = "", **kwargs):
-        """`id_number_masked`: the stored number, masked, when an existing member is edited."""
+    # 民族 and 入党日期 may be missing from an imported record (资料不全), never from one typed
+    # here: the form asks for them, except that editing a record that lacks them saves the
+    # rest while they are still unknown (the record stays 资料不全 until they are filled in).
+    REQUIRED_HERE = ("ethnicity", "joined_on")
+
+    def __init__(
+        self, *args, user, id_number_masked: str = "", missing: tuple[str, ...] = (), **kwargs
+    ):
+        """`id_number_masked`: the stored number, masked, when an existing member is edited;
+        `missing`: the fields that member's record lacks (Member.missing_fields)."""
         super().__init__(*args, **kwargs)
+        for name in self.REQUIRED_HERE:
+            self.fields[name].required = name not in missing
+            if name in missing:
+                self.fields[name].help_text = _("资料不全：请补充。")
         self.fields["organisation"].queryset = Organisation.objects.editable_by(user).order_by(
             "path"
         )

@@ -33,10 +33,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from pypinyin import Style, lazy_pinyin
 
 from core import crypto
+
+# Messages remember their msgid (core.stored_text): a roster import stores them inside its
+# row messages, shown later in the reader's language; elsewhere they are plain text.
+from core.stored_text import deferred as _
 from core.text import drop_invisible, has_bidi_control, looks_like_formula
 
 from .id_numbers import IdNumberInfo, parse_id_number
@@ -201,7 +205,7 @@ class PreparedMember:
         if self.errors:
             raise ValidationError(self.errors)
 
-    def add(self, field_name: str, message: str, code: str, **params: object) -> None:
+    def add(self, field_name: str, message: str | Promise, code: str, **params: object) -> None:
         self.errors.setdefault(field_name, []).append(
             ValidationError(message, code=code, params=params or None)
         )
@@ -395,7 +399,7 @@ def _check_rules(prepared: PreparedMember, today: date) -> None:
     if full and joined and _latest(full, member.full_member_on_precision) < joined:
         prepared.add("full_member_on", _("转正日期不能早于入党日期。"), "order")
     if member.category == MemberCategory.PROBATIONARY and member.full_member_on is not None:
-        prepared.add("full_member_on", str(PROBATIONARY_FULL_DATE_MESSAGE), "probationary")
+        prepared.add("full_member_on", PROBATIONARY_FULL_DATE_MESSAGE, "probationary")
 
 
 # --- the rule that needs the database ---------------------------------------------------------

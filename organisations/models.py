@@ -123,6 +123,9 @@ class MemberStatus(models.TextChoices):
     LAPSED = "lapsed", _("自行脱党")
     WITHDRAWN = "withdrawn", _("退党")
     EXPELLED = "expelled", _("开除党籍")
+    # 停止党籍: a member out of contact for six months or more whose membership is suspended
+    # (党章 / 《中国共产党党员权利保障条例》); recorded by organs, restorable.
+    SUSPENDED = "suspended", _("停止党籍")
 
 
 class DatePrecision(models.TextChoices):
@@ -140,7 +143,36 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
         return value
 
 
+# 资料不全: a member record lacking one of these (a roster without 民族 or 入党时间 columns is
+# imported all the same). The one definition, used by the dashboard panel, the secretary's
+# to-do, the member list's filter and the member page (Member.missing_fields).
+INCOMPLETE_FIELDS = (
+    "ethnicity",
+    "joined_on",
+    "full_member_on",  # of a full member only (a probationary member has none yet)
+    "education",
+    "unit",
+    "phone_masked",
+)
+
+
+def incomplete_condition() -> Q:
+    """The members whose record is 资料不全 (INCOMPLETE_FIELDS), as one condition."""
+    return (
+        Q(ethnicity="")
+        | Q(joined_on__isnull=True)
+        | Q(category=MemberCategory.FULL, full_member_on__isnull=True)
+        | Q(education="")
+        | Q(unit="")
+        | Q(phone_masked="")
+    )
+
+
 class MemberQuerySet(policy.ScopedQuerySet):
+    def incomplete(self):
+        """Members whose record is 资料不全 (INCOMPLETE_FIELDS)."""
+        return self.filter(incomplete_condition())
+
     def in_subtree(self, organisation):
         return self.filter(organisation__in=policy.subtree_ids(organisation.path))
 
@@ -161,7 +193,9 @@ class Member(ConstraintErrorsOnFields, models.Model):
 
     name = models.CharField(_("姓名"), max_length=64)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices)
-    ethnicity = models.CharField(_("民族"), max_length=2, choices=Ethnicity.choices)
+    # 民族 and 入党日期 may be missing from a roster: the member is imported all the same and
+    # listed as 资料不全 (INCOMPLETE_FIELDS) until someone completes the record.
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=Ethnicity.choices, blank=True)
     birth_date = models.DateField(_("出生日期"))
     # 身份证号: Fernet token; never stored in clear. Lookups go through the keyed digest.
     id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
@@ -169,7 +203,7 @@ class Member(ConstraintErrorsOnFields, models.Model):
     id_number_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
     id_last4 = models.CharField(max_length=4, db_index=True, editable=False)
     education = models.CharField(_("学历"), max_length=32, choices=Education.choices, blank=True)
-    joined_on = models.DateField(_("入党日期"))
+    joined_on = models.DateField(_("入党日期"), null=True, blank=True)
     full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
     # Month-only dates are stored as the 1st of the month, flagged so they show as 1985-03.
     joined_on_precision = models.CharField(
@@ -256,6 +290,25 @@ class Member(ConstraintErrorsOnFields, models.Model):
 
     def get_status_display(self) -> str:
         return _label(MemberStatus, self.status)
+
+    def missing_fields(self) -> list[str]:
+        """The names of the INCOMPLETE_FIELDS this record lacks (empty: the record is complete).
+        Reads only those fields and the category."""
+        missing = []
+        for name in INCOMPLETE_FIELDS:
+            if name == "full_member_on" and self.category != MemberCategory.FULL:
+                continue
+            if getattr(self, name) in (None, ""):
+                missing.append(name)
+        return missing
+
+    def missing_labels(self) -> list[str]:
+        """The labels of the fields this record lacks (民族, 入党日期, …)."""
+        return [str(self._meta.get_field(name).verbose_name) for name in self.missing_fields()]
+
+    @property
+    def is_incomplete(self) -> bool:
+        return bool(self.missing_fields())
 
     @property
     def id_number(self) -> str:

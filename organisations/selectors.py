@@ -21,6 +21,7 @@ from core.roles import Role
 
 from .filters import MemberFilter
 from .models import (
+    INCOMPLETE_FIELDS,
     Member,
     MemberCategory,
     MembershipPeriod,
@@ -251,6 +252,10 @@ ROW_FIELDS = (
     "category",
     "status",
     "phone_masked",
+    # with the fields above, what Member.missing_fields reads (the 资料不全 badge)
+    "education",
+    "unit",
+    "full_member_on",
     "organisation__name",
 )
 
@@ -393,9 +398,6 @@ def secretaries_over(organisation: Organisation) -> list[AbstractBaseUser]:
 
 # --- 工作台 (home page dashboards) -------------------------------------------------------------
 
-# A member record lacking one of these is listed as incomplete on the secretary's dashboard.
-RECORD_FIELDS_EXPECTED = ("education", "unit", "phone_masked")
-
 
 def kind_counts(user: Actor) -> dict[str, int]:
     """Visible organisations by kind (机关工委, 党委, 党总支, 党支部, 党小组). One query."""
@@ -410,30 +412,33 @@ class IncompleteRecord:
     missing: list[str]  # the labels of the empty fields
 
 
-def _field_label(name: str) -> str:
-    return str(getattr(Member._meta.get_field(name), "verbose_name", name))
+# What a list of incomplete records reads of each member (Member.missing_fields among it).
+_INCOMPLETE_ROW = (
+    "id",
+    "name",
+    "category",
+    *INCOMPLETE_FIELDS,
+    "organisation__name",
+    "organisation__path",
+)
+
+
+def incomplete_member_queryset(user: Actor) -> QuerySet[Member]:
+    """Active members in `user`'s write scope whose record is 资料不全 (INCOMPLETE_FIELDS)."""
+    return Member.objects.editable_by(user).incomplete().filter(status=MemberStatus.ACTIVE)
 
 
 def incomplete_members(user: Actor, limit: int = 8) -> tuple[int, list[IncompleteRecord]]:
-    """Active members in `user`'s write scope whose record lacks education, work unit or phone:
-    how many, and the first `limit` of them. Two queries."""
-    missing = Q()
-    for name in RECORD_FIELDS_EXPECTED:
-        missing |= Q(**{name: ""})
-    members = Member.objects.editable_by(user).filter(missing, status=MemberStatus.ACTIVE)
+    """Records to complete (资料不全) in `user`'s write scope: how many, and the first `limit`
+    of them with what each lacks. Two queries."""
+    members = incomplete_member_queryset(user)
     rows = list(
         members.select_related("organisation")
-        .only("id", "name", "education", "unit", "phone_masked", "organisation__name")
+        .only(*_INCOMPLETE_ROW)
         .order_by("organisation__path", "name_pinyin", "id")[:limit]
     )
     total = members.count()
-    return total, [
-        IncompleteRecord(
-            member=member,
-            missing=[_field_label(f) for f in RECORD_FIELDS_EXPECTED if not getattr(member, f)],
-        )
-        for member in rows
-    ]
+    return total, [IncompleteRecord(member=m, missing=m.missing_labels()) for m in rows]
 
 
 def own_record(user: Actor) -> Member | None:

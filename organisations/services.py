@@ -116,7 +116,9 @@ def _member_create(
     member.full_clean(exclude=_BUILT_FIELDS)
     member.save()
     MembershipPeriod.objects.create(
-        member=member, organisation=organisation, started_on=member.joined_on
+        member=member,
+        organisation=organisation,
+        started_on=member.joined_on or timezone.localdate(),
     )
     after = audit.snapshot(member, MEMBER_FIELDS)
     audit.record(

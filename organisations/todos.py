@@ -5,7 +5,10 @@ from django.utils.translation import gettext as _
 from core.todos import TodoItem, register
 
 from .models import TermStatus
-from .selectors import positions_ending
+from .selectors import incomplete_members, positions_ending
+
+# A secretary's to-dos name this many incomplete records; the rest are one item with the count.
+INCOMPLETE_TODOS = 5
 
 
 @register
@@ -31,6 +34,32 @@ def term_end_todos(user):
                 % {"org": position.organisation.name, "date": position.term_end.isoformat()},
                 url=reverse("organisations:organisation_detail", args=[position.organisation_id]),
                 level="danger" if overdue else "warning",
+            )
+        )
+    return items
+
+
+@register
+def incomplete_record_todos(user):
+    """资料不全: a secretary completes the member records of their scope that lack 民族,
+    入党日期 or the other INCOMPLETE_FIELDS (a roster imported without those columns). Two
+    queries."""
+    if getattr(user, "role", None) != "secretary" or not user.reads_party_data:
+        return []
+    total, records = incomplete_members(user, limit=INCOMPLETE_TODOS)
+    items = [
+        TodoItem(
+            title=_("补全 %(name)s 的党员档案（资料不全）") % {"name": record.member.name},
+            detail=_("缺：%(fields)s") % {"fields": "、".join(record.missing)},
+            url=reverse("organisations:member_update", args=[record.member.pk]),
+        )
+        for record in records
+    ]
+    if total > len(records):
+        items.append(
+            TodoItem(
+                title=_("另有 %(n)s 名党员资料不全") % {"n": total - len(records)},
+                url=reverse("organisations:member_list") + "?incomplete=1",
             )
         )
     return items

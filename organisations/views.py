@@ -267,6 +267,7 @@ def member_detail(request, pk):
             "reveal_form": RevealForm() if editable else None,
             "account": account_selectors.member_account_state(request.user, member),
             "account_roles": AccountRequestForm.base_fields["role"].choices,
+            "missing": member.missing_labels(),
         },
     )
 
@@ -310,6 +311,7 @@ def _member_form(request, member=None):
             member,
             user=request.user,
             id_number_masked=member.id_number_masked,
+            missing=tuple(member.missing_fields()),
         )
         # Member.phone is the decrypted token, not a column model_to_dict would read.
         form.initial["phone"] = member.phone

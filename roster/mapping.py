@@ -69,6 +69,8 @@ def fit(field: str, values: Sequence[object]) -> float:
     for value in values:
         try:
             reader(value)
+        except normalise.NotAMember:
+            pass  # 群众 in a 政治面貌 column: the column is the category's, the row is refused
         except (CellError, ValidationError, TypeError, ValueError):
             continue
         good += 1

@@ -315,7 +315,7 @@ ACCEPTED = {
     "category": "正式党员、预备党员（或简写“正”“预”）",
     "education": "研究生、大学本科、大学专科（大专）、中专、高中、初中及以下，"
     "及党校研究生、党校大学、党校大专，可带“（等效）”",
-    "status": "正常、已转出、已故、自行脱党、退党、开除党籍",
+    "status": "正常、已转出、已故、自行脱党、退党、开除党籍、停止党籍",
 }
 
 
@@ -345,6 +345,32 @@ _CATEGORIES = {
 }
 
 
+# 政治面貌 of people who are not party members: a staff roster lists them beside the members.
+# Such a row is refused (importing it would make the registry wrong), but the values still
+# show that the column is the category's (roster.mapping counts them as fitting).
+_NOT_MEMBERS = (
+    "群众",
+    "共青团员",
+    "团员",
+    "中共党员（已出党）",
+    "民主党派",
+    "无党派人士",
+    "无党派",
+    "民革党员",
+    "民盟盟员",
+    "民建会员",
+    "民进会员",
+    "农工党党员",
+    "致公党党员",
+    "九三学社社员",
+    "台盟盟员",
+)
+
+
+class NotAMember(CellError):
+    """A 政治面貌 that says the person is no party member (群众, 共青团员)."""
+
+
 def parse_category(value: object) -> str | None:
     cleaned = text(value).replace(" ", "")
     if not cleaned:
@@ -352,6 +378,10 @@ def parse_category(value: object) -> str | None:
     try:
         return str(_CATEGORIES[cleaned])
     except KeyError:
+        if cleaned in _NOT_MEMBERS:
+            raise NotAMember(
+                _("“%(value)s”表明此人不是中共党员，不能登记为党员。") % {"value": cleaned}
+            ) from None
         raise CellError(
             _("“%(value)s”不是有效的人员类别，可填：%(accepted)s。")
             % {"value": cleaned, "accepted": ACCEPTED["category"]}
@@ -381,10 +411,13 @@ _STATUSES = {
     "退党": MemberStatus.WITHDRAWN,
     "开除党籍": MemberStatus.EXPELLED,
     "开除": MemberStatus.EXPELLED,
+    "停止党籍": MemberStatus.SUSPENDED,
+    "停止党籍中": MemberStatus.SUSPENDED,
+    "已停止党籍": MemberStatus.SUSPENDED,
 }
 # Statuses organs record that the registry has no state for yet: refused with the reason,
 # never guessed into another status.
-_UNRECORDED_STATUSES = ("停止党籍", "停止党籍中", "除名", "予以除名", "劝退", "失联")
+_UNRECORDED_STATUSES = ("除名", "予以除名", "劝退", "失联")
 
 
 def parse_status(value: object) -> str | None:

@@ -21,6 +21,7 @@ from audit import services as audit
 from audit.models import Action
 from core import crypto
 from core.stored_text import deferred as _
+from core.stored_text import from_error
 from organisations.id_numbers import (
     consistency_problems,
     mask_id_number,
@@ -573,32 +574,51 @@ def prepare(
 def _member_problems(result: RowResult, prepared: PreparedMember, ctx: Context) -> None:
     """The member builder's verdict on the row, each problem named by the column it comes
     from."""
-    for key, errors in prepared.messages.items():
+    for key, errors in prepared.errors.items():
         if key in FIELD_BY_KEY:
             column = ctx.column(key)
         else:
             column = str(Member._meta.get_field(key).verbose_name)
-        for text in errors:
-            result.errors.append(message(result.row_number, column, text))
+        for error in errors:
+            for single in error.error_list:
+                # The builder's own message, kept as a msgid: read in the reader's language.
+                result.errors.append(message(result.row_number, column, from_error(single)))
+
+
+# What the registry wants of a new member but a roster may lack: the row is imported all the
+# same, with a warning, and the member is listed as 资料不全 until someone completes it.
+WANTED_OF_NEW = ("ethnicity", "joined_on")
 
 
 def _decide_new(result: RowResult, ctx: Context) -> None:
     values = result.values
-    missing = [key for key in ("ethnicity", "joined_on") if key not in values]
-    for key in missing:
-        result.errors.append(
-            message(result.row_number, ctx.column(key), _("新登记的党员必须填写此项。"))
-        )
-    if missing:
-        return
+    for key in WANTED_OF_NEW:
+        if key not in values:
+            result.warnings.append(
+                message(
+                    result.row_number,
+                    ctx.column(key),
+                    _("未填写；仍可导入，党员档案将标为“资料不全”，请导入后补全。"),
+                )
+            )
     values.setdefault("organisation", ctx.target)
     if "category" not in values:
         # No 人员类别 and no 转正时间: someone whose probation (预备期) is over is taken to
-        # be a full member.
-        probation_over = probation_ends(values["joined_on"].value) <= ctx.today
+        # be a full member; without 入党时间 either, a full member as most are (the model's
+        # default), and the row says so.
+        joined = values.get("joined_on")
+        probation_over = joined is None or probation_ends(joined.value) <= ctx.today
         values["category"] = str(
             MemberCategory.FULL if probation_over else MemberCategory.PROBATIONARY
         )
+        if joined is None:
+            result.warnings.append(
+                message(
+                    result.row_number,
+                    ctx.column("category"),
+                    _("未填写人员类别和入党时间，按正式党员导入，请核对。"),
+                )
+            )
     prepared = prepare(
         values, id_number=result.id_number, today=ctx.today, derive=False, id_info=result.id_info
     )

@@ -25,7 +25,9 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 from django.conf import settings
-from django.utils.translation import gettext as _
+
+from core.stored_text import Message
+from core.stored_text import deferred as _
 
 from . import columns
 from .normalise import text
@@ -270,12 +272,14 @@ def _find_header(rows: list[list[object]]) -> Header | None:
 def _no_header(rows: list[list[object]]) -> RosterFileError:
     """No header: the message says what the first rows hold (long numbers left out)."""
     found = [masked_line(values) for values in rows if any(text(v) for v in values)][:2]
-    message = _NO_HEADER()
     if found:
-        message += _("文件前几行是：%(found)s。") % {"found": "；".join(found)}
+        detail = _("文件前几行是：%(found)s。") % {"found": "；".join(found)}
     else:
-        message += _("文件的前 %(rows)s 行都是空的。") % {"rows": HEADER_SEARCH_ROWS}
-    return RosterFileError(message)
+        detail = _("文件的前 %(rows)s 行都是空的。") % {"rows": HEADER_SEARCH_ROWS}
+    # Two stored messages side by side (core.stored_text), each read in the reader's language.
+    return RosterFileError(
+        Message("%(problem)s%(detail)s", {"problem": _NO_HEADER(), "detail": detail})
+    )
 
 
 class Cell:

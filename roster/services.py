@@ -26,13 +26,14 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit import services as audit
 from audit.models import Action, AuditEvent
 from core import crypto
 from core.actors import Actor, Operator, operator
 from core.storage import PRIVATE, local_copy
-from core.stored_text import Message, to_stored
+from core.stored_text import Message, render, to_column, to_stored
 from organisations import members as builder
 from organisations import services as member_services
 from organisations.models import Member, MembershipPeriod, Organisation
@@ -289,7 +290,7 @@ def _inspect(batch: ImportBatch) -> None:
             return
         table = _open_table(batch)
     except reader.RosterFileError as exc:
-        batch.status, batch.error = BatchStatus.FAILED, exc.message
+        batch.status, batch.error = BatchStatus.FAILED, to_column(exc.message)
     else:
         batch.estimated_rows = table.estimated_rows
         table.close()
@@ -477,7 +478,7 @@ def batch_preview(
         if batch_fail(
             batch=batch, actor=actor, message=message, status=BatchStatus.FAILED, token=token
         ):
-            batch.status, batch.error = BatchStatus.FAILED, message
+            batch.status, batch.error = BatchStatus.FAILED, to_column(message)
         return batch
     try:
         batch.sheet_name = table.sheet_name
@@ -491,14 +492,21 @@ def batch_preview(
         missing = missing_columns(batch)
         if missing:
             found = reader.masked_line([c["header"] for c in batch.columns])
-            batch.error = _(
-                "没有找到“%(columns)s”列（第 %(row)s 行的列名是：%(found)s），"
-                "请在下方“列对应”中指定各列。"
-            ) % {
-                "columns": "、".join(missing),
-                "row": table.header.row,
-                "found": found or _("空"),  # long numbers left out: this goes to the log
-            }
+            # Stored as its msgid (core.stored_text): read in the reader's language.
+            batch.error = to_column(
+                Message(
+                    gettext_noop(
+                        "没有找到“%(columns)s”列（第 %(row)s 行的列名是：%(found)s），"
+                        "请在下方“列对应”中指定各列。"
+                    ),
+                    {
+                        "columns": "、".join(missing),
+                        "row": table.header.row,
+                        # long numbers left out: this goes to the log
+                        "found": found or Message(gettext_noop("空")),
+                    },
+                )
+            )
         else:
             batch.error = ""
             try:
@@ -513,7 +521,7 @@ def batch_preview(
                     status=BatchStatus.FAILED,
                     token=token,
                 ):
-                    batch.status, batch.error = BatchStatus.FAILED, exc.message
+                    batch.status, batch.error = BatchStatus.FAILED, to_column(exc.message)
                 return batch
             if table.ended_at:
                 counts["ended_at_row"] = table.ended_at
@@ -541,7 +549,7 @@ def batch_preview(
                 changes={
                     "status": [started_from, batch.status],
                     "summary": counts,
-                    **({"error": batch.error} if batch.error else {}),
+                    **({"error": render(batch.error)} if batch.error else {}),
                 },
             )
     finally:
@@ -776,7 +784,10 @@ def _apply_creates(
         created.append((row, prepared.member))
     Member.objects.bulk_create([member for _row, member in created])
     MembershipPeriod.objects.bulk_create(
-        MembershipPeriod(member=m, organisation_id=m.organisation_id, started_on=m.joined_on)
+        # 入党时间 missing from the file (资料不全): the relation is on record from the import.
+        MembershipPeriod(
+            member=m, organisation_id=m.organisation_id, started_on=m.joined_on or today
+        )
         for _row, m in created
     )
     for row, member in created:
@@ -1033,9 +1044,10 @@ def batch_fail(
     running = ImportBatch.objects.filter(pk=batch.pk, status__in=RUNNING_STATUSES)
     if token is not None:
         running = running.filter(run_token=token)
-    if not running.update(status=status, error=message, status_changed_at=timezone.now()):
+    stored = to_column(message)  # a Message is read later in the reader's language
+    if not running.update(status=status, error=stored, status_changed_at=timezone.now()):
         return False
-    batch.status, batch.error = status, message
+    batch.status, batch.error = status, stored
     _batch_event(
         actor=actor, batch=batch, action=Action.UPDATE, changes={"status": [before, status]}
     )

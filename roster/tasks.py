@@ -13,10 +13,10 @@ import logging
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django_tasks import task
 
 from core.actors import Operator, operator
+from core.stored_text import deferred as _
 
 from . import services
 from .models import BatchStatus, ImportBatch, MemberExport
@@ -100,7 +100,7 @@ def preview_batch(batch_id: int, actor: dict, mapping: list | None = None, token
         services.batch_fail(
             batch=batch,
             actor=actor,
-            message=_("预览失败：%(error)s") % {"error": exc},
+            message=_("预览失败：%(error)s") % {"error": getattr(exc, "message", None) or str(exc)},
             status=BatchStatus.FAILED,
             token=token,
         )

@@ -70,8 +70,9 @@ def home(client, user):
         # members, organisations, kinds; terms; incomplete records (list, count); imports
         # waiting (+ the secretary's organisation, for the scope); learning: reflections to
         # review, the organisation and its stored study-hour progress; meetings: what is due
-        # (one); outreach: requests waiting for the handler (one)
-        ("secretary_a", 19),
+        # (one); outreach: requests waiting for the handler (one); incomplete records to-do
+        # (list, count)
+        ("secretary_a", 21),
         ("admin", 18),
         # session, user, notifications, the account's member (scope), own record, its officers;
         # learning: the year's hours and requirement, the plan's overdue and next courses (3)

@@ -71,7 +71,24 @@ def test_deep_pages_read_keys_first_and_match_plain_slicing(roster, monkeypatch)
 
 
 def test_sorting_by_a_date_breaks_ties_by_id(roster):
-    assert _filtered("order=joined_on").query.order_by == ("joined_on", "id")
+    from django.db.models import F
+
+    assert _filtered("order=joined_on").query.order_by == (
+        F("joined_on").asc(nulls_last=True),
+        "id",
+    )
+
+
+def test_members_without_a_join_date_sort_last_both_ways(roster):
+    """资料不全: an imported member may lack 入党日期; whichever way the list is sorted by it,
+    they come after the dated ones (SQLite and PostgreSQL put NULLs at opposite ends)."""
+    unknown = MemberFactory(organisation=roster, joined_on=None)
+    for order in ("joined_on", "-joined_on"):
+        rows = list(_filtered(f"order={order}"))
+        assert rows[-1] == unknown, order
+        assert [m.joined_on for m in rows[:-1]] == sorted(
+            (m.joined_on for m in rows[:-1]), reverse=order.startswith("-")
+        )
 
 
 def test_small_totals_are_always_exact(roster):

@@ -48,6 +48,8 @@ VALUES = {
         "自行脱党": "lapsed",
         "退党": "withdrawn",
         "开除党籍": "expelled",
+        "停止党籍": "suspended",
+        "停止党籍中": "suspended",
     },
     normalise.parse_education: {
         "博士生": "postgraduate",
@@ -77,7 +79,7 @@ def test_value_forms_organs_use(reader, value, expected):
     ("reader", "value", "accepted"),
     [
         (normalise.parse_category, "党员", "可填：正式党员、预备党员"),
-        (normalise.parse_status, "停止党籍", "尚未登记的党籍状态"),
+        (normalise.parse_status, "予以除名", "尚未登记的党籍状态"),
         (normalise.parse_status, "在逃", "可填：正常、已转出"),
         (normalise.parse_education, "博士后", "可填：研究生、大学本科"),
         (normalise.parse_sex, "未知", "可填：男、女"),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from core.stored_text import render
@@ -178,12 +179,13 @@ def test_preview_gives_every_row_an_outcome_and_changes_nothing(world, messy):
         12: "rejected",
         13: "rejected",
         14: "rejected",
-        15: "rejected",
+        15: "warning",  # no 入党时间: imported, 资料不全
         16: "rejected",
         17: "skipped",  # 合计
         18: "skipped",  # footer note
     }
-    assert batch.summary["to_create"] == 2 and batch.summary["to_update"] == 1
+    # 钱红 (row 15) has no 入党时间: imported all the same, with a warning.
+    assert batch.summary["to_create"] == 3 and batch.summary["to_update"] == 1
     assert Member.objects.count() == before
     assert not AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).exists()
 
@@ -198,7 +200,7 @@ def test_preview_gives_every_row_an_outcome_and_changes_nothing(world, messy):
     assert "校验码" in messages(batch, 12)
     assert "乙局机关支部" in messages(batch, 13) and "不是" in messages(batch, 13)
     assert "第 14 行，入党时间：入党日期早于年满 18 周岁之日" in messages(batch, 14)
-    assert "第 15 行，入党时间：新登记的党员必须填写此项" in messages(batch, 15)
+    assert "第 15 行，入党时间：未填写；仍可导入，党员档案将标为“资料不全”" in messages(batch, 15)
     assert "第 16 行，转正时间：人员类别为预备党员时不应填写转正日期" in messages(batch, 16)
     assert "空行" in messages(batch, 10) and "重复的表头" in messages(batch, 11)
     assert "合计" in messages(batch, 17)
@@ -222,7 +224,7 @@ def test_apply_writes_valid_rows_with_the_batch_in_the_audit_log(
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.batch_apply(batch=batch, actor=secretary)
     assert batch.status == BatchStatus.APPLIED
-    assert batch.summary["created"] == 2 and batch.summary["updated"] == 1
+    assert batch.summary["created"] == 3 and batch.summary["updated"] == 1
     assert not batch.stored_file and not os.path.exists(stored)  # clear IDs gone from disk
 
     tibetan = Member.objects.with_id_number(messy.tibetan_id).get()
@@ -235,6 +237,15 @@ def test_apply_writes_valid_rows_with_the_batch_in_the_audit_log(
     assert (tibetan.unit, tibetan.post, tibetan.phone) == ("甲局", "科员", "13887654321")
     assert tibetan.name_initials == "crzm"
     assert tibetan.periods.get().organisation == world.branch_a
+    assert not tibetan.is_incomplete
+
+    # Imported without 入党时间: 资料不全 until completed; on record in its organisation from
+    # the day of the import.
+    unknown = Member.objects.get(name="钱红")
+    assert unknown.joined_on is None and unknown.category == "full"
+    assert "joined_on" in unknown.missing_fields()
+    assert Member.objects.incomplete().filter(pk=unknown.pk).exists()
+    assert unknown.periods.get().started_on == timezone.localdate()
 
     corrected = Member.objects.with_id_number(messy.female_id).get()
     assert (corrected.name, corrected.sex) == ("李娜", "female")  # the ID wins over the column
@@ -244,7 +255,12 @@ def test_apply_writes_valid_rows_with_the_batch_in_the_audit_log(
     assert world.member_a.phone == "13900001111"
 
     events = AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER)
-    assert sorted(events.values_list("action", flat=True)) == ["create", "create", "update"]
+    assert sorted(events.values_list("action", flat=True)) == [
+        "create",
+        "create",
+        "create",
+        "update",
+    ]
     update = events.get(action="update")
     assert update.changes == {"phone": ["138****4321", "139****1111"]}  # masked as on screen
     assert update.actor == secretary
@@ -284,9 +300,19 @@ def test_rollback_restores_values_and_removes_created_members(world, messy):
     actions = AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).values_list(
         "action", flat=True
     )
-    assert sorted(actions) == ["create", "create", "delete", "delete", "update", "update"]
+    assert sorted(actions) == [
+        *["create"] * 3,
+        *["delete"] * 3,
+        "update",
+        "update",
+    ]
     undone = AuditEvent.objects.filter(batch=batch.code, reason=f"撤销导入批次 {batch.code}")
-    assert sorted(undone.values_list("action", flat=True)) == ["delete", "delete", "update"]
+    assert sorted(undone.values_list("action", flat=True)) == [
+        "delete",
+        "delete",
+        "delete",
+        "update",
+    ]
 
 
 def test_rollback_refused_once_a_member_changed_later(world, messy):
@@ -389,7 +415,7 @@ def test_a_row_that_went_stale_after_preview_stays_out(world, messy):
         id_number=messy.tibetan_id,
     )
     batch = services.batch_apply(batch=batch, actor=secretary)
-    assert batch.summary["created"] == 1 and batch.summary["stale"] == 1
+    assert batch.summary["created"] == 2 and batch.summary["stale"] == 1
     stale = batch.rows.get(row_number=4)
     assert stale.outcome == "rejected" and "预览之后已被登记" in render(stale.messages[-1])
 
@@ -425,13 +451,13 @@ def test_large_files_go_to_the_task_worker(
         assert queued.status == BatchStatus.QUEUED and queued.background
     assert len(callbacks) == 1
     batch.refresh_from_db()
-    assert batch.status == BatchStatus.PREVIEWED and batch.summary["to_create"] == 2
+    assert batch.status == BatchStatus.PREVIEWED and batch.summary["to_create"] == 3
     with django_capture_on_commit_callbacks(execute=True):
         applying = tasks.start_apply(batch=batch, actor=secretary)
         assert applying.status == BatchStatus.APPLYING
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPLIED
-    assert AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).count() == 3
+    assert AuditEvent.objects.filter(batch=batch.code, target_type=MEMBER).count() == 4
 
 
 def test_a_failing_background_apply_leaves_the_preview_to_retry(

@@ -270,10 +270,11 @@ def test_owip_transfer_layout_skips_its_hint_row(client, world, tmp_path):
     assert by_header["党籍状态"]["field"] is None and "不是党籍状态" in render(
         by_header["党籍状态"]["reason"]
     )
-    # Not 民族: a new member needs it (the row says so, by column and row).
+    # No 民族: the row imports all the same, saying so by column and row; the member is then
+    # 资料不全 (incomplete) until completed.
     row = ImportRow.objects.get(batch=batch, row_number=3)
-    assert row.outcome == RowOutcome.REJECTED
-    assert any("第 3 行，民族：新登记的党员必须填写此项" in render(m) for m in row.messages)
+    assert row.outcome == RowOutcome.WARNING
+    assert any("第 3 行，民族：未填写；仍可导入" in render(m) for m in row.messages)
 
 
 # --- 597344951/bc @e60121df9101 : src/main/resources/importPartyUsersExcelExample.xlsx
@@ -385,12 +386,16 @@ def test_baobao_layout_without_id_numbers_is_refused(client, world, tmp_path):
 
 # --- YJH-JianHui/roster @ba6f28e39b02 : 花名册.xlsx (a company's staff roster)
 # A title padded with spaces; 身份证号, 政治面貌, 学历, 一级部门; no 入党时间 at all; its
-# 劳务派遣 sheet has 人员类别（总公司） holding 正式员工 (a staff type). Staff are not party
-# members: new rows are refused for the missing 入党时间, and 人员类别 is not forced onto the
-# party category.
+# 劳务派遣 sheet has 人员类别（总公司） holding 正式员工 (a staff type). 政治面貌 says who is a
+# party member: 群众 is refused, 中共党员 imports without its 入党时间 (资料不全, a warning), and
+# 人员类别 is not forced onto the party category.
 
 
-def test_staff_roster_is_refused_row_by_row_and_its_staff_type_is_not_the_category(
+def by_header_field(batch, header):
+    return next(c["field"] for c in batch.columns if c["header"] == header)
+
+
+def test_staff_roster_imports_its_party_members_and_its_staff_type_is_not_the_category(
     client, world, tmp_path
 ):
     rows = [
@@ -438,8 +443,14 @@ def test_staff_roster_is_refused_row_by_row_and_its_staff_type_is_not_the_catego
     assert "不是人员类别，也不像其他可导入的项" in render(
         kind["reason"]
     ) and "“正式员工”" in render(kind["reason"])
-    assert batch.summary["rejected"] == 2 and batch.applicable_count == 0
-    assert "入党时间：新登记的党员必须填写此项" in page
+    assert by_header_field(batch, "政治面貌") == "category"
+    assert batch.summary["rejected"] == 1 and batch.applicable_count == 1
+    refused = ImportRow.objects.get(batch=batch, name="张伟")
+    assert refused.outcome == RowOutcome.REJECTED
+    assert any("“群众”表明此人不是中共党员" in render(m) for m in refused.messages)
+    member = ImportRow.objects.get(batch=batch, name="李娜")
+    assert member.outcome == RowOutcome.WARNING
+    assert "入党时间：未填写；仍可导入" in page
 
 
 # --- The issue's own case: 党籍状态 holding 正式党员 / 预备党员 next to 人员类别 holding
@@ -479,7 +490,7 @@ def test_values_that_cannot_be_read_name_column_row_and_accepted_values(client, 
             "汉族",
             "2010.07",
             "正式党员",
-            "停止党籍",
+            "予以除名",
             "大学本科",
         ],
         [
@@ -515,7 +526,7 @@ def test_values_that_cannot_be_read_name_column_row_and_accepted_values(client, 
         r.row_number: [render(m) for m in r.messages] for r in ImportRow.objects.filter(batch=batch)
     }
     assert any(
-        m.startswith("第 2 行，党员状态：“停止党籍”是本平台尚未登记的党籍状态")
+        m.startswith("第 2 行，党员状态：“予以除名”是本平台尚未登记的党籍状态")
         and "可填：正常" in m
         for m in messages[2]
     )
@@ -830,7 +841,7 @@ def test_java_export_with_a_category_column_under_its_own_header(client, world, 
     assert next(c for c in batch.columns if c["header"] == "籍贯")["field"] is None
     assert batch.summary["update"] == 1 and batch.summary["rejected"] == 1
     refused = ImportRow.objects.get(batch=batch, name="多吉")
-    assert any("第 3 行，民族：新登记的党员必须填写此项" in render(m) for m in refused.messages)
+    assert any("第 3 行，民族：未填写；仍可导入" in render(m) for m in refused.messages)
     apply(client, batch)
     member.refresh_from_db()
     assert member.unit == "乙局"

@@ -86,3 +86,39 @@ def test_column_reasons_and_id_number_warnings_read_in_the_readers_language(
     assert "不是党籍状态" not in page and "15 位旧身份证号码" not in page
     with translation.override("en"):
         assert "not Membership status but Category" in render(status["reason"])
+
+
+def test_a_batch_error_and_the_builders_messages_read_in_the_readers_language(
+    client, world, tmp_path
+):
+    """ImportBatch.error and the member builder's messages inside row messages are stored as
+    msgids too (issue 9): an importer in Chinese, a reader in English, and back."""
+    secretary = world.users["secretary_a"]
+    no_id = tmp_path / "无身份证列.csv"
+    no_id.write_bytes("姓名,民族,入党日期\r\n多吉,藏族,1999-07-01\r\n".encode())
+    with translation.override("zh-hans"):
+        batch = upload(secretary, world.org_a, no_id)
+        assert "没有找到“身份证号码”列" in render(batch.error)
+    assert batch.error.startswith('{"msgid"')  # the column holds the msgid and parameters
+    future = tmp_path / "未来.csv"
+    future.write_bytes(
+        (
+            "姓名,民族,身份证号码,入党日期\r\n"
+            f"多吉,藏族,{id_number_for(date(1979, 9, 9), 'male')},2999-07-01\r\n"
+        ).encode()
+    )
+    with translation.override("zh-hans"):
+        dated = upload(secretary, world.org_a, future)
+    row = dated.rows.get(row_number=2)
+    inner = row.messages[0]["params"]["message"]
+    assert inner == {"msgid": "入党日期不能晚于今天。"}  # the builder's own msgid
+    client.force_login(secretary)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("roster:roster_batch", args=[batch.code])).content.decode()
+    assert "No &quot;身份证号码&quot; column was found" in page and "没有找到" not in page
+    page = client.get(reverse("roster:roster_batch", args=[dated.code])).content.decode()
+    assert "Row 2, 入党日期: The date joined cannot be later than today." in page
+    with translation.override("zh-hant"):
+        assert "入黨日期不能晚於今天" in render(row.messages[0])
+    with translation.override("zh-hans"):
+        assert render(row.messages[0]) == "第 2 行，入党日期：入党日期不能晚于今天。"

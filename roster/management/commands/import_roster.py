@@ -92,7 +92,7 @@ class Command(BaseCommand):
                 columns = self._mapping(batch, overrides) if overrides else None
                 batch = services.batch_preview(batch=batch, actor=actor, mapping=columns)
             if batch.status == BatchStatus.FAILED or batch.error:
-                return self._fail(format, batch.error, batch.columns)
+                return self._fail(format, render(batch.error), batch.columns)
             if apply and batch.applicable_count:
                 batch = services.batch_apply(batch=batch, actor=actor)
             self._report(batch, format, applied=batch.status == BatchStatus.APPLIED)
