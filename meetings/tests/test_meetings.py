@@ -524,9 +524,9 @@ def test_reminders_are_sent_once(tree, django_capture_on_commit_callbacks):
     today = date(2025, 6, 25)
     compliance.recompute(years=[2025], today=today)
     with django_capture_on_commit_callbacks(execute=True):
-        assert send_reminders(today=today) == 1
+        assert send_reminders(today=today) == 2  # due by 30 June; May's theme day overdue
         assert send_reminders(today=today) == 0
-    assert Notification.objects.filter(recipient=tree.secretary).count() == 1
+    assert Notification.objects.filter(recipient=tree.secretary).count() == 2
 
 
 def test_ics_feed_by_token_only(client, tree):
