@@ -8,4 +8,9 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         # The secretary's to-dos on the home page; the periodic jobs (core.periodic).
+        from organisations.services import on_dissolve
+
         from . import tasks, todos  # noqa: F401
+        from .compliance import on_dissolved
+
+        on_dissolve(on_dissolved)

@@ -3,7 +3,15 @@
 Set-based: the meetings held are counted per organisation, kind and month in one grouped query,
 the committee seats read in one more, and the rows are replaced in bulk — no loop of queries
 per organisation. The same code serves the write path (one meeting's organisations and year,
-in the service's transaction) and the periodic rebuild (every organisation, whole years)."""
+in the service's transaction) and the periodic rebuild (every organisation, whole years).
+
+An organisation founded or dissolved during a period (the rule, one for both): a period is due
+only when the organisation existed for the whole of it — founded on or before its first day
+(or no founding date known) and not dissolved before the day after its last day
+(`dissolved_on` is the first day it no longer exists). A period it existed for in part is
+"not applicable": nothing was required, and a meeting it held in those days stays on record
+without counting. A period wholly after the dissolution has no cell at all, and a year wholly
+after it no roll-up row: the organisation is gone from that year's results and sums."""
 
 from collections import defaultdict
 from datetime import date, datetime
@@ -56,7 +64,11 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
     organisations = Organisation.objects.order_by()
     if ids is not None:
         organisations = organisations.filter(pk__in=ids)
-    orgs = list(organisations.values_list("pk", "path", "kind", "founded_on", "is_active"))
+    requested = list(
+        organisations.values_list("pk", "path", "kind", "founded_on", "is_active", "dissolved_on")
+    )
+    # An organisation dissolved on or before 1 January did not exist this year.
+    orgs = [org for org in requested if org[5] is None or org[5] > first]
 
     held = MeetingOrganisation.objects.filter(
         meeting__status=MeetingStatus.HELD,
@@ -103,7 +115,8 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
 
     rows: list[tuple] = []
     periods_cache: dict[str, list[tuple[date, date]]] = {}
-    for org_id, path, kind, founded_on, is_active in orgs:
+    for org_id, path, kind, founded_on, is_active, dissolved_on in orgs:
+        lifetime = (founded_on, dissolved_on, is_active)
         rules_by_kind: dict[str, object] = {}
         for meeting_kind, rule in book.applicable(path, kind, first).items():
             rules_by_kind[meeting_kind] = rule
@@ -111,6 +124,8 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
             frequency = rule.frequency  # type: ignore[attr-defined]
             periods = periods_cache.setdefault(frequency, periods_in_year(frequency, year))
             for start, end in periods:
+                if dissolved_on is not None and dissolved_on <= start:
+                    break  # gone: no cells from here on
                 # The version in force on the period's first day (an override may change it).
                 in_force = book.applicable(path, kind, start).get(meeting_kind)
                 if in_force is None:
@@ -126,7 +141,7 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
                         end,
                         counts,
                         today=today,
-                        exists=(founded_on is None or founded_on <= start) and is_active,
+                        exists=existed(lifetime, start, end),
                         committee=(not in_force.needs_committee)
                         or has_committee(org_id, start, end),
                     )
@@ -136,6 +151,8 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
         for start_kind in _later_rules(book, path, kind, year, rules_by_kind):
             meeting_kind, frequency = start_kind
             for start, end in periods_in_year(frequency, year):
+                if dissolved_on is not None and dissolved_on <= start:
+                    break
                 in_force = book.applicable(path, kind, start).get(meeting_kind)
                 if in_force is None or in_force.frequency != frequency:
                     continue
@@ -148,7 +165,7 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
                         end,
                         counts,
                         today=today,
-                        exists=(founded_on is None or founded_on <= start) and is_active,
+                        exists=existed(lifetime, start, end),
                         committee=(not in_force.needs_committee)
                         or has_committee(org_id, start, end),
                     )
@@ -159,8 +176,20 @@ def _recompute_year(year: int, ids: list[int] | None, today: date, book: RuleBoo
         stale = stale.filter(organisation_id__in=ids)
     stale._raw_delete(stale.db)  # no cascades or signals: a plain DELETE … WHERE
     _write(rows)
-    _rollups(year, orgs, rows, partial=ids is not None)
+    _rollups(year, orgs, rows, partial=ids is not None, requested=requested)
     return len(rows)
+
+
+def existed(lifetime: tuple, start: date, end: date) -> bool:
+    """Whether an organisation (founded_on, dissolved_on, is_active) existed for the whole
+    period: the rule in this module's docstring. One switched off without a dissolution date
+    (is_active False) is not applicable throughout, as before dissolution was recorded."""
+    founded_on, dissolved_on, is_active = lifetime
+    return (
+        (founded_on is None or founded_on <= start)
+        and (dissolved_on is None or dissolved_on > end)
+        and (is_active or dissolved_on is not None)
+    )
 
 
 def _later_rules(book, path, kind, year, first_rules) -> dict:
@@ -288,7 +317,9 @@ def _sums(stats: list[int]) -> list[int]:
     return [int(due > 0), int(due > 0 and missing == 0), due, done, missing, low, invalid]
 
 
-def _rollups(year: int, orgs: list[tuple], rows: list[tuple], *, partial: bool) -> None:
+def _rollups(
+    year: int, orgs: list[tuple], rows: list[tuple], *, partial: bool, requested: list[tuple]
+) -> None:
     """Keep ComplianceRollup: every organisation's own counts and its subtree's sums. A full
     rebuild sums in memory and writes every row at once; a write for a few organisations
     replaces their own counts and re-sums each organisation above them (one aggregate each)."""
@@ -319,17 +350,22 @@ def _rollups(year: int, orgs: list[tuple], rows: list[tuple], *, partial: bool) 
         )
         return
     ids = [org_id for org_id, *_rest in orgs]
-    ComplianceRollup.objects.filter(year=year, organisation_id__in=ids)._raw_delete(
-        connection.alias
-    )
+    live = set(ids)
+    # Those asked for but gone this year lose their row; the sums above them are redone too.
+    ComplianceRollup.objects.filter(
+        year=year, organisation_id__in=[org_id for org_id, *_rest in requested]
+    )._raw_delete(connection.alias)
     _write(
         [(org_id, year, *own.get(org_id, [0, 0, 0, 0, 0]), *[0] * len(SUMS)) for org_id in ids],
         table=table,
         names=names,
     )
     prefixes = {
-        path[:end] for _id, path, *_rest in orgs for end in range(steplen, len(path) + 1, steplen)
+        path[:end]
+        for _id, path, *_rest in requested
+        for end in range(steplen, len(path) + 1, steplen)
     }
+    prefixes -= {path for org_id, path, *_rest in requested if org_id not in live}
     for path, org_id in Organisation.objects.filter(path__in=prefixes).values_list("path", "pk"):
         sums = ComplianceRollup.objects.filter(
             year=year, organisation__path__startswith=path
@@ -349,3 +385,15 @@ def _rollups(year: int, orgs: list[tuple], rows: list[tuple], *, partial: bool) 
             unique_fields=["organisation", "year"],
             update_fields=list(SUMS),
         )
+
+
+def on_dissolved(organisation: Organisation) -> None:
+    """An organisation was dissolved (organisations.services.organisation_dissolve, in its
+    transaction): its cells from the dissolution's year on are redone, and the sums above it."""
+    today = timezone.localdate()
+    start = organisation.dissolved_on.year if organisation.dissolved_on else today.year
+    recompute(
+        years=list(range(start, max(start, today.year) + 1)),
+        organisation_ids=[organisation.pk],
+        today=today,
+    )

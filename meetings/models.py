@@ -497,12 +497,19 @@ class CalendarFeed(models.Model):
         return f"calendar feed of {self.member_id}"
 
 
+class ReminderStage(models.TextChoices):
+    DUE = "due", _("即将到期")
+    OVERDUE = "overdue", _("已逾期")
+
+
 class ReminderSent(models.Model):
-    """A reminder already sent for one organisation, kind and period (sent once)."""
+    """A reminder already sent for one organisation, kind, period and stage (each sent once):
+    "due" before the period ends, "overdue" after it ended with the meeting missing."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     meeting_kind = models.CharField(max_length=32)
     period_start = models.DateField()
+    stage = models.CharField(max_length=8, choices=ReminderStage.choices, default="due")
     sent_at = models.DateTimeField(auto_now_add=True)
 
     objects = policy.ScopedQuerySet.as_manager()
@@ -511,7 +518,8 @@ class ReminderSent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "meeting_kind", "period_start"], name="reminder_once"
+                fields=["organisation", "meeting_kind", "period_start", "stage"],
+                name="reminder_once_per_stage",
             )
         ]
 

@@ -264,6 +264,8 @@ def child_rollups(user: Actor, organisation: Organisation, year: int) -> list[Ro
     children = list(
         Organisation.objects.visible_to(user)
         .filter(path__startswith=organisation.path, depth=organisation.depth + 1)
+        # One dissolved on or before 1 January is gone from that year (meetings.compliance).
+        .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=date(year, 1, 1)))
         .order_by("path")
     )
     if not children:

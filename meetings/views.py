@@ -91,11 +91,13 @@ def meeting_calendar(request):
         year, month = today.year, today.month
     previous = date(year - (month == 1), (month - 2) % 12 + 1, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
+    weeks = selectors.month_calendar(request.user, year, month)
     return render(
         request,
         "meetings/meeting_calendar.html",
         {
-            "weeks": selectors.month_calendar(request.user, year, month),
+            "weeks": weeks,
+            "has_meetings": any(d.meetings for week in weeks for d in week if d.in_month),
             "month": date(year, month, 1),
             "previous": previous,
             "following": following,

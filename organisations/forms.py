@@ -122,3 +122,14 @@ class PositionEndForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("离任日期不能晚于今天。"))
         return day
+
+
+class DissolveForm(forms.Form):
+    """撤销: the day it takes effect and the decision it rests on (the reason in the audit)."""
+
+    dissolved_on = forms.DateField(label=_("撤销日期"), widget=DATE)
+    reason = forms.CharField(
+        label=_("撤销依据"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：上级党委批复文号")}),
+    )

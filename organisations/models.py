@@ -83,6 +83,9 @@ class Organisation(MP_Node):
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     organ = models.CharField(_("所在机关单位"), max_length=120, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
+    # 撤销日期: the day the dissolution takes effect; the organisation exists on the days before
+    # it (organisations.services.organisation_dissolve sets it with is_active False).
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
 
     objects = OrganisationManager()
     # Scoping (organisations.policy): an organisation is its own organisation.

@@ -143,6 +143,17 @@ def can_edit(user: "Actor | None", organisation: TreeNode) -> bool:
     return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
 
 
+def can_dissolve(user: "Actor | None", organisation: TreeNode) -> bool:
+    """Whether `user` may dissolve (撤销) `organisation`: whoever may change the organisation
+    above it; a root only the committee admin. Decided from the path without a query."""
+    scope = scope_for(user, write=True)
+    if scope.reach is Reach.ALL:
+        return True
+    steplen: int = _organisation_model().steplen  # type: ignore[attr-defined]
+    parent_path = organisation.path[:-steplen]
+    return scope.reach is Reach.SUBTREE and bool(parent_path) and parent_path.startswith(scope.path)
+
+
 def can_reveal_personal_data(user: "Actor | None") -> bool:
     """Only those who may edit a member may ask to see the clear ID number."""
     return scope_for(user, write=True).reach in (Reach.ALL, Reach.SUBTREE)

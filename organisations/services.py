@@ -1,5 +1,6 @@
 """Writes to the organisation tree and the member registry. Every write is audited."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,7 @@ from .models import (
     TERM_YEARS,
     Member,
     MembershipPeriod,
+    MemberStatus,
     Organisation,
     OrganisationKind,
     Position,
@@ -364,3 +366,88 @@ def position_end(
         request=request,
     )
     return position
+
+
+# What other apps keep about an organisation's existence (meetings: compliance cells) is
+# brought up to date by the functions they add here in their AppConfig.ready(); each runs in
+# the dissolution's transaction. organisations imports no domain app (docs/development.md).
+DISSOLUTION_HOOKS: list[Callable[[Organisation], None]] = []
+# How many names a refusal lists before "等 N 人".
+NAMES_SHOWN = 5
+
+
+def on_dissolve(hook: Callable[[Organisation], None]) -> Callable[[Organisation], None]:
+    DISSOLUTION_HOOKS.append(hook)
+    return hook
+
+
+@transaction.atomic
+def organisation_dissolve(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    dissolved_on: date,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Organisation:
+    """撤销: the organisation ceases to exist on `dissolved_on` (it existed on the days before).
+    Whoever may change the organisation above it decides (a root: only the committee admin).
+    Refused while members are still on its rolls (or on those of an organisation under it) or
+    an organisation under it is still active: they are named, to be transferred or dissolved
+    first. Sets is_active False and dissolved_on; audited with the reason."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not policy.can_dissolve(actor, organisation):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if len(reason) < 2:
+        errors.setdefault("reason", []).append(_("请填写撤销依据（如上级批复文号）。"))
+    if organisation.dissolved_on is not None:
+        errors.setdefault("dissolved_on", []).append(
+            _("该组织已于 %(day)s 撤销。") % {"day": organisation.dissolved_on.isoformat()}
+        )
+    elif dissolved_on > timezone.localdate():
+        errors.setdefault("dissolved_on", []).append(_("撤销日期不能晚于今天。"))
+    elif organisation.founded_on and dissolved_on <= organisation.founded_on:
+        errors.setdefault("dissolved_on", []).append(
+            _("撤销日期须晚于成立日期（%(day)s）。") % {"day": organisation.founded_on.isoformat()}
+        )
+    members = Member.objects.filter(
+        organisation__in=policy.subtree_ids(organisation.path), status=MemberStatus.ACTIVE
+    ).order_by("name_pinyin", "pk")
+    member_count = members.count()
+    if member_count:
+        names = list(members.values_list("name", flat=True)[:NAMES_SHOWN])
+        errors.setdefault("__all__", []).append(
+            _("尚有在册党员：%(names)s（共 %(n)s 人），请先办理组织关系转出后再撤销。")
+            % {"names": "、".join(names), "n": member_count}
+        )
+    children = Organisation.objects.filter(
+        path__startswith=organisation.path, depth__gt=organisation.depth, is_active=True
+    ).order_by("path")
+    child_count = children.count()
+    if child_count:
+        names = list(children.values_list("name", flat=True)[:NAMES_SHOWN])
+        errors.setdefault("__all__", []).append(
+            _("尚有未撤销的下级组织：%(names)s（共 %(n)s 个），请先撤销下级组织。")
+            % {"names": "、".join(names), "n": child_count}
+        )
+    if errors:
+        raise ValidationError(errors)
+    fields = ("is_active", "dissolved_on")
+    before = audit.snapshot(organisation, fields)
+    organisation.is_active = False
+    organisation.dissolved_on = dissolved_on
+    organisation.save(update_fields=list(fields))
+    audit.record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=organisation,
+        organisation=organisation,
+        changes=audit.diff(before, audit.snapshot(organisation, fields)),
+        reason=reason,
+        request=request,
+    )
+    for hook in DISSOLUTION_HOOKS:
+        hook(organisation)
+    return organisation

@@ -18,6 +18,11 @@ urlpatterns = [
         views.organisation_create,
         name="organisation_create",
     ),
+    path(
+        "organisations/<int:pk>/dissolve/",
+        views.organisation_dissolve,
+        name="organisation_dissolve",
+    ),
     path("organisations/<int:pk>/positions/new/", views.position_create, name="position_create"),
     path("positions/<int:pk>/end/", views.position_end, name="position_end"),
     path("members/", views.member_list, name="member_list"),

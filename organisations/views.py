@@ -13,8 +13,15 @@ from core.editing import edit_form, saved_redirect, submit
 from core.permissions import party_data_required
 from core.roles import Role
 
-from . import selectors, services
-from .forms import MemberForm, OrganisationForm, PositionEndForm, PositionForm, RevealForm
+from . import policy, selectors, services
+from .forms import (
+    DissolveForm,
+    MemberForm,
+    OrganisationForm,
+    PositionEndForm,
+    PositionForm,
+    RevealForm,
+)
 from .models import Member, MemberStatus, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
@@ -62,7 +69,36 @@ def organisation_detail(request, pk):
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),
             "editable": editable,
+            "can_dissolve": organisation.dissolved_on is None
+            and policy.can_dissolve(request.user, organisation),
         },
+    )
+
+
+@party_data_required
+def organisation_dissolve(request, pk):
+    """撤销: whoever may change the organisation above confirms the date and the decision."""
+    organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
+    if not policy.can_dissolve(request.user, organisation):
+        raise Http404
+    form = DissolveForm(
+        request.POST if request.method == "POST" else None,
+        initial={"dissolved_on": timezone.localdate()},
+    )
+    done = submit(
+        request,
+        form,
+        lambda data: services.organisation_dissolve(
+            actor=request.user, organisation=organisation, request=request, **data
+        ),
+        success=_("党组织已撤销。"),
+        next_url=organisation_url,
+    )
+    return done or render(
+        request,
+        "organisations/organisation_dissolve.html",
+        {"organisation": organisation, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -24,8 +24,6 @@ pytestmark = pytest.mark.browser
 AWAITING = {
     "learning:class_detail": "the trainee table's 登记出勤 / certificate links",
     "learning:member_hours": "the ledger table's inline 冲销 form",
-    "meetings:meeting_attendance": "the attendance table's 不计入应到人数 reason boxes",
-    "meetings:meeting_calendar": "the month grid's ＋ links past Wednesday",
 }
 
 

@@ -33,23 +33,6 @@ from organisations.tests.factories import MemberFactory, OrganisationFactory, Po
 OP = operator("test")
 
 
-@pytest.fixture
-def tree(db):
-    root = OrganisationFactory(name="工委", kind=OrganisationKind.COMMITTEE)
-    branch = OrganisationFactory(parent=root, name="甲支部", founded_on=date(2000, 1, 1))
-    other = OrganisationFactory(parent=root, name="乙支部", founded_on=date(2000, 1, 1))
-    members = [MemberFactory(organisation=branch, name=f"甲{n}") for n in range(4)]
-    secretary = UserFactory(username="sec", role=Role.SECRETARY, organisation=branch)
-    admin = UserFactory(username="adm", role=Role.COMMITTEE_ADMIN)
-    return type(
-        "Tree",
-        (),
-        dict(
-            root=root, branch=branch, other=other, members=members, secretary=secretary, admin=admin
-        ),
-    )
-
-
 def rows(members, status="present", **extra):
     return [services.AttendanceRow(member_id=m.pk, status=status, **extra) for m in members]
 
@@ -541,9 +524,9 @@ def test_reminders_are_sent_once(tree, django_capture_on_commit_callbacks):
     today = date(2025, 6, 25)
     compliance.recompute(years=[2025], today=today)
     with django_capture_on_commit_callbacks(execute=True):
-        assert send_reminders(today=today) == 1
+        assert send_reminders(today=today) == 2  # due by 30 June; May's theme day overdue
         assert send_reminders(today=today) == 0
-    assert Notification.objects.filter(recipient=tree.secretary).count() == 1
+    assert Notification.objects.filter(recipient=tree.secretary).count() == 2
 
 
 def test_ics_feed_by_token_only(client, tree):

@@ -1,6 +1,7 @@
 """The issue's journey in a real browser: a secretary schedules a meeting, records it with
 attendance, sees the compliance cell turn green and the members' study hours rise, opens the
-PDF; the committee admin sees the roll-up."""
+PDF; the committee admin sees the roll-up. At 1280 px and again at 375 px (a phone), where the
+attendance rows are cards and the month calendar a list, each passing the phone check."""
 
 from datetime import timedelta
 
@@ -11,13 +12,25 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from conftest import login, screenshot
+from core.tests.test_browser_pages import MIN_FIELD_WIDTH, PHONE, PHONE_CHECK
 from learning.selectors import member_year_hours
 from organisations.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_secretary_records_a_meeting_and_the_admin_sees_the_rollup(page, world):
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def phone_check(page, viewport):
+    if viewport == PHONE:
+        assert page.evaluate(PHONE_CHECK, MIN_FIELD_WIDTH) == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
+def test_secretary_records_a_meeting_and_the_admin_sees_the_rollup(page, world, viewport):
+    page.set_viewport_size(viewport)
+    size = viewport["width"]
     for n in range(3):
         MemberFactory(organisation=world.branch_a, name=f"和志强{n}")
     when = timezone.localtime() - timedelta(hours=3)
@@ -32,13 +45,30 @@ def test_secretary_records_a_meeting_and_the_admin_sees_the_rollup(page, world):
     page.fill("#id_study_hours", "2")
     page.click("#meeting-form button[type=submit]")
     page.wait_for_selector("#record-attendance")
-    screenshot(page, "meetings-1-scheduled")
+    screenshot(page, f"meetings-1-scheduled-{size}")
+    phone_check(page, viewport)
+
+    page.goto(page.base_url + reverse("meetings:meeting_calendar"))
+    if viewport == PHONE:  # the grid gives way to a list of the month's meetings
+        expect(page.locator("#calendar")).to_be_hidden()
+        expect(page.locator("#calendar-list")).to_contain_text("主题党日：重温入党誓词")
+    else:
+        expect(page.locator("#calendar")).to_contain_text("主题党日")
+    phone_check(page, viewport)
+    screenshot(page, f"meetings-1b-calendar-{size}")
+    page.go_back()
 
     page.click("#record-attendance")
     page.wait_for_selector("#attendance-form")
+    phone_check(page, viewport)
+    # Every member's controls are on screen, one card each on a phone: mark one excused.
+    excused = page.locator("#attendance-table tbody tr", has_text="和志强0")
+    excused.locator("select[name^=status_]").select_option("excused")
+    excused.locator("select[name^=reason_]").select_option(index=1)
+    screenshot(page, f"meetings-1c-attendance-{size}")
     page.click("#attendance-save")
     expect(page.locator("#meeting-status")).to_have_text("已召开")
-    expect(page.locator("#meeting-figures")).to_contain_text("4 / 4")
+    expect(page.locator("#meeting-figures")).to_contain_text("4 / 3")
     assert member_year_hours(world.member_a, when.year) == 2
 
     page.goto(
@@ -50,19 +80,20 @@ def test_secretary_records_a_meeting_and_the_admin_sees_the_rollup(page, world):
         f"#own-cells a.compliance-cell[data-kind=theme_day][data-period='{when:%Y-%m}']"
     )
     expect(cell).to_have_attribute("data-status", "held")
-    screenshot(page, "meetings-2-compliance-green")
+    screenshot(page, f"meetings-2-compliance-green-{size}")
+    phone_check(page, viewport)
     response = page.request.get(
         page.base_url + reverse("meetings:meeting_pdf", args=[cell_meeting_pk()])
     )
     assert response.status in (200, 503)  # 503: Pango missing, with a clear message
 
-    page.click("#user-menu")
-    page.click("#logout")
+    page.context.clear_cookies()  # signed out (the menu sits in a collapsed bar on a phone)
     login(page, "admin", PASSWORD)
     page.goto(page.base_url + reverse("meetings:compliance_dashboard") + f"?year={when.year}")
     expect(page.locator("#child-rollups")).to_contain_text("中共甲局委员会")
     expect(page.locator("#rollup-share")).not_to_have_text("—")
-    screenshot(page, "meetings-3-rollup")
+    screenshot(page, f"meetings-3-rollup-{size}")
+    phone_check(page, viewport)
 
 
 def cell_meeting_pk():
