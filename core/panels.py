@@ -39,6 +39,24 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
+# Sections of a member's record page (organisations' member detail) that a higher app adds,
+# as accounts adds the member's platform account: `def provider(user, member) -> Panel | None`.
+MemberSectionProvider = Callable[[object, object], Panel | None]
+_member_sections: list[MemberSectionProvider] = []
+
+
+def register_member_section(provider: MemberSectionProvider) -> MemberSectionProvider:
+    if provider not in _member_sections:
+        _member_sections.append(provider)
+    return provider
+
+
+def member_sections(user, member) -> list[Panel]:
+    """The sections other apps show on `member`'s record for `user`, by `order`."""
+    found = [panel for provider in _member_sections if (panel := provider(user, member))]
+    return sorted(found, key=lambda panel: panel.order)
+
+
 def panels_for(user) -> list[Panel]:
     panels = [panel for provider in _providers if (panel := provider(user)) is not None]
     return sorted(panels, key=lambda panel: panel.order)

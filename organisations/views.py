@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts import selectors as account_selectors
-from accounts.forms import AccountRequestForm
 from core.editing import edit_form, saved_redirect, submit
+from core.panels import member_sections
 from core.permissions import party_data_required
 from core.roles import Role
 
@@ -301,8 +300,7 @@ def member_detail(request, pk):
             "positions": member.positions.select_related("organisation").in_rank_order(),
             "can_edit": editable,
             "reveal_form": RevealForm() if editable else None,
-            "account": account_selectors.member_account_state(request.user, member),
-            "account_roles": AccountRequestForm.base_fields["role"].choices,
+            "sections": member_sections(request.user, member),
             "missing": member.missing_labels(),
         },
     )
