@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from meetings import api as meetings_api
 from outreach import api as outreach_api
 
 from . import views
@@ -9,10 +10,20 @@ from . import views
 router = DefaultRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("members", views.MemberViewSet, basename="member")
+# Before "meetings/<id>/": the compliance routes are not meeting ids (the id pattern is digits).
+router.register(
+    "meetings/compliance", meetings_api.ComplianceViewSet, basename="meeting-compliance"
+)
+router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
 router.register("outreach/requests", outreach_api.RequestViewSet, basename="outreach-request")
 
 app_name = "api"
 urlpatterns = [
+    path(
+        "v1/meetings/compliance/summary/",
+        meetings_api.ComplianceSummary.as_view(),
+        name="meeting-compliance-summary",
+    ),
     path("v1/", include(router.urls)),
     # The party–masses channel's public endpoints: no account (outreach.api).
     path(
