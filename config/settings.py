@@ -472,6 +472,11 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "outreach.models.Status",
         "RequestKindEnum": "outreach.models.RequestKind",
         "OrganisationKindEnum": "organisations.models.OrganisationKind",
+        "MeetingKindEnum": "meetings.models.MeetingKind",
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "ComplianceStatusEnum": "meetings.models.ComplianceStatus",
+        "DecisionKindEnum": "meetings.models.DecisionKind",
+        "DecisionOutcomeEnum": "meetings.models.DecisionOutcome",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No badge image from the online validator: intranets reach no internet.

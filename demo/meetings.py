@@ -10,8 +10,10 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Count
 from django.utils import timezone
 
+from core.actors import operator
 from meetings import compliance
 from meetings.checks import check_decision, quorum
 from meetings.models import (
@@ -25,9 +27,11 @@ from meetings.models import (
     MeetingStatus,
 )
 from meetings.rules import ensure_default_rule_set
+from organisations import services as organisation_services
 from organisations.models import (
     Member,
     MemberCategory,
+    MembershipPeriod,
     MemberStatus,
     Organisation,
     OrganisationKind,
@@ -62,9 +66,75 @@ def _workday(day: date) -> date:
     return day
 
 
+def seed_dissolved_branch(rng: random.Random, today: date) -> tuple[Organisation, list[Member]]:
+    """One branch beside the demo's biggest, founded in 2016 and dissolved (撤销) on 15 August
+    last year, its members' relations moved to a sibling branch that day: its history shows in
+    the members' records (组织关系记录), the audit log (the dissolution, through the service)
+    and the compliance table (January–July due, August not applicable, nothing after).
+    Returns the branch and its former members, whose meetings seed_meetings writes."""
+    # Beside the branch with most members (so that four of them can have come from it).
+    biggest = (
+        Member.objects.filter(
+            status=MemberStatus.ACTIVE, organisation__kind=OrganisationKind.BRANCH
+        )
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "organisation")
+        .first()
+    )
+    assert biggest is not None, "the demo prefecture has members in branches"
+    sibling = Organisation.objects.get(pk=biggest["organisation"])
+    committee = Organisation.objects.get_parent(sibling)
+    assert committee is not None
+    actor = operator("seed")
+    founded, dissolved = date(2016, 7, 1), date(today.year - 1, 8, 15)
+    branch = organisation_services.organisation_create(
+        actor=actor,
+        parent=committee,
+        name=f"{committee.name.removesuffix('委员会')}离退休干部支部委员会",
+        short_name="离退休干部支部",
+        kind=OrganisationKind.BRANCH,
+        code=f"{committee.code}-90",
+        founded_on=founded,
+        organ=committee.organ,
+    )
+    candidates = list(
+        Member.objects.filter(
+            organisation=sibling, status=MemberStatus.ACTIVE, joined_on__lt=dissolved
+        ).order_by("pk")
+    )
+    former = sorted(rng.sample(candidates, min(4, len(candidates))), key=lambda m: m.pk)
+    note = f"原{branch.short_name}撤销，组织关系转入{sibling.name}"
+    for member in former:
+        current = MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).first()
+        start = current.started_on if current else member.joined_on
+        if start < founded:
+            MembershipPeriod.objects.create(
+                member=member, organisation=sibling, started_on=start, ended_on=founded
+            )
+        MembershipPeriod.objects.create(
+            member=member,
+            organisation=branch,
+            started_on=max(start, founded),
+            ended_on=dissolved,
+        )
+        if current:
+            current.started_on, current.note = dissolved, note
+            current.save(update_fields=["started_on", "note"])
+    organisation_services.organisation_dissolve(
+        actor=actor,
+        organisation=branch,
+        dissolved_on=dissolved,
+        reason=f"机构改革，经{committee.name}研究决定撤销，党员组织关系并入{sibling.name}",
+    )
+    branch.refresh_from_db()
+    return branch, former
+
+
 def seed_meetings(rng: random.Random, today: date) -> int:
     """Returns the number of meetings written."""
     ensure_default_rule_set()
+    dissolved, former = seed_dissolved_branch(rng, today)
     organisations = list(Organisation.objects.order_by("path"))
     by_path = {o.path: o for o in organisations}
     members_by_org: dict[int, list[Member]] = defaultdict(list)
@@ -83,7 +153,9 @@ def seed_meetings(rng: random.Random, today: date) -> int:
                 out.extend(members_by_org.get(other.pk, []))
         return out
 
-    branches = [o for o in organisations if o.kind == OrganisationKind.BRANCH]
+    branches = [
+        o for o in organisations if o.kind == OrganisationKind.BRANCH and o.dissolved_on is None
+    ]
     groups = [o for o in organisations if o.kind == OrganisationKind.GROUP]
     # Branches that leave gaps: every seventh, and one that has let things slide all year.
     lax = {b.pk for i, b in enumerate(branches) if i % 7 == 3}
@@ -321,6 +393,34 @@ def seed_meetings(rng: random.Random, today: date) -> int:
                     f"{month.month}月党小组会",
                     due=subtree_members(group) or subtree_members(by_path[group.parent_path]),
                 )
+
+    # The dissolved branch, until it was dissolved: theme days (one month missed) and the
+    # quarterly assemblies with its last four members.
+    for month in months:
+        if dissolved.dissolved_on is None or month >= dissolved.dissolved_on:
+            break
+        day = _workday(month + timedelta(days=rng.randint(0, 12)))
+        if month.month != 5 and day < dissolved.dissolved_on:
+            add(
+                dissolved,
+                MeetingKind.THEME_DAY,
+                day,
+                10,
+                f"{month.month}月主题党日：{THEMES[(month.month - 1) % len(THEMES)]}",
+                due=former,
+                presence=0.75,
+                hours=1,
+            )
+        if month.month in (3, 6):
+            add(
+                dissolved,
+                MeetingKind.MEMBER_ASSEMBLY,
+                _workday(month + timedelta(days=16)),
+                10,
+                f"{month.year}年第{(month.month + 2) // 3}季度支部党员大会",
+                due=former,
+                presence=0.9,
+            )
 
     # A few meetings scheduled ahead.
     for branch in branches[:6]:

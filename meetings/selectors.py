@@ -266,6 +266,7 @@ def child_rollups(user: Actor, organisation: Organisation, year: int) -> list[Ro
         .filter(path__startswith=organisation.path, depth=organisation.depth + 1)
         # One dissolved on or before 1 January is gone from that year (meetings.compliance).
         .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=date(year, 1, 1)))
+        .only("pk", "name", "path", "depth")
         .order_by("path")
     )
     if not children:
@@ -288,6 +289,15 @@ def gaps(organisation: Organisation, year: int, *, limit: int = 50) -> list[Comp
             status=ComplianceStatus.MISSING,
         )
         .select_related("organisation", "rule")
+        .only(
+            "organisation_id",
+            "meeting_kind",
+            "period_start",
+            "period_end",
+            "organisation__name",
+            "rule__meeting_kind",
+            "rule__frequency",
+        )
         .order_by("period_start", "organisation_id", "meeting_kind")[:limit]
     )
 

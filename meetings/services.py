@@ -166,6 +166,7 @@ def meeting_create(
     _check_times(meeting.status, meeting.starts_at, meeting.ends_at)
     meeting.full_clean()
     participants = [organisation, *others]
+    _check_existing(participants, meeting.starts_at)
     _check_people(meeting, participants)
     meeting.host_is_secretary = _host_is_secretary(meeting, participants)
     meeting.save()
@@ -190,6 +191,19 @@ def meeting_create(
         _announce(meeting, participants)
     _refresh_compliance(meeting, [o.pk for o in participants], *_years(meeting.starts_at))
     return meeting
+
+
+def _check_existing(participants: list[Organisation], starts_at: datetime) -> None:
+    """No meeting of an organisation on or after the day it was dissolved (撤销)."""
+    day = timezone.localdate(starts_at)
+    for organisation in participants:
+        if organisation.dissolved_on is not None and day >= organisation.dissolved_on:
+            raise ValidationError(
+                {
+                    "starts_at": _("%(org)s 已于 %(day)s 撤销，不能在此后召开会议。")
+                    % {"org": organisation.name, "day": organisation.dissolved_on.isoformat()}
+                }
+            )
 
 
 def _announce(meeting: Meeting, participants: list[Organisation]) -> None:

@@ -274,6 +274,13 @@ def organisation_update(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     require_editable(actor, organisation)
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
+    if organisation.dissolved_on is not None and fields.get("is_active"):
+        raise ValidationError(
+            {
+                "is_active": _("该组织已于 %(day)s 撤销，不能恢复为有效。")
+                % {"day": organisation.dissolved_on.isoformat()}
+            }
+        )
     for name, value in fields.items():
         setattr(organisation, name, value)
     organisation.full_clean(exclude=["path", "depth", "numchild"])

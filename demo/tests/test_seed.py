@@ -65,3 +65,32 @@ def test_the_demo_member_has_a_wish_in_hand_and_one_fulfilled(client):
     body = client.get(reverse("outreach:my_wishes")).content.decode()
     for wish in wishes:
         assert wish.title in body
+
+
+def test_demo_has_a_dissolved_branch_with_its_history():
+    from datetime import date
+
+    from django.utils import timezone
+
+    from audit.models import AuditEvent
+    from meetings.models import ComplianceResult, ComplianceRollup, Meeting
+    from organisations.models import MembershipPeriod
+
+    seed(members=300)
+    branch = Organisation.objects.get(dissolved_on__isnull=False)
+    year = timezone.localdate().year - 1
+    assert branch.dissolved_on == date(year, 8, 15) and not branch.is_active
+    assert not Member.objects.filter(organisation=branch).exists()
+    moved = MembershipPeriod.objects.filter(organisation=branch, ended_on=branch.dissolved_on)
+    assert moved.count() >= 3
+    assert Meeting.objects.filter(organisation=branch).exists()
+    assert not Meeting.objects.filter(
+        organisation=branch, starts_at__date__gte=branch.dissolved_on
+    ).exists()
+    event = AuditEvent.objects.get(target_id=str(branch.pk), action="update")
+    assert event.changes["dissolved_on"] == [None, branch.dissolved_on.isoformat()]
+    cells = ComplianceResult.objects.filter(organisation=branch, meeting_kind="theme_day")
+    assert cells.get(period_start=date(year, 5, 1)).status == "missing"
+    assert cells.get(period_start=date(year, 8, 1)).status == "not_applicable"
+    assert not cells.filter(period_start__gt=date(year, 8, 1)).exists()
+    assert not ComplianceRollup.objects.filter(organisation=branch, year=year + 1).exists()

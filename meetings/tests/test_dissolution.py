@@ -156,3 +156,26 @@ def test_a_secretary_dissolves_below_their_organisation_not_their_own(client, tr
     group.refresh_from_db()
     assert group.dissolved_on == date(2025, 5, 10)
     MemberFactory(organisation=tree.branch)  # unrelated: the group had no members
+
+
+def test_a_dissolved_organisation_is_not_switched_back_on_through_the_edit_form(client, tree):
+    dissolve(tree.other, date(2025, 5, 10))
+    client.force_login(tree.admin)
+    url = reverse("organisations:organisation_update", args=[tree.other.pk])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(is_active="on", founded_on="2000-01-01")
+    response = client.post(url, data)
+    assert "不能恢复为有效" in " ".join(response.context["form"].errors["is_active"])
+    assert not Organisation.objects.get(pk=tree.other.pk).is_active
+
+
+def test_no_meeting_is_recorded_for_a_dissolved_organisation_after_the_date(tree):
+    from django.core.exceptions import ValidationError
+
+    dissolve(tree.other, date(2025, 5, 10))
+    tree.other.refresh_from_db()
+    held(tree, at(2025, 5, 9), organisation=tree.other, present=[])  # the day before: fine
+    with pytest.raises(ValidationError) as refused:
+        held(tree, at(2025, 5, 10), organisation=tree.other, present=[])
+    assert "乙支部 已于 2025-05-10 撤销" in refused.value.message_dict["starts_at"][0]

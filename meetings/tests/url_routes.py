@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.tests.url_walk import ALL_OK, both, only, party, scoped
+from core.tests.url_walk import ALL_OK, api, api_scoped, both, only, party, scoped
 from meetings.models import Attachment, CalendarFeed
 from meetings.tests.factories import MeetingFactory
 
@@ -54,4 +54,9 @@ ROUTES = {
     "meetings:calendar_feed": ("get", lambda s: {"token": s.feed.token}, both(ALL_OK)),
     "meetings:rule_set_list": ("get", None, {**party(), "member": 404}),
     "meetings:rule_set_create": ("get", lambda s: {"pk": s.organisation.pk}, scoped()),
+    # REST API v1 (meetings/api.py): read-only.
+    "api:meeting-list": ("get", None, api()),
+    "api:meeting-detail": ("get", _meeting, api_scoped(member=200)),
+    "api:meeting-compliance-list": ("get", None, api()),
+    "api:meeting-compliance-summary": ("get", None, api()),
 }
