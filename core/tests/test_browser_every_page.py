@@ -20,8 +20,6 @@ pytestmark = pytest.mark.browser
 # by swiping the table, but not on the first screen): checked and screenshot, and an expected
 # failure naming them while they are listed here. Any other page that fails fails the test.
 AWAITING = {
-    "learning:class_detail": "the trainee table's 登记出勤 / certificate links",
-    "learning:member_hours": "the ledger table's inline 冲销 form",
     "meetings:meeting_attendance": "the attendance table's 不计入应到人数 reason boxes",
     "meetings:meeting_calendar": "the month grid's ＋ links past Wednesday",
     "outreach:settings": "the category table's 保存 buttons",
