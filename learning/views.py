@@ -1164,6 +1164,15 @@ def reflection_detail(request, pk):
                 "other_reflection__participant__member", "other_lesson__course"
             )
         )
+        # The other essay may sit in a class this reader does not run: its passage is shown
+        # side by side, its page linked only where the same rule lets them open it.
+        openable = set(
+            selectors.reflections_visible_to(request.user)
+            .filter(pk__in=[f.other_reflection_id for f in flags if f.other_reflection_id])
+            .values_list("pk", flat=True)
+        )
+        for f in flags:
+            f.openable = f.other_reflection_id in openable
     return render(
         request,
         "learning/reflection_detail.html",
