@@ -104,6 +104,14 @@ def _act(request, action, *, success: str, next_url: str):
     return redirect(next_url)
 
 
+def _form_page(request, form, save, *, success: str, next_url, title: str, **extra):
+    """The shape every create, add and edit view here shares: a valid POST runs `save` (a
+    service call) through core.editing.submit and redirects to `next_url(saved)`; otherwise
+    the form page (`learning/form.html`) with `title` and any `extra` (multipart, returned)."""
+    done = submit(request, form, save, success=success, next_url=next_url)
+    return done or render(request, "learning/form.html", {"form": form, "title": title, **extra})
+
+
 # --- my study and hours -----------------------------------------------------------------------
 
 
@@ -224,7 +232,7 @@ def record_reverse(request, pk):
 def external_create(request, pk):
     member = get_object_or_404(Member.objects.editable_by(request.user), pk=pk)
     form = ExternalTrainingForm(request.POST or None, request.FILES or None)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.external_training_create(actor=request.user, member=member, **data),
@@ -232,15 +240,8 @@ def external_create(request, pk):
         next_url=lambda entry: (
             reverse("learning:member_hours", args=[member.pk]) + f"?year={entry.on.year}"
         ),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {
-            "form": form,
-            "title": _("登记外部培训：%(name)s") % {"name": member.name},
-            "multipart": True,
-        },
+        title=_("登记外部培训：%(name)s") % {"name": member.name},
+        multipart=True,
     )
 
 
@@ -281,14 +282,14 @@ def course_list(request):
 def course_create(request):
     _manager(request)
     form = CourseCreateForm(request.POST or None, user=request.user)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.course_create(actor=request.user, **data),
         success=_("课程已创建，请添加课时。"),
         next_url=lambda course: reverse("learning:course_detail", args=[course.pk]),
+        title=_("新建课程"),
     )
-    return done or render(request, "learning/form.html", {"form": form, "title": _("新建课程")})
 
 
 @party_data_required
@@ -336,14 +337,14 @@ def _course_context(request, course: Course, editable: bool) -> dict:
 def course_update(request, pk):
     course = get_object_or_404(Course.objects.editable_by(request.user), pk=pk)
     form = edit_form(CourseForm, request, course)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.course_update(actor=request.user, course=course, **data),
         success=_("已保存。"),
         next_url=lambda c: reverse("learning:course_detail", args=[c.pk]),
+        title=_("编辑课程"),
     )
-    return done or render(request, "learning/form.html", {"form": form, "title": _("编辑课程")})
 
 
 @party_data_required
@@ -396,21 +397,14 @@ def course_withdraw(request, pk):
 def lesson_create(request, pk):
     course = get_object_or_404(Course.objects.editable_by(request.user), pk=pk)
     form = LessonForm(request.POST or None, request.FILES or None, user=request.user, course=course)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.lesson_create(actor=request.user, course=course, **data),
         success=_("课时已添加。"),
         next_url=lambda lesson: reverse("learning:course_detail", args=[course.pk]),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {
-            "form": form,
-            "title": _("添加课时：%(course)s") % {"course": course.title},
-            "multipart": True,
-        },
+        title=_("添加课时：%(course)s") % {"course": course.title},
+        multipart=True,
     )
 
 
@@ -425,21 +419,14 @@ def lesson_update(request, pk):
     )
     if request.method == "POST":
         form.files = request.FILES
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.lesson_update(actor=request.user, lesson=lesson, **data),
         success=_("已保存。"),
         next_url=lambda saved: reverse("learning:course_detail", args=[course.pk]),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {
-            "form": form,
-            "title": _("编辑课时：%(lesson)s") % {"lesson": lesson.title},
-            "multipart": True,
-        },
+        title=_("编辑课时：%(lesson)s") % {"lesson": lesson.title},
+        multipart=True,
     )
 
 
@@ -594,14 +581,14 @@ def plan_create(request):
     form = PlanForm(
         request.POST or None, user=request.user, initial={"year": timezone.localdate().year}
     )
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.plan_create(actor=request.user, **data),
         success=_("学习计划已创建，请添加课程和学习对象。"),
         next_url=lambda plan: reverse("learning:plan_detail", args=[plan.pk]),
+        title=_("新建学习计划"),
     )
-    return done or render(request, "learning/form.html", {"form": form, "title": _("新建学习计划")})
 
 
 @party_data_required
@@ -641,17 +628,13 @@ def plan_detail(request, pk):
 def plan_item_add(request, pk):
     plan = get_object_or_404(LearningPlan.objects.editable_by(request.user), pk=pk)
     form = PlanItemForm(request.POST or None, user=request.user)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.plan_item_add(actor=request.user, plan=plan, **data),
         success=_("课程已加入计划。"),
         next_url=lambda item: reverse("learning:plan_detail", args=[plan.pk]),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {"form": form, "title": _("加入课程：%(plan)s") % {"plan": plan}},
+        title=_("加入课程：%(plan)s") % {"plan": plan},
     )
 
 
@@ -661,17 +644,13 @@ def plan_assign(request, pk):
         LearningPlan.objects.editable_by(request.user).select_related("organisation"), pk=pk
     )
     form = PlanAssignForm(request.POST or None, user=request.user, plan=plan)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.plan_assign(actor=request.user, plan=plan, **data),
         success=_("学习对象已添加。"),
         next_url=lambda a: reverse("learning:plan_detail", args=[plan.pk]),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {"form": form, "title": _("布置学习对象：%(plan)s") % {"plan": plan}},
+        title=_("布置学习对象：%(plan)s") % {"plan": plan},
     )
 
 
@@ -707,14 +686,14 @@ def bank_list(request):
 def bank_create(request):
     _manager(request)
     form = BankForm(request.POST or None, user=request.user)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.bank_create(actor=request.user, **data),
         success=_("题库已创建。"),
         next_url=lambda bank: reverse("learning:bank_detail", args=[bank.pk]),
+        title=_("新建题库"),
     )
-    return done or render(request, "learning/form.html", {"form": form, "title": _("新建题库")})
 
 
 @party_data_required
@@ -741,17 +720,13 @@ def bank_detail(request, pk):
 def question_create(request, pk):
     bank = get_object_or_404(QuestionBank.objects.editable_by(request.user), pk=pk)
     form = QuestionForm(request.POST or None)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.question_create(actor=request.user, bank=bank, **data),
         success=_("试题已添加。"),
         next_url=lambda q: reverse("learning:bank_detail", args=[bank.pk]),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {"form": form, "title": _("添加试题：%(bank)s") % {"bank": bank}},
+        title=_("添加试题：%(bank)s") % {"bank": bank},
     )
 
 
@@ -854,14 +829,14 @@ def quiz_list(request):
 def quiz_create(request):
     _manager(request)
     form = QuizForm(request.POST or None, user=request.user)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.quiz_create(actor=request.user, **data),
         success=_("测验已发布。"),
         next_url=lambda quiz: reverse("learning:quiz_detail", args=[quiz.pk]),
+        title=_("新建测验"),
     )
-    return done or render(request, "learning/form.html", {"form": form, "title": _("新建测验")})
 
 
 @party_data_required
@@ -986,14 +961,14 @@ def class_list(request):
 def class_create(request):
     _manager(request)
     form = ClassForm(request.POST or None, user=request.user)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: services.class_create(actor=request.user, **data),
         success=_("培训班已创建。"),
         next_url=lambda c: reverse("learning:class_detail", args=[c.pk]),
+        title=_("新建培训班"),
     )
-    return done or render(request, "learning/form.html", {"form": form, "title": _("新建培训班")})
 
 
 def _class_for(request, pk, *, run: bool = False) -> TrainingClass:
@@ -1162,21 +1137,14 @@ def reflection_submit(request, pk):
     returned = participant.reflections.filter(status=ReflectionStatus.RETURNED).first()
     initial = {"title": returned.title, "body": returned.body} if returned else None
     form = ReflectionForm(request.POST or None, initial=initial)
-    done = submit(
+    return _form_page(
         request,
         form,
         lambda data: tasks.submit_reflection(actor=request.user, participant=participant, **data),
         success=_("心得体会已提交。"),
         next_url=lambda r: reverse("learning:reflection_detail", args=[r.pk]),
-    )
-    return done or render(
-        request,
-        "learning/form.html",
-        {
-            "form": form,
-            "title": _("提交心得体会：%(cls)s") % {"cls": participant.training_class.title},
-            "returned": returned,
-        },
+        title=_("提交心得体会：%(cls)s") % {"cls": participant.training_class.title},
+        returned=returned,
     )
 
 
@@ -1196,6 +1164,15 @@ def reflection_detail(request, pk):
                 "other_reflection__participant__member", "other_lesson__course"
             )
         )
+        # The other essay may sit in a class this reader does not run: its passage is shown
+        # side by side, its page linked only where the same rule lets them open it.
+        openable = set(
+            selectors.reflections_visible_to(request.user)
+            .filter(pk__in=[f.other_reflection_id for f in flags if f.other_reflection_id])
+            .values_list("pk", flat=True)
+        )
+        for f in flags:
+            f.openable = f.other_reflection_id in openable
     return render(
         request,
         "learning/reflection_detail.html",

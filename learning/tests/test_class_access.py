@@ -159,3 +159,49 @@ def test_own_secretary_sees_only_their_members_on_the_class_page(client, world, 
     signed_in(client, world.users["secretary_b"])  # an organiser: everyone
     page = client.get(reverse("learning:class_detail", args=[setting["cls"].pk])).content.decode()
     assert world.member_a.name in page and world.member_b.name in page
+
+
+def test_copy_flag_links_only_to_reflections_the_reader_may_open(client, world, setting):
+    """A flag against an essay of another class (one secretary_b does not run) shows its
+    passage but no link that would 404."""
+    admin = world.users["admin"]
+    other_class = services.class_create(
+        actor=admin,
+        organisation=world.root,
+        title="另一期培训班",
+        description="",
+        starts_on=TODAY - timedelta(days=6),
+        ends_on=TODAY - timedelta(days=1),
+        organisers=[admin],
+    )
+    services.quota_set(actor=admin, training_class=other_class, organisation=world.org_b, seats=1)
+    elsewhere = Reflection.objects.create(
+        participant=services.participant_nominate(
+            actor=admin, training_class=other_class, member=world.member_b
+        ),
+        title="别处的心得",
+        body="实事求是" * 40,
+        submitted_at=timezone.now(),
+    )
+    CopyFlag.objects.create(
+        reflection=setting["reflection"],
+        other_reflection=elsewhere,
+        similarity="0.950",
+        passage="实事求是",
+        other_passage="实事求是",
+    )
+    link = reverse("learning:reflection_detail", args=[elsewhere.pk])
+    url = reverse("learning:reflection_detail", args=[setting["reflection"].pk])
+    # secretary_b does not run the other class, but member_b is their own member: it opens.
+    signed_in(client, world.users["secretary_b"])
+    page = client.get(url).content.decode()
+    assert "别处的心得" in page and link in page
+    assert client.get(link).status_code == 200
+    # An organiser of this class from a body unrelated to member_b: passage, no link.
+    other_org = OrganisationFactory(parent=world.root, name="中共丁局机关支部委员会")
+    organiser = UserFactory(username="organiser_d", role=Role.SECRETARY, organisation=other_org)
+    setting["cls"].organisers.add(organiser)
+    signed_in(client, organiser)
+    page = client.get(url).content.decode()
+    assert "别处的心得" in page and link not in page
+    assert client.get(link).status_code == 404
