@@ -18,12 +18,6 @@ from core.tests.url_walk import PERSONAS
 
 pytestmark = pytest.mark.browser
 
-# Pages whose phone layout is still a wide table with its controls off to the right (reachable
-# by swiping the table, but not on the first screen): checked and screenshot, and an expected
-# failure naming them while they are listed here. Any other page that fails fails the test.
-AWAITING: dict[str, str] = {}
-
-
 def _pages(world, persona):
     with transaction.atomic():  # the live server's tests run outside a test transaction
         sides = _sides(world)
@@ -47,7 +41,7 @@ def _shot(tab, persona, name, width):
 def test_every_page_passes_the_phone_check(browser, live_server, world, persona):
     pages = list(_pages(world, persona))
     assert pages, persona
-    failures, awaiting, checked = {}, {}, 0
+    failures, checked = {}, 0
     for viewport in (DESK, PHONE):
         context = browser.new_context(
             viewport=viewport, is_mobile=viewport is PHONE, locale="zh-CN"
@@ -68,9 +62,7 @@ def test_every_page_passes_the_phone_check(browser, live_server, world, persona)
             checked += 1
             problems = tab.evaluate(PHONE_CHECK, MIN_FIELD_WIDTH)
             if problems:
-                (awaiting if name in AWAITING else failures)[url] = problems
+                failures[url] = problems
         context.close()
     assert checked, persona
     assert not failures, failures
-    if awaiting:
-        pytest.xfail(f"phone layouts still to do: {sorted(awaiting)}")
