@@ -13,8 +13,12 @@ class AuditEventFilter(django_filters.FilterSet):
     actor_name = django_filters.CharFilter(
         label=_("操作人"), method="filter_actor", help_text=_("姓名或用户名")
     )
-    action = django_filters.ChoiceFilter(label=_("操作"), choices=Action.choices)
-    target_type = django_filters.ChoiceFilter(label=_("对象类型"), choices=[])
+    action = django_filters.ChoiceFilter(
+        label=_("操作"), choices=Action.choices, empty_label=_("全部")
+    )
+    target_type = django_filters.ChoiceFilter(
+        label=_("对象类型"), choices=[], empty_label=_("全部")
+    )
     target_id = django_filters.CharFilter(label=_("对象编号"), lookup_expr="exact")
     target_repr = django_filters.CharFilter(label=_("对象"), lookup_expr="icontains")
     batch = django_filters.CharFilter(label=_("批次"), lookup_expr="exact")

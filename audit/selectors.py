@@ -71,6 +71,8 @@ class DailyActivity:
     failed_week: int
     lockouts_week: int
     week_since: date
+    reveals_week: int = 0
+    exports_week: int = 0
 
 
 def daily_activity(user: Actor, days: int = 30) -> DailyActivity:
@@ -87,12 +89,14 @@ def daily_activity(user: Actor, days: int = 30) -> DailyActivity:
             total=Count("pk"),
             failed=Count("pk", filter=Q(action=Action.LOGIN_FAILED)),
             lockouts=Count("pk", filter=Q(action=Action.LOCKOUT)),
+            reveals=Count("pk", filter=Q(action=Action.REVEAL)),
+            exports=Count("pk", filter=Q(action=Action.EXPORT)),
         )
         .order_by("day")
     )
     by_day = {row["day"]: row for row in rows}
     all_days = [first + timedelta(days=n) for n in range(days)]
-    empty = {"total": 0, "failed": 0, "lockouts": 0}
+    empty = {"total": 0, "failed": 0, "lockouts": 0, "reveals": 0, "exports": 0}
     week_since = today - timedelta(days=6)
     week = [by_day.get(d, empty) for d in all_days if d >= week_since]
     return DailyActivity(
@@ -103,4 +107,6 @@ def daily_activity(user: Actor, days: int = 30) -> DailyActivity:
         failed_week=sum(row["failed"] for row in week),
         lockouts_week=sum(row["lockouts"] for row in week),
         week_since=week_since,
+        reveals_week=sum(row["reveals"] for row in week),
+        exports_week=sum(row["exports"] for row in week),
     )

@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
@@ -385,6 +386,20 @@ class RequestEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who wrote the line, in the reader's language: the public and the system by their
+        names (stored as "public", 群众 or 系统), a command or job as 系统任务 …, an account by
+        its username."""
+        if self.actor_name in ("public", "群众", "the public"):
+            return gettext("群众")
+        if self.actor_name in ("系统", "system"):
+            return gettext("系统")
+        if self.actor_name.startswith("operator:"):
+            job = self.actor_name.removeprefix("operator:")
+            return gettext("系统任务 %(name)s") % {"name": job}
+        return self.actor_name
 
 
 class ConsultationQuerySet(policy.ScopedQuerySet):

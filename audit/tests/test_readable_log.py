@@ -222,3 +222,22 @@ def test_any_shape_of_changes_reads_without_a_500(auditor, world, changes):
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not any(c.startswith("=") for c in cells)
+
+
+def test_on_a_phone_each_event_is_a_card_and_the_filters_say_all(auditor, world):
+    """The table is for a desk; the cards (hidden at a desk) carry the same event, so a phone
+    shows who did what without swiping a table. An unset choice reads 全部, not ---------."""
+    with transaction.atomic():
+        record(
+            actor=world.users["admin"],
+            action=Action.UPDATE,
+            target=world.member_a,
+            reason="核对档案",
+        )
+    body = auditor.get(LOG).content.decode()
+    cards = body[body.index('id="event-cards"') :]
+    admin = world.users["admin"]
+    for text in (world.member_a.name, admin.display_name or admin.username, "修改", "核对档案"):
+        assert text in cards
+    assert "---------" not in body
+    assert body.count('<option value="" selected>全部</option>') == 2

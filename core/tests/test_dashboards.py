@@ -146,6 +146,10 @@ def test_the_auditor_sees_reveals_exports_failed_logins_lockouts_and_a_chart(cli
     [activity] = [p for p in response.context["panels"] if "activity" in p.context]
     assert activity.context["activity"].failed_week == 3
     assert activity.context["activity"].lockouts_week == 3
+    # Reveals and exports are counted too, each figure linking to its week in the log.
+    assert activity.context["activity"].reveals_week == 3
+    assert activity.context["activity"].exports_week == 3
+    assert "?action=reveal&amp;since=" in page and "?action=export&amp;since=" in page
     assert activity.context["chart"]["totals"][-1] >= 12
     assert len(activity.context["chart"]["days"]) == 30
     assert "vendor/echarts/echarts.min.js" in page and 'id="audit-chart-data"' in page

@@ -1,5 +1,7 @@
 """No page shows a stored code where a label exists: 民族 02 is 藏族, category `probationary`
-is 预备党员, status `deceased` is 已故, and the audit names fields (入党日期, not joined_on)."""
+is 预备党员, status `deceased` is 已故, and the audit names fields (入党日期, not joined_on).
+The named pages first, then every page of every app that the URL walk reaches, for each
+signed-in role."""
 
 import re
 from datetime import date
@@ -115,3 +117,55 @@ def test_the_check_would_see_a_raw_code():
         "probationary"
     }
     assert raw_codes("<dt>joined_on</dt>") == {"joined_on"}
+
+
+# Every page of every app, not only the pages above: the URL walk's own table, each page
+# a persona opens with a 200, read through the test client. Each domain app's choice codes
+# join the list (an outreach status `in_progress`, a meeting kind, …), with the field names
+# of its models as the audit log would show them.
+def _domain_codes() -> tuple[set[str], set[str]]:
+    from django.apps import apps
+
+    codes, names = set(CODES), set(FIELD_NAMES)
+    for label in ("organisations", "meetings", "learning", "outreach", "roster", "accounts"):
+        for model in apps.get_app_config(label).get_models():
+            for f in model._meta.get_fields():
+                if getattr(f, "choices", None) and not f.name.startswith("_"):
+                    codes |= {str(v) for v, _label in f.flatchoices if "_" in str(v)}
+                if "_" in f.name and not f.name.startswith("_") and f.concrete:
+                    names.add(f.name)
+    return codes, names
+
+
+WALKED = ("admin", "secretary_a", "member", "auditor", "security")
+
+
+@pytest.mark.parametrize("persona", WALKED)
+def test_no_page_of_any_app_shows_a_raw_code(client, world, coded, persona):
+    from core.tests.test_url_access import ROUTES, _sides
+
+    codes, names = _domain_codes()
+    side = _sides(world)["a"]
+    client.force_login(world.users[persona])
+    found, read = {}, 0
+    for name, (method, kwargs, expected) in sorted(ROUTES.items()):
+        if method != "get" or name.startswith("api:"):
+            continue
+        status = expected[persona] if kwargs is None else expected["a"][persona]
+        if status != 200:
+            continue
+        response = client.get(reverse(name, kwargs=kwargs(side) if kwargs else None))
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        read += 1
+        words = set(WORD.findall(visible_text(response.content.decode())))
+        if raw := {w for w in words if w in codes or w in names}:
+            found[name] = raw
+    assert read, persona
+    assert found == {}
+
+
+def test_the_walk_knows_each_domain_apps_codes_and_field_names():
+    codes, names = _domain_codes()
+    assert {"in_progress", "organisational_life_meeting", "transferred_out"} <= codes
+    assert {"claimed_by", "accept_due", "birth_date"} <= names

@@ -428,3 +428,27 @@ def test_the_acceptance_deadline_reads_naturally_in_english(client, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get(reverse("outreach:handle_list")).content.decode()
     assert f"accept by {when}" in body
+
+
+def test_on_a_phone_each_request_is_a_card(client, world):
+    req = RequestFactory(organisation=world.branch_a, title="路灯坏了一个月")
+    signed_in(client, world.users["secretary_a"])
+    body = client.get(reverse("outreach:handle_list")).content.decode()
+    cards = body[body.index('class="list-group d-md-none mb-3 request-cards"') :]
+    assert "路灯坏了一个月" in cards and req.code in cards
+    assert reverse("outreach:handle_detail", args=[req.pk]) in cards
+
+
+def test_the_history_names_the_system_and_the_public_in_the_readers_language(client, world):
+    from django.conf import settings
+
+    from outreach.models import RequestEntry
+
+    req = RequestFactory(organisation=world.branch_a, status=Status.ACCEPTED)
+    RequestEntry.objects.create(request=req, kind=EntryKind.ROUTE, text="x", actor_name="系统")
+    RequestEntry.objects.create(request=req, kind=EntryKind.NOTE, text="y", actor_name="public")
+    signed_in(client, world.users["secretary_a"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("outreach:handle_detail", args=[req.pk])).content.decode()
+    assert "System ·" in body and "the public ·" in body and "系统" not in body
+    assert "working days)" in body and "（" not in body.split("Answer by")[1][:200]
