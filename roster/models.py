@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ConstraintErrorsOnFields
+from core.stored_text import render
 from organisations import policy
 
 
@@ -121,6 +122,11 @@ class ImportBatch(models.Model):
         related_name="+",
         verbose_name=_("撤销人"),
     )
+
+    @property
+    def error_message(self) -> str:
+        """`error` in the reader's language (stored as a msgid: core.stored_text.to_column)."""
+        return render(self.error)
 
     objects = policy.ScopedQuerySet.as_manager()
     # Scoping (organisations.policy). Batches carry personal data from the file: only those
