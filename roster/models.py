@@ -123,11 +123,6 @@ class ImportBatch(models.Model):
         verbose_name=_("撤销人"),
     )
 
-    @property
-    def error_message(self) -> str:
-        """`error` in the reader's language (stored as a msgid: core.stored_text.to_column)."""
-        return render(self.error)
-
     objects = policy.ScopedQuerySet.as_manager()
     # Scoping (organisations.policy). Batches carry personal data from the file: only those
     # who may edit the target organisation see them (members, auditors, security never do).
@@ -141,6 +136,11 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.original_name}"
+
+    @property
+    def error_message(self) -> str:
+        """`error` in the reader's language (stored as a msgid: core.stored_text.to_column)."""
+        return render(self.error)
 
     @property
     def is_running(self) -> bool:
