@@ -455,7 +455,7 @@ def seed_meetings(rng: random.Random, today: date) -> int:
         if meeting.status != MeetingStatus.HELD:
             continue
         day = meeting.starts_at.date()
-        due = list({m.pk: m for m in due if m.joined_on <= day}.values())
+        due = list({m.pk: m for m in due if m.joined_on is None or m.joined_on <= day}.values())
         present = voting_due = voting_present = 0
         for member in due:
             vote = member.category == MemberCategory.FULL and (

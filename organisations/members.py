@@ -23,6 +23,7 @@ chunk in one query) and `check_id_number_free` (one member, the same query).
 
 import calendar
 import copy
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -32,6 +33,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.functional import Promise
 from pypinyin import Style, lazy_pinyin
@@ -239,7 +241,7 @@ def prepare_member(
         raise TypeError(f"not member fields: {sorted(unknown)}")
     today = today or timezone.localdate()
     creating = member is None
-    candidate = Member() if member is None else copy.copy(member)
+    candidate = _new_member() if member is None else copy.copy(member)
     for name, value in fields.items():
         if name != "phone":  # set below, once normalised: setting it encrypts
             setattr(candidate, name, value)
@@ -294,6 +296,21 @@ def prepare_member(
 
     _check_rules(prepared, today)
     return prepared
+
+
+@functools.cache
+def _new_member_state() -> dict[str, object]:
+    """The attributes Member() starts with (the fields' defaults: all immutable)."""
+    return {k: v for k, v in Member().__dict__.items() if k != "_state"}
+
+
+def _new_member() -> Member:
+    """Member(), without Model.__init__'s walk over every field and its defaults: a tenth
+    of the builder's time when a roster preview checks 10,000 rows."""
+    member = Member.__new__(Member)
+    member.__dict__.update(_new_member_state())
+    member._state = ModelState()
+    return member
 
 
 def _plainly_valid(model_field: models.Field, value: object) -> bool:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ConstraintErrorsOnFields
+from core.stored_text import render
 from organisations import policy
 
 
@@ -135,6 +136,11 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.original_name}"
+
+    @property
+    def error_message(self) -> str:
+        """`error` in the reader's language (stored as a msgid: core.stored_text.to_column)."""
+        return render(self.error)
 
     @property
     def is_running(self) -> bool:

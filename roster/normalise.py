@@ -10,6 +10,7 @@ are the member builder's (organisations.members); a parser here only reads the c
 where a cell holds a person's value (name, phone) it uses the builder's own normaliser.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,7 +53,16 @@ def text(value: object) -> str:
     whitespace (also inside) collapsed to one space, trimmed. Idempotent."""
     if value is None:
         return ""
-    raw = display(value)
+    return _clean(value if type(value) is str else display(value))
+
+
+# A row's cells are read several times over (skip rules, hints, each field's reader), and
+# many values repeat down a column (汉族, 正式党员, 1985.03): each string is cleaned once.
+@functools.lru_cache(maxsize=16384)
+def _clean(raw: str) -> str:
+    if raw.isascii():
+        # NFKC leaves ASCII as it is, and no invisible character is ASCII.
+        return " ".join(raw.split())
     while True:
         cleaned = drop_invisible(unicodedata.normalize("NFKC", raw))
         cleaned = " ".join(cleaned.split())

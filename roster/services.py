@@ -7,6 +7,7 @@ duplicate ID check is its bulk form. Every change is audited with the batch code
 AuditEvent.batch.
 """
 
+import functools
 import json
 import logging
 import secrets
@@ -23,6 +24,7 @@ from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import connections, models, router, transaction
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=models.Model)
 
 logger = logging.getLogger(__name__)
 
@@ -377,8 +380,11 @@ def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
     applicable = result.action != RowAction.NONE
     values = preview.values_to_json(result.values) if applicable else {}
     phone = values.pop("phone", "")  # encrypted at rest, like the member's
-    return ImportRow(
-        batch=batch,
+    # Keys rather than objects: a related descriptor's checks cost more than the rest of the
+    # row's fields together (the row is only inserted, never read back here).
+    return _unsaved(
+        ImportRow,
+        batch_id=batch.pk,
         row_number=result.row_number,
         outcome=result.outcome,
         action=result.action,
@@ -397,8 +403,27 @@ def _import_row(batch: ImportBatch, result: preview.RowResult) -> ImportRow:
         if result.outcome == RowOutcome.REJECTED
         else "",
         diff=result.diff,
-        member=result.member,
+        member_id=result.member.pk if result.member is not None else None,
     )
+
+
+@functools.cache
+def _defaults(model: type[models.Model]) -> list[tuple[str, Callable[[], Any]]]:
+    return [(f.attname, f.get_default) for f in model._meta.concrete_fields]
+
+
+def _unsaved(model: type[_M], **values: Any) -> _M:
+    """model(**values) for attribute names (keys as `…_id`), without Model.__init__'s
+    checks of each keyword: a tenth of storing a 10,000-row preview. Defaults are made per
+    instance as Django makes them (a fresh dict for a JSONField's default=dict)."""
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    state = instance.__dict__
+    for attname, default in _defaults(model):
+        if attname not in values:
+            state[attname] = default()
+    state.update(values)
+    return instance
 
 
 def _columns(
@@ -1328,12 +1353,48 @@ def _insert_rows(model: type[models.Model], objects: list[Any]) -> None:
         ", ".join(quote(_column(field)) for field in columns),
         ", ".join(["%s"] * len(columns)),
     )
-    params = [
-        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in columns]
-        for obj in objects
-    ]
+    prepare = [_preparer(field, connection) for field in columns]
+    params = [[fn(obj) for fn in prepare] for obj in objects]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+# Fields whose stored value is the attribute itself when it is text, a number or None.
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.ForeignKey,
+)
+_PLAIN_VALUES = (str, int, type(None))
+
+
+def _preparer(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
+    """How a field's value goes to the database: for text, numbers and keys the attribute as
+    it is, for JSON the backend's adapter, for the rest the field's own get_db_prep_save.
+    The general path cost a third of storing a 10,000-row preview (five layers of calls per
+    cell); the result is the same."""
+    attname = field.attname
+    general = lambda obj: field.get_db_prep_save(field.pre_save(obj, add=True), connection)  # noqa: E731
+    if type(field) in _PLAIN_FIELDS:
+
+        def plain(obj: Any) -> Any:
+            value = getattr(obj, attname)
+            return value if type(value) in _PLAIN_VALUES else general(obj)
+
+        return plain
+    if type(field) is models.JSONField:
+        encoder = field.encoder
+
+        def json_value(obj: Any) -> Any:
+            value = getattr(obj, attname)
+            if value is None:
+                return general(obj)
+            return connection.ops.adapt_json_value(value, encoder)
+
+        return json_value
+    return general
 
 
 def _column(field: models.Field[Any, Any]) -> str:

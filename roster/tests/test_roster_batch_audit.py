@@ -121,7 +121,7 @@ def test_a_background_preview_that_fails_is_audited(
     with django_capture_on_commit_callbacks(execute=True):
         post_file(client, world.org_a, write_roster(tmp_path))
     batch = latest_batch()
-    assert batch.status == BatchStatus.FAILED and "worker killed" in batch.error
+    assert batch.status == BatchStatus.FAILED and "worker killed" in batch.error_message
     failed = batch_events(batch.code)[-1]
     assert failed.action == Action.UPDATE and failed.actor == secretary
     assert failed.changes == {"status": ["previewing", "failed"]}  # not the exception's text
@@ -145,7 +145,7 @@ def test_a_background_apply_that_fails_is_audited(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("roster:roster_apply", args=[batch.code]))
     batch.refresh_from_db()
-    assert batch.status == BatchStatus.PREVIEWED and "disk full" in batch.error
+    assert batch.status == BatchStatus.PREVIEWED and "disk full" in batch.error_message
     failed = batch_events(batch.code)[-1]
     assert failed.actor == admin
     assert failed.changes == {"status": ["applying", "previewed"]}

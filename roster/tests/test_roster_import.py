@@ -478,7 +478,7 @@ def test_a_failing_background_apply_leaves_the_preview_to_retry(
         tasks.start_apply(batch=batch, actor=secretary)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PREVIEWED
-    assert "未做任何修改" in batch.error and "disk full" in batch.error
+    assert "未做任何修改" in batch.error_message and "disk full" in batch.error_message
 
 
 def test_csv_from_chinese_windows(world, tmp_path):
@@ -542,15 +542,15 @@ def test_missing_id_column_asks_for_a_mapping(world, tmp_path):
     mapping = [c["field"] for c in batch.columns]
     mapping[3] = None
     batch = services.batch_preview(batch=batch, actor=admin, mapping=mapping)
-    assert "身份证号码" in batch.error and batch.applicable_count == 0
-    assert "“证件”" in batch.error  # what the header row holds
+    assert "身份证号码" in batch.error_message and batch.applicable_count == 0
+    assert "“证件”" in batch.error_message  # what the header row holds
 
 
 def test_an_unreadable_file_fails_with_its_reason(world, tmp_path):
     path = tmp_path / "x.xlsx"
     samples.write_workbook(path, [], headers=["一", "二", "三"])
     batch = upload(world.users["admin"], world.org_a, path)
-    assert batch.status == BatchStatus.FAILED and "表头" in batch.error
+    assert batch.status == BatchStatus.FAILED and "表头" in batch.error_message
 
 
 def test_unapplied_uploads_expire_with_their_files(world, messy):

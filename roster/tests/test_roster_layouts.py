@@ -182,7 +182,7 @@ def test_owip_layout_without_id_numbers_is_refused_saying_what_it_found(client, 
     path = xlsx(tmp_path / "党员信息录入样表.xlsx", owip_rows(people), merged=("C8:I22",))
     batch, page = upload_page(client, world, path)
     assert batch.status == BatchStatus.PREVIEWED and batch.applicable_count == 0
-    assert "没有找到“身份证号码”列" in batch.error and "“学工号”" in batch.error
+    assert "没有找到“身份证号码”列" in batch.error_message and "“学工号”" in batch.error_message
     assert "没有找到“身份证号码”列" in page and 'id="columns-form"' in page
     # The content check already reads 党籍状态 as the category it holds.
     status = next(c for c in batch.columns if c["header"].startswith("党籍状态"))
@@ -380,7 +380,7 @@ def test_baobao_layout_without_id_numbers_is_refused(client, world, tmp_path):
     batch, page = upload_page(
         client, world, xlsx(tmp_path / "党员信息表.xlsx", rows, merged=("A1:H1",))
     )
-    assert "没有找到“身份证号码”列" in batch.error and "“学号/工号”" in batch.error
+    assert "没有找到“身份证号码”列" in batch.error_message and "“学号/工号”" in batch.error_message
     assert batch.applicable_count == 0 and "没有找到“身份证号码”列" in page
 
 
@@ -577,7 +577,7 @@ def test_no_header_at_all_says_what_the_first_rows_hold(client, world, tmp_path)
     post_file(client, world.org_a, xlsx(tmp_path / "x.xlsx", rows))
     batch = latest_batch()
     assert batch.status == BatchStatus.FAILED
-    assert "文件前几行是：“名单”；“甲”、“乙”、“丙”" in batch.error
+    assert "文件前几行是：“名单”；“甲”、“乙”、“丙”" in batch.error_message
 
 
 # --- Other formats: .xls (Java systems' exports), .ods (WPS, LibreOffice), CSV from Excel.

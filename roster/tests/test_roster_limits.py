@@ -90,7 +90,7 @@ def test_shared_strings_bomb_refused_before_openpyxl_parses_anything(
     batch = latest_batch()
     assert response.status_code == 302
     assert batch.status == BatchStatus.FAILED
-    assert "共享字符串" in batch.error and "1 MB" in batch.error
+    assert "共享字符串" in batch.error_message and "1 MB" in batch.error_message
     assert "共享字符串" in client.get(response.url).content.decode()
     assert openpyxl_calls == []
     assert ImportRow.objects.filter(batch=batch).count() == 0
@@ -212,9 +212,9 @@ def test_more_rows_than_the_cap_are_refused_and_nothing_stays(client, world, tmp
     response = post_file(client, world.org_a, path)
     batch = latest_batch()
     assert batch.status == BatchStatus.FAILED
-    assert batch.error == "表格超过 20 行，请分成几个文件上传（每个不超过 20 行）。"
+    assert batch.error_message == "表格超过 20 行，请分成几个文件上传（每个不超过 20 行）。"
     assert ImportRow.objects.filter(batch=batch).count() == 0
-    assert batch.error in client.get(response.url).content.decode()
+    assert batch.error_message in client.get(response.url).content.decode()
     # At the cap it goes through (empty rows inside the table count: they are stored).
     settings.ROSTER_MAX_ROWS = 27
     post_file(client, world.org_a, path)
