@@ -9,6 +9,7 @@ from functools import cached_property
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Count, Q, QuerySet, Subquery
@@ -255,6 +256,12 @@ ROW_FIELDS = (
 )
 
 
+# The member's columns a page's cursor can hold (the orders the list offers, then the id), and
+# what separates them in the cursor (pinyin keys are ASCII letters, dates ISO, ids digits).
+CURSOR_FIELDS = ("name_pinyin", "joined_on", "birth_date", "id")
+CURSOR_SEPARATOR = "~"
+
+
 # On PostgreSQL, a total the planner expects to reach this is shown as its estimate.
 ESTIMATE_FROM = 200_000
 
@@ -325,24 +332,119 @@ class MemberPaginator(Paginator):
                 cache.set(key, total, COUNT_CACHE_SECONDS)
         return total
 
+    def __init__(self, object_list, per_page, *, after: str = "", before: str = "", **kwargs):
+        """`after` / `before`: the cursor of the row just before / after the page wanted
+        (what the previous page's 下一页 or the next page's 上一页 link carries), so that
+        a page reached by walking reads its rows from the index where the cursor points,
+        however deep; without one, a page is read by its offset."""
+        super().__init__(object_list, per_page, **kwargs)
+        self._cursor = None
+        for reverse, text in ((False, after), (True, before)):
+            values = self._parse_cursor(text)
+            if values is not None:
+                self._cursor = (reverse, values)
+                break
+
+    @cached_property
+    def _keys(self) -> list[tuple[str, bool]]:
+        """(field, descending) of the list's order, ending on the id; [] when a cursor cannot
+        follow it (an order on anything but the member's own columns)."""
+        keys = []
+        for term in self.object_list.query.order_by or Member._meta.ordering or ():
+            if not isinstance(term, str):
+                return []
+            name = term.lstrip("-")
+            name = "id" if name == "pk" else name
+            if name not in CURSOR_FIELDS:
+                return []
+            keys.append((name, term.startswith("-")))
+        return keys if keys and keys[-1][0] == "id" else []
+
+    def _parse_cursor(self, text: str | None) -> list | None:
+        if not text or not self._keys:
+            return None
+        parts = str(text).split(CURSOR_SEPARATOR)
+        if len(parts) != len(self._keys):
+            return None
+        try:
+            return [
+                Member._meta.get_field(name).to_python(part)
+                for (name, _descending), part in zip(self._keys, parts, strict=True)
+            ]
+        except (ValidationError, ValueError, TypeError):
+            return None
+
+    def cursor_of(self, member: Member) -> str:
+        """The cursor of a row of the page ("" when the order takes none)."""
+        return CURSOR_SEPARATOR.join(str(getattr(member, name)) for name, _ in self._keys)
+
     def page(self, number: int | str) -> "Page[Member]":
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if self._cursor is not None and top > bottom:
+            rows = self._rows_from_cursor(*self._cursor, top - bottom)
+        else:
+            rows = self._rows(bottom, top)
         # _get_page is Django's documented hook for a Page subclass; django-stubs omit it.
-        return self._get_page(self._rows(bottom, top), number, self)  # type: ignore[attr-defined]
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]
+
+    def _get_page(self, *args, **kwargs) -> "MemberPage":
+        return MemberPage(*args, **kwargs)
 
     def _rows(self, bottom: int, top: int) -> QuerySet[Member]:
         queryset = self.object_list
+        fields = (*ROW_FIELDS, *(name for name, _ in self._keys if name != "id"))
         if bottom < DEFERRED_JOIN_FROM or top <= bottom:
-            return queryset.only(*ROW_FIELDS)[bottom:top]
+            return queryset.only(*fields)[bottom:top]
         keys = queryset.values("pk")[bottom:top]
         ordering = queryset.query.order_by or Member._meta.ordering or ()
         # Scoping and filters are in `keys`; this outer query only fetches those rows.
         rows = _with_row_data(Member.objects.filter(pk__in=keys))
-        return rows.only(*ROW_FIELDS).order_by(*ordering)
+        return rows.only(*fields).order_by(*ordering)
+
+    def _rows_from_cursor(self, reverse: bool, values: list, size: int) -> list[Member]:
+        """The `size` rows after the cursor (before it if `reverse`), in the list's order: a
+        range of the order's index, whatever the depth. One query, as for any page."""
+        keys = self._keys
+        after = Q()
+        for index, (name, descending) in enumerate(keys):
+            # Rows equal on the earlier keys and past the cursor on this one.
+            later = (name + ("__lt" if descending != reverse else "__gt"), values[index])
+            equal = {keys[i][0]: values[i] for i in range(index)}
+            after |= Q(**equal, **dict([later]))
+        first, descending = keys[0]
+        # The first key's bound alone lets the index start where the cursor points.
+        bound = {first + ("__lte" if descending != reverse else "__gte"): values[0]}
+        queryset = self.object_list.filter(after, **bound)
+        if reverse:
+            queryset = queryset.reverse()
+        fields = (*ROW_FIELDS, *(name for name, _ in keys if name != "id"))
+        rows = list(queryset.only(*fields)[:size])
+        return rows[::-1] if reverse else rows
+
+
+class MemberPage(Page):
+    """A page of the member list that knows the cursors its 上一页 and 下一页 links carry."""
+
+    paginator: MemberPaginator
+
+    def _rows(self) -> list[Member]:
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return self.object_list
+
+    @property
+    def next_cursor(self) -> str:
+        rows = self._rows()
+        return self.paginator.cursor_of(rows[-1]) if rows and self.has_next() else ""
+
+    @property
+    def previous_cursor(self) -> str:
+        rows = self._rows()
+        return self.paginator.cursor_of(rows[0]) if rows and self.has_previous() else ""
 
 
 def member_detail_queryset(user: Actor) -> QuerySet[Member]:

@@ -189,7 +189,8 @@ def _sorting(request) -> tuple[str, dict[str, dict]]:
     if order.lstrip("-") not in SORTABLE_COLUMNS:
         order = "name"
     base = request.GET.copy()
-    base.pop("page", None)
+    for name in ("page", "after", "before"):
+        base.pop(name, None)
     columns = {}
     for column in SORTABLE_COLUMNS:
         direction = "asc" if order == column else "desc" if order == f"-{column}" else ""
@@ -221,9 +222,16 @@ def member_list(request):
     if request.user.role == Role.MEMBER and request.user.member_id:
         return redirect("organisations:member_detail", pk=request.user.member_id)
     member_filter, queryset = selectors.filtered_members(request.user, request.GET)
-    page = selectors.MemberPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = selectors.MemberPaginator(
+        queryset,
+        PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     order, columns = _sorting(request)
     template = "organisations/member_list.html"
     if request.htmx and request.htmx.target == "member-table":
