@@ -569,3 +569,31 @@ def organisation_search(
         for row in rows[:limit]
     ]
     return found, len(rows) > limit
+
+
+# At most this many members in an answer of the position form's member picker.
+MEMBER_PICKER_LIMIT = 20
+
+
+def position_member_search(
+    user: Actor, organisation: Organisation, query: str, *, limit: int = MEMBER_PICKER_LIMIT
+) -> tuple[list[dict], bool]:
+    """Members the position form of `organisation` may appoint (its subtree's, as
+    forms.PositionForm accepts) that `user` may see, found by the member list's search box
+    (a name, pinyin, initials, an ID's last 4): ({id, name, detail} dicts with the member's
+    organisation as the detail, whether there are more). One query, in pinyin order."""
+    from .filters import search_members
+
+    members = Member.objects.in_subtree(organisation) & Member.objects.visible_to(user)
+    query = " ".join("".join(ch for ch in query if ch.isprintable()).split())[:60]
+    members = search_members(members, query)
+    rows = list(
+        members.order_by("name_pinyin", "id").values("pk", "name", "organisation__name")[
+            : limit + 1
+        ]
+    )
+    found = [
+        {"id": row["pk"], "name": row["name"], "detail": row["organisation__name"]}
+        for row in rows[:limit]
+    ]
+    return found, len(rows) > limit

@@ -77,6 +77,17 @@ def organisation_search(request):
     return JsonResponse({"results": found, "more": more})
 
 
+@party_data_required
+def position_member_search(request, pk):
+    """JSON for the position form's member picker (Tom Select): the members of the
+    organisation's subtree matching `q`, for someone who may change the organisation."""
+    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+    found, more = selectors.position_member_search(
+        request.user, organisation, request.GET.get("q", "")
+    )
+    return JsonResponse({"results": found, "more": more})
+
+
 def organisation_url(organisation):
     return reverse("organisations:organisation_detail", args=[organisation.pk])
 
