@@ -178,6 +178,14 @@ def visible_children(user: Actor, organisation: Organisation) -> QuerySet[Organi
 
 
 def category_counts(organisation: Organisation) -> CategoryCounts:
+    """The subtree's active members by category. A subtree of COUNT_CACHE_MIN_ROWS or more
+    (a prefecture's holds tens of thousands at province scale, and counting them was most of
+    its page) is remembered for COUNT_CACHE_SECONDS, as the member list's totals are; smaller
+    ones are always counted."""
+    key = f"category-counts:{organisation.pk}"
+    remembered = cache.get(key)
+    if isinstance(remembered, CategoryCounts):
+        return remembered
     counts = (
         Member.objects.in_subtree(organisation)
         .filter(status=MemberStatus.ACTIVE)
@@ -186,7 +194,10 @@ def category_counts(organisation: Organisation) -> CategoryCounts:
             probationary=Count("pk", filter=Q(category=MemberCategory.PROBATIONARY)),
         )
     )
-    return CategoryCounts(full=counts["full"], probationary=counts["probationary"])
+    result = CategoryCounts(full=counts["full"], probationary=counts["probationary"])
+    if result.full + result.probationary >= COUNT_CACHE_MIN_ROWS:
+        cache.set(key, result, COUNT_CACHE_SECONDS)
+    return result
 
 
 def current_positions(organisation: Organisation) -> QuerySet[Position]:

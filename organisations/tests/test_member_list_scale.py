@@ -228,3 +228,19 @@ def test_the_member_list_links_pages_by_cursor_in_a_fixed_number_of_queries(clie
     ids = re.compile(r'href="/members/(\d+)/"')
     assert ids.findall(by_cursor.content.decode()) == ids.findall(by_offset.content.decode())
     assert "第 2 /" in by_cursor.content.decode()
+
+
+def test_a_large_subtree_s_counts_are_remembered_a_small_one_s_never(roster, monkeypatch):
+    cache.clear()
+    small = OrganisationFactory()
+    MemberFactory(organisation=small)
+    monkeypatch.setattr(selectors, "COUNT_CACHE_MIN_ROWS", 5)
+    counts = selectors.category_counts(roster)
+    assert counts.full + counts.probationary == len(NAMES)
+    MemberFactory(organisation=roster)
+    assert selectors.category_counts(roster) == counts  # kept for a minute
+    assert selectors.category_counts(small).full == 1
+    MemberFactory(organisation=small)
+    assert selectors.category_counts(small).full == 2  # small: always counted
+    cache.clear()
+    assert selectors.category_counts(roster).full == counts.full + 1
