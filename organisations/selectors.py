@@ -5,13 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import QueryDict
@@ -343,7 +344,15 @@ class MemberPaginator(Paginator):
                 cache.set(key, total, COUNT_CACHE_SECONDS)
         return total
 
-    def __init__(self, object_list, per_page, *, after: str = "", before: str = "", **kwargs):
+    def __init__(
+        self,
+        object_list: QuerySet[Member],
+        per_page: int,
+        *,
+        after: str = "",
+        before: str = "",
+        **kwargs: Any,
+    ) -> None:
         """`after` / `before`: the cursor of the row just before / after the page wanted
         (what the previous page's 下一页 or the next page's 上一页 link carries), so that
         a page reached by walking reads its rows from the index where the cursor points,
@@ -379,7 +388,7 @@ class MemberPaginator(Paginator):
             return None
         try:
             return [
-                Member._meta.get_field(name).to_python(part)
+                _model_field(name).to_python(part)
                 for (name, _descending), part in zip(self._keys, parts, strict=True)
             ]
         except (ValidationError, ValueError, TypeError):
@@ -395,14 +404,15 @@ class MemberPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        rows: QuerySet[Member] | list[Member]
         if self._cursor is not None and top > bottom:
             rows = self._rows_from_cursor(*self._cursor, top - bottom)
         else:
             rows = self._rows(bottom, top)
-        # _get_page is Django's documented hook for a Page subclass; django-stubs omit it.
-        return self._get_page(rows, number, self)  # type: ignore[attr-defined]
+        return self._get_page(rows, number, self)
 
-    def _get_page(self, *args, **kwargs) -> "MemberPage":
+    # Django's documented hook for a Page subclass (django-stubs omit it).
+    def _get_page(self, *args: Any, **kwargs: Any) -> "MemberPage":
         return MemberPage(*args, **kwargs)
 
     def _rows(self, bottom: int, top: int) -> QuerySet[Member]:
@@ -435,6 +445,12 @@ class MemberPaginator(Paginator):
         fields = (*ROW_FIELDS, *(name for name, _ in keys if name != "id"))
         rows = list(queryset.only(*fields)[:size])
         return rows[::-1] if reverse else rows
+
+
+def _model_field(name: str) -> models.Field:
+    field = Member._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
 
 
 class MemberPage(Page):
