@@ -697,43 +697,9 @@ def bench_target(target: Target, args) -> dict:
     for name in info["missing_indexes"]:
         print(f"  WARNING: the bench database lacks the model's index {name} (migration not made?)")
     chosen = [v for v in variants(info) if v.reference or not args.only or v.key in args.only]
-    password = _demo_password()
-    # Interleaved rounds: on a shared machine the load drifts, and a variant measured a minute
-    # after its reference would carry the drift into the ratio.
-    runs = {v.key: {"latencies": [], "errors": 0, "elapsed": 0.0, "size": 0} for v in chosen}
-    with Server(target, args.workers) as server:
-        cookies = {p: login(server.port, p, password) for p in ("admin", "secretary_a")}
-        for variant in chosen:
-            marker = variant.marker.encode()
-            hammer(
-                server.port,
-                variant.path,
-                cookies[variant.persona],
-                marker,
-                concurrency=args.concurrency,
-                seconds=args.warmup,
-                max_requests=10**9,
-            )
-        meter = CpuMeter(server.process.pid, postgres=target.name == "postgres")
-        for round_number in range(1, args.rounds + 1):
-            for variant in chosen:
-                with meter:
-                    latencies, errors, elapsed, size = hammer(
-                        server.port,
-                        variant.path,
-                        cookies[variant.persona],
-                        variant.marker.encode(),
-                        concurrency=args.concurrency,
-                        seconds=args.seconds / args.rounds,
-                        max_requests=max(1, args.max_requests // args.rounds),
-                    )
-                run = runs[variant.key]
-                run["latencies"] += latencies
-                run["errors"] += errors
-                run["elapsed"] += elapsed
-                run["size"] = max(run["size"], size)
-            print(f"  round {round_number}/{args.rounds} done", flush=True)
-    others = meter.others
+    from load import measure  # noqa: PLC0415 — load imports this module
+
+    runs, others = measure(target, chosen, args)
     if others is not None and others > QUIET * (os.cpu_count() or 1):
         print(f"  WARNING: other work took {others:.1f} CPUs during the measurement")
     results = [summarise(v, **runs[v.key]) for v in chosen]

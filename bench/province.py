@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import load  # noqa: E402 — the shared load loop, beside this file
 import member_list as ml  # noqa: E402 — the shared machinery, beside this file
 
 ROOT = ml.ROOT
@@ -117,6 +118,7 @@ def prepare(target: ml.Target, members: int, rebuild: bool) -> dict:
 def variants(info: dict) -> list[ml.Variant]:
     members = "/members/"
     table = 'id="member-table"'
+    deep_cursor = info["deep_cursor"]
     return [
         ml.Variant("reference", "reference (50 rows, no joins)", "admin", "/bench/reference/",
                    "Benchmark reference", reference=True),
@@ -130,6 +132,10 @@ def variants(info: dict) -> list[ml.Variant]:
         ),
         ml.Variant("deep", f"admin: deep page ({info['deep_page']})", "admin",
                    f"{members}?page={info['deep_page']}", f"第 {info['deep_page']} /"),
+        ml.Variant("deep_cursor", f"admin: deep page ({info['deep_page']}) by 下一页's cursor",
+                   "admin",
+                   f"{members}?{urlencode({'page': info['deep_page'], 'after': deep_cursor})}",
+                   f"第 {info['deep_page']} /"),
         ml.Variant("pinyin", f"admin: pinyin search '{info['pinyin_q']}'", "admin",
                    f"{members}?{urlencode({'q': info['pinyin_q']})}", table),
         ml.Variant("name", f"admin: name search '{info['name_q']}'", "admin",
@@ -196,6 +202,16 @@ def run_inspect(pages: bool) -> None:
     member = Member.objects.order_by("pk")[len(str(info["members"])) * 1000]
     info["member_id"] = member.pk
     info["member_marker"] = member.id_number_masked
+    # 下一页's cursor on page DEEP_PAGE - 1 of the admin's roster: its last row's sort key.
+    from django.http import QueryDict
+
+    from organisations.selectors import filtered_members
+    from organisations.views import PAGE_SIZE
+
+    admin = User.objects.get(username="admin")
+    _filter, roster = filtered_members(admin, QueryDict(""))
+    row = roster.values_list("name_pinyin", "pk")[(DEEP_PAGE - 1) * PAGE_SIZE - 1]
+    info["deep_cursor"] = f"{row[0]}~{row[1]}"
     info["kinds"] = dict(
         Organisation.objects.values_list("kind").annotate(n=Count("pk")).order_by()
     )
@@ -255,34 +271,7 @@ def bench_target(target: ml.Target, args) -> dict:
         if q["status"] != 200 or not q["marker"]:
             raise RuntimeError(f"[{target.name}] {key} answered {q['status']} without its content")
     chosen = [v for v in variants(info) if v.reference or not args.only or v.key in args.only]
-    password = ml._demo_password()
-    runs = {v.key: {"latencies": [], "errors": 0, "elapsed": 0.0, "size": 0} for v in chosen}
-    with ml.Server(target, args.workers) as server:
-        cookies = {p: ml.login(server.port, p, password) for p in ("admin", "secretary_a")}
-        for variant in chosen:
-            ml.hammer(server.port, variant.path, cookies[variant.persona],
-                      variant.marker.encode(), concurrency=args.concurrency,
-                      seconds=args.warmup, max_requests=10**9)  # fmt: skip
-        meter = ml.CpuMeter(server.process.pid, postgres=target.name == "postgres")
-        for round_number in range(1, args.rounds + 1):
-            for variant in chosen:
-                with meter:
-                    latencies, errors, elapsed, size = ml.hammer(
-                        server.port,
-                        variant.path,
-                        cookies[variant.persona],
-                        variant.marker.encode(),
-                        concurrency=args.concurrency,
-                        seconds=args.seconds / args.rounds,
-                        max_requests=max(1, args.max_requests // args.rounds),
-                    )
-                run = runs[variant.key]
-                run["latencies"] += latencies
-                run["errors"] += errors
-                run["elapsed"] += elapsed
-                run["size"] = max(run["size"], size)
-            print(f"  round {round_number}/{args.rounds} done", flush=True)
-    others = meter.others
+    runs, others = load.measure(target, chosen, args)
     results = [ml.summarise(v, **runs[v.key]) for v in chosen]
     reference = results[0]
     max_p95 = args.max_p95 or (ml.MAX_P95_MS if args.members <= 100_000 else 100.0)

@@ -419,10 +419,12 @@ def seed(
     progress=None,
     tree: str = "auto",
     workers: int | None = None,
+    log=None,
 ) -> SeedResult:
     """`tree`: "prefecture" (the demo prefecture: 83 organisations, every size), "province"
     (demo.province: about one organisation per 13 members) or "auto" (the province from
-    PROVINCE_FROM members on)."""
+    PROVINCE_FROM members on). `log(message)` hears of each step of a province."""
+    log = log or (lambda message: None)
     rng = random.Random(seed_value)
     today = timezone.localdate()
     if tree == "auto":
@@ -431,10 +433,18 @@ def seed(
         from . import province
 
         branches, organisations = province.build_tree(rng, members)
+        log(f"organisations: {len(organisations):,}")
         candidates = province.build_members(
-            rng, branches, members, seed_value=seed_value, progress=progress, workers=workers
+            rng,
+            branches,
+            members,
+            seed_value=seed_value,
+            progress=progress,
+            workers=workers,
+            log=log,
         )
         province.build_positions(rng, organisations, candidates)
+        log("committees")
     else:
         branches = build_tree(rng)
         build_members(rng, branches, members, progress=progress)

@@ -170,7 +170,7 @@ class QuickSelect(forms.Select):
 
 
 def _chosen_only(choices, values: list[str]):
-    """The options an organisation picker writes: the empty one and the chosen organisation,
+    """The options a remote picker writes: the empty one and the chosen organisation (member),
     read by its key (one query, none when nothing is chosen). `choices` is a model choice
     iterator; the others come from the remote search."""
     field = choices.field
@@ -202,6 +202,29 @@ class OrganisationSearchSelect(QuickSelect):
             **(attrs or {}),
             "data-remote-search": url + ("?scope=edit" if self.editable else ""),
             "data-placeholder": str(_("输入名称搜索党组织")),
+        }
+        every = self.choices
+        self.choices = _chosen_only(every, self.format_value(value))
+        try:
+            return super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = every
+
+
+class MemberSearchSelect(QuickSelect):
+    """The position form's member picker: the <select> holds only the chosen member; Tom
+    Select (static/js/app.js, `data-remote-search`) asks `url` (position_member_search, the
+    organisation's subtree) for the others, so a province-sized subtree is never listed."""
+
+    def __init__(self, attrs=None, *, url: str = ""):
+        super().__init__(attrs)
+        self.url = url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {
+            **(attrs or {}),
+            "data-remote-search": self.url,
+            "data-placeholder": str(_("输入姓名、拼音或身份证号后 4 位搜索党员")),
         }
         every = self.choices
         self.choices = _chosen_only(every, self.format_value(value))

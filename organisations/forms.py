@@ -5,11 +5,12 @@ Plain forms: they validate input and nothing else. An edit view shows the stored
 diffs, saves and audits; the form is never bound to the object being changed."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import model_field
 
-from .filters import OrganisationSearchSelect
+from .filters import MemberSearchSelect, OrganisationSearchSelect
 from .models import Member, Organisation, Position
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -97,9 +98,14 @@ class PositionForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = Member.objects.in_subtree(organisation).order_by(
-            "name_pinyin"
+        field = self.fields["member"]
+        # A remote search over the subtree (a province's may hold a hundred thousand members).
+        field.widget = MemberSearchSelect(
+            url=reverse("organisations:position_member_search", args=[organisation.pk])
         )
+        field.widget.is_required = field.required
+        # Set after the widget: the queryset gives the widget its choices.
+        field.queryset = Member.objects.in_subtree(organisation).order_by("name_pinyin")
 
 
 class RevealForm(forms.Form):

@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import QueryDict
@@ -178,6 +180,14 @@ def visible_children(user: Actor, organisation: Organisation) -> QuerySet[Organi
 
 
 def category_counts(organisation: Organisation) -> CategoryCounts:
+    """The subtree's active members by category. A subtree of COUNT_CACHE_MIN_ROWS or more
+    (a prefecture's holds tens of thousands at province scale, and counting them was most of
+    its page) is remembered for COUNT_CACHE_SECONDS, as the member list's totals are; smaller
+    ones are always counted."""
+    key = f"category-counts:{organisation.pk}"
+    remembered = cache.get(key)
+    if isinstance(remembered, CategoryCounts):
+        return remembered
     counts = (
         Member.objects.in_subtree(organisation)
         .filter(status=MemberStatus.ACTIVE)
@@ -186,7 +196,10 @@ def category_counts(organisation: Organisation) -> CategoryCounts:
             probationary=Count("pk", filter=Q(category=MemberCategory.PROBATIONARY)),
         )
     )
-    return CategoryCounts(full=counts["full"], probationary=counts["probationary"])
+    result = CategoryCounts(full=counts["full"], probationary=counts["probationary"])
+    if result.full + result.probationary >= COUNT_CACHE_MIN_ROWS:
+        cache.set(key, result, COUNT_CACHE_SECONDS)
+    return result
 
 
 def current_positions(organisation: Organisation) -> QuerySet[Position]:
@@ -260,6 +273,12 @@ ROW_FIELDS = (
 )
 
 
+# The member's columns a page's cursor can hold (the orders the list offers, then the id), and
+# what separates them in the cursor (pinyin keys are ASCII letters, dates ISO, ids digits).
+CURSOR_FIELDS = ("name_pinyin", "joined_on", "birth_date", "id")
+CURSOR_SEPARATOR = "~"
+
+
 # On PostgreSQL, a total the planner expects to reach this is shown as its estimate.
 ESTIMATE_FROM = 200_000
 
@@ -330,24 +349,134 @@ class MemberPaginator(Paginator):
                 cache.set(key, total, COUNT_CACHE_SECONDS)
         return total
 
+    def __init__(
+        self,
+        object_list: QuerySet[Member],
+        per_page: int,
+        *,
+        after: str = "",
+        before: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """`after` / `before`: the cursor of the row just before / after the page wanted
+        (what the previous page's 下一页 or the next page's 上一页 link carries), so that
+        a page reached by walking reads its rows from the index where the cursor points,
+        however deep; without one, a page is read by its offset."""
+        super().__init__(object_list, per_page, **kwargs)
+        self._cursor = None
+        for reverse, text in ((False, after), (True, before)):
+            values = self._parse_cursor(text)
+            if values is not None:
+                self._cursor = (reverse, values)
+                break
+
+    @cached_property
+    def _keys(self) -> list[tuple[str, bool]]:
+        """(field, descending) of the list's order, ending on the id; [] when a cursor cannot
+        follow it (an order on anything but the member's own columns)."""
+        keys = []
+        for term in self.object_list.query.order_by or Member._meta.ordering or ():
+            if not isinstance(term, str):
+                return []
+            name = term.lstrip("-")
+            name = "id" if name == "pk" else name
+            if name not in CURSOR_FIELDS:
+                return []
+            keys.append((name, term.startswith("-")))
+        return keys if keys and keys[-1][0] == "id" else []
+
+    def _parse_cursor(self, text: str | None) -> list | None:
+        if not text or not self._keys:
+            return None
+        parts = str(text).split(CURSOR_SEPARATOR)
+        if len(parts) != len(self._keys):
+            return None
+        try:
+            return [
+                _model_field(name).to_python(part)
+                for (name, _descending), part in zip(self._keys, parts, strict=True)
+            ]
+        except (ValidationError, ValueError, TypeError):
+            return None
+
+    def cursor_of(self, member: Member) -> str:
+        """The cursor of a row of the page ("" when the order takes none)."""
+        return CURSOR_SEPARATOR.join(str(getattr(member, name)) for name, _ in self._keys)
+
     def page(self, number: int | str) -> "Page[Member]":
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        # _get_page is Django's documented hook for a Page subclass; django-stubs omit it.
-        return self._get_page(self._rows(bottom, top), number, self)  # type: ignore[attr-defined]
+        rows: QuerySet[Member] | list[Member]
+        if self._cursor is not None and top > bottom:
+            rows = self._rows_from_cursor(*self._cursor, top - bottom)
+        else:
+            rows = self._rows(bottom, top)
+        return self._get_page(rows, number, self)
+
+    # Django's documented hook for a Page subclass (django-stubs omit it).
+    def _get_page(self, *args: Any, **kwargs: Any) -> "MemberPage":
+        return MemberPage(*args, **kwargs)
 
     def _rows(self, bottom: int, top: int) -> QuerySet[Member]:
         queryset = self.object_list
+        fields = (*ROW_FIELDS, *(name for name, _ in self._keys if name != "id"))
         if bottom < DEFERRED_JOIN_FROM or top <= bottom:
-            return queryset.only(*ROW_FIELDS)[bottom:top]
+            return queryset.only(*fields)[bottom:top]
         keys = queryset.values("pk")[bottom:top]
         ordering = queryset.query.order_by or Member._meta.ordering or ()
         # Scoping and filters are in `keys`; this outer query only fetches those rows.
         rows = _with_row_data(Member.objects.filter(pk__in=keys))
-        return rows.only(*ROW_FIELDS).order_by(*ordering)
+        return rows.only(*fields).order_by(*ordering)
+
+    def _rows_from_cursor(self, reverse: bool, values: list, size: int) -> list[Member]:
+        """The `size` rows after the cursor (before it if `reverse`), in the list's order: a
+        range of the order's index, whatever the depth. One query, as for any page."""
+        keys = self._keys
+        after = Q()
+        for index, (name, descending) in enumerate(keys):
+            # Rows equal on the earlier keys and past the cursor on this one.
+            later = (name + ("__lt" if descending != reverse else "__gt"), values[index])
+            equal = {keys[i][0]: values[i] for i in range(index)}
+            after |= Q(**equal, **dict([later]))
+        first, descending = keys[0]
+        # The first key's bound alone lets the index start where the cursor points.
+        bound = {first + ("__lte" if descending != reverse else "__gte"): values[0]}
+        queryset = self.object_list.filter(after, **bound)
+        if reverse:
+            queryset = queryset.reverse()
+        fields = (*ROW_FIELDS, *(name for name, _ in keys if name != "id"))
+        rows = list(queryset.only(*fields)[:size])
+        return rows[::-1] if reverse else rows
+
+
+def _model_field(name: str) -> models.Field:
+    field = Member._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+class MemberPage(Page):
+    """A page of the member list that knows the cursors its 上一页 and 下一页 links carry."""
+
+    paginator: MemberPaginator
+
+    def _rows(self) -> list[Member]:
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return self.object_list
+
+    @property
+    def next_cursor(self) -> str:
+        rows = self._rows()
+        return self.paginator.cursor_of(rows[-1]) if rows and self.has_next() else ""
+
+    @property
+    def previous_cursor(self) -> str:
+        rows = self._rows()
+        return self.paginator.cursor_of(rows[0]) if rows and self.has_previous() else ""
 
 
 def member_detail_queryset(user: Actor) -> QuerySet[Member]:
@@ -469,6 +598,34 @@ def organisation_search(
     labels = dict(OrganisationKind.choices)
     found = [
         {"id": row["pk"], "name": row["name"], "kind": str(labels.get(row["kind"], row["kind"]))}
+        for row in rows[:limit]
+    ]
+    return found, len(rows) > limit
+
+
+# At most this many members in an answer of the position form's member picker.
+MEMBER_PICKER_LIMIT = 20
+
+
+def position_member_search(
+    user: Actor, organisation: Organisation, query: str, *, limit: int = MEMBER_PICKER_LIMIT
+) -> tuple[list[dict], bool]:
+    """Members the position form of `organisation` may appoint (its subtree's, as
+    forms.PositionForm accepts) that `user` may see, found by the member list's search box
+    (a name, pinyin, initials, an ID's last 4): ({id, name, detail} dicts with the member's
+    organisation as the detail, whether there are more). One query, in pinyin order."""
+    from .filters import search_members
+
+    members = Member.objects.in_subtree(organisation) & Member.objects.visible_to(user)
+    query = " ".join("".join(ch for ch in query if ch.isprintable()).split())[:60]
+    members = search_members(members, query)
+    rows = list(
+        members.order_by("name_pinyin", "id").values("pk", "name", "organisation__name")[
+            : limit + 1
+        ]
+    )
+    found = [
+        {"id": row["pk"], "name": row["name"], "detail": row["organisation__name"]}
         for row in rows[:limit]
     ]
     return found, len(rows) > limit

@@ -24,6 +24,11 @@ urlpatterns = [
         name="organisation_dissolve",
     ),
     path("organisations/<int:pk>/positions/new/", views.position_create, name="position_create"),
+    path(
+        "organisations/<int:pk>/positions/members/",
+        views.position_member_search,
+        name="position_member_search",
+    ),
     path("positions/<int:pk>/end/", views.position_end, name="position_end"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),

@@ -114,6 +114,17 @@ def organisation_search(request):
     return JsonResponse({"results": found, "more": more})
 
 
+@party_data_required
+def position_member_search(request, pk):
+    """JSON for the position form's member picker (Tom Select): the members of the
+    organisation's subtree matching `q`, for someone who may change the organisation."""
+    organisation = get_object_or_404(Organisation.objects.editable_by(request.user), pk=pk)
+    found, more = selectors.position_member_search(
+        request.user, organisation, request.GET.get("q", "")
+    )
+    return JsonResponse({"results": found, "more": more})
+
+
 def organisation_url(organisation):
     return reverse("organisations:organisation_detail", args=[organisation.pk])
 
@@ -226,7 +237,8 @@ def _sorting(request) -> tuple[str, dict[str, dict]]:
     if order.lstrip("-") not in SORTABLE_COLUMNS:
         order = "name"
     base = request.GET.copy()
-    base.pop("page", None)
+    for name in ("page", "after", "before"):
+        base.pop(name, None)
     columns = {}
     for column in SORTABLE_COLUMNS:
         direction = "asc" if order == column else "desc" if order == f"-{column}" else ""
@@ -258,9 +270,16 @@ def member_list(request):
     if request.user.role == Role.MEMBER and request.user.member_id:
         return redirect("organisations:member_detail", pk=request.user.member_id)
     member_filter, queryset = selectors.filtered_members(request.user, request.GET)
-    page = selectors.MemberPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = selectors.MemberPaginator(
+        queryset,
+        PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     order, columns = _sorting(request)
     template = "organisations/member_list.html"
     if request.htmx and request.htmx.target == "member-table":

@@ -29,9 +29,16 @@ def is_checkbox(field) -> bool:
 
 
 @register.simple_tag
-def page_url(query: str, number: int) -> str:
+def page_url(query: str, number: int, after: str = "", before: str = "") -> str:
+    """The address of page `number` of a list; `after` / `before` a cursor for a list that
+    takes one (the member list: organisations.selectors.MemberPaginator)."""
     joined = f"{query}&" if query else ""
-    return f"?{joined}{urlencode({'page': number})}"
+    params: dict[str, object] = {"page": number}
+    if after:
+        params["after"] = after
+    elif before:
+        params["before"] = before
+    return f"?{joined}{urlencode(params)}"
 
 
 @register.filter

@@ -8,6 +8,7 @@ from accounts.models import Role, User
 from demo.seeding import seed
 from organisations.filters import search_members
 from organisations.id_numbers import parse_id_number
+from organisations.members import MEMBER_FIELDS, prepare_member
 from organisations.models import (
     Member,
     MembershipPeriod,
@@ -56,6 +57,23 @@ def test_province_shape_and_rows():
         assert member.name_pinyin and member.name_initials
         assert member.organisation.kind == OrganisationKind.BRANCH
         assert member.periods.get().organisation_id == member.organisation_id
+        # The rows are written without the member builder: it accepts each one and derives
+        # the same search keys, digests and masks.
+        fields = {name: getattr(member, name) for name in MEMBER_FIELDS}
+        prepared = prepare_member(fields, id_number=member.id_number)
+        assert not prepared.errors, prepared.errors
+        derived = [
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "id_number_digest",
+            "id_number_masked",
+            "id_last4",
+            "phone_digest",
+            "phone_masked",
+        ]
+        for name in derived:
+            assert getattr(prepared.member, name) == getattr(member, name), name
     # Committees from their own subtree's members, one secretary each.
     for position in Position.objects.select_related("organisation", "member__organisation")[:200]:
         assert position.member.organisation.path.startswith(position.organisation.path)

@@ -8,11 +8,14 @@ from datetime import date, timedelta
 import pytest
 from django import forms
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django_filters.widgets import BaseCSVWidget
 
+from accounts.tests.factories import UserFactory
 from core.actors import operator
 from organisations import selectors
 from organisations.filters import (
@@ -188,3 +191,73 @@ def test_the_list_says_when_its_total_is_an_estimate(client, world, monkeypatch)
     page = client.get("/members/").content.decode()
     assert "约 1,940,000 人（估算）" in page or "约 1940000 人（估算）" in page
     assert "共 " not in page.split('id="member-table"')[1].split("</p>")[0]
+
+
+ORDERS = ["", "-name", "joined_on", "-joined_on", "birth_date", "-birth_date"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_pages_walked_by_cursor_are_the_pages_read_by_offset(roster, order):
+    """下一页 and 上一页 carry the cursor of the row beside the page: walking forwards and
+    back by cursor gives exactly the rows that reading each page by its offset gives."""
+    queryset = _filtered(f"order={order}")
+    plain = [[m.pk for m in selectors.MemberPaginator(queryset, 4).page(n)] for n in range(1, 6)]
+    page = selectors.MemberPaginator(queryset, 4).page(1)
+    walked = [[m.pk for m in page]]
+    while page.has_next():
+        cursor = page.next_cursor
+        assert cursor
+        page = selectors.MemberPaginator(queryset, 4, after=cursor).page(page.number + 1)
+        walked.append([m.pk for m in page])
+    assert walked == plain
+    back = [[m.pk for m in page]]
+    while page.has_previous():
+        cursor = page.previous_cursor
+        page = selectors.MemberPaginator(queryset, 4, before=cursor).page(page.number - 1)
+        back.append([m.pk for m in page])
+    assert back[::-1] == plain
+
+
+@pytest.mark.parametrize("cursor", ["", "zhaxi", "zhaxi~x", "~~~", "a~1~2", "zhaxi~1.5"])
+def test_a_cursor_that_does_not_fit_the_order_is_ignored(roster, cursor):
+    queryset = _filtered("")
+    plain = [m.pk for m in selectors.MemberPaginator(queryset, 4).page(2)]
+    assert [m.pk for m in selectors.MemberPaginator(queryset, 4, after=cursor).page(2)] == plain
+
+
+def test_the_member_list_links_pages_by_cursor_in_a_fixed_number_of_queries(client, roster):
+    for n in range(60):
+        MemberFactory(organisation=roster, name=f"王{n:02d}")
+    admin = UserFactory()
+    client.force_login(admin)
+    client.get("/")
+    cache.clear()
+    first = client.get("/members/")
+    link = re.search(r'href="\?page=2&amp;after=([^"]+)"', first.content.decode())
+    assert link, "下一页 carries the cursor"
+    cache.clear()
+    with CaptureQueriesContext(connection) as plain:
+        by_offset = client.get("/members/?page=2")
+    cache.clear()
+    with CaptureQueriesContext(connection) as walked:
+        by_cursor = client.get(f"/members/?page=2&after={link.group(1)}")
+    assert len(walked.captured_queries) == len(plain.captured_queries)
+    ids = re.compile(r'href="/members/(\d+)/"')
+    assert ids.findall(by_cursor.content.decode()) == ids.findall(by_offset.content.decode())
+    assert "第 2 /" in by_cursor.content.decode()
+
+
+def test_a_large_subtree_s_counts_are_remembered_a_small_one_s_never(roster, monkeypatch):
+    cache.clear()
+    small = OrganisationFactory()
+    MemberFactory(organisation=small)
+    monkeypatch.setattr(selectors, "COUNT_CACHE_MIN_ROWS", 5)
+    counts = selectors.category_counts(roster)
+    assert counts.full + counts.probationary == len(NAMES)
+    MemberFactory(organisation=roster)
+    assert selectors.category_counts(roster) == counts  # kept for a minute
+    assert selectors.category_counts(small).full == 1
+    MemberFactory(organisation=small)
+    assert selectors.category_counts(small).full == 2  # small: always counted
+    cache.clear()
+    assert selectors.category_counts(roster).full == counts.full + 1

@@ -7,7 +7,7 @@
     root.querySelectorAll("select[data-searchable]").forEach(function (el) {
       if (!el.tomselect) new TomSelect(el, { maxOptions: 500, allowEmptyOption: true });
     });
-    // Pickers over many rows (organisations): the server searches, in the user's scope.
+    // Pickers over many rows (organisations, members): the server searches, in the user's scope.
     root.querySelectorAll("select[data-remote-search]").forEach(function (el) {
       if (el.tomselect) return;
       var url = el.getAttribute("data-remote-search");
@@ -33,8 +33,9 @@
         },
         render: {
           option: function (item, escape) {
+            var detail = item.detail || item.kind;
             return "<div>" + escape(item.name) +
-              (item.kind ? ' <small class="text-secondary">' + escape(item.kind) + "</small>" : "") +
+              (detail ? ' <small class="text-secondary">' + escape(detail) + "</small>" : "") +
               "</div>";
           },
         },

@@ -1,4 +1,5 @@
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -39,14 +40,30 @@ class Command(BaseCommand):
                 return
             raise CommandError("the database already has organisations; seed an empty database")
 
+        started = time.monotonic()
+        tty = sys.stderr.isatty()
+        shown = [0]
+
+        def log(message: str) -> None:
+            self.stderr.write(f"\r[{time.monotonic() - started:7.1f} s] {message}")
+
         def progress(done, total):
-            if sys.stdout.isatty() or total >= 10000:
+            if tty:
                 self.stderr.write(f"\r  members {done:,}/{total:,}", ending="")
+            elif total >= 10000 and (done - shown[0] >= 100_000 or done == total):
+                # A log file (a long run in the background) gets a line per 100,000.
+                shown[0] = done
+                log(f"members {done:,}/{total:,}")
 
         result = seed_demo(
-            members=members, seed_value=seed, progress=progress, tree=tree, workers=workers
+            members=members,
+            seed_value=seed,
+            progress=progress,
+            tree=tree,
+            workers=workers,
+            log=log,
         )
-        self.stderr.write("")
+        log("done")
         self.stdout.write(
             self.style.SUCCESS(
                 f"seeded {result.organisations} organisations, {result.members:,} members"
