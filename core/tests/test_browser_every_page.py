@@ -18,6 +18,7 @@ from core.tests.url_walk import PERSONAS
 
 pytestmark = pytest.mark.browser
 
+
 def _pages(world, persona):
     with transaction.atomic():  # the live server's tests run outside a test transaction
         sides = _sides(world)
