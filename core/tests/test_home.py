@@ -65,3 +65,33 @@ def test_transfer_notifies_receiving_secretaries(client, world, django_capture_o
     assert response["Location"] == note.link
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_many_todos_of_one_kind_become_one_line_with_the_count(world):
+    many = todos.TodoGroup("%(n)s 项同类待办", url="/list/")
+    few = todos.TodoGroup("%(n)s 项少量待办", url="/few/")
+    counted = todos.TodoGroup("%(n)s 项只列出部分", url="/part/", total=40)
+
+    @todos.register
+    def provider(user):
+        return (
+            [todos.TodoItem(title=f"同类{i}", group=many) for i in range(todos.GROUP_AFTER)]
+            + [todos.TodoItem(title="同类逾期", group=many, level="danger")]
+            + [todos.TodoItem(title=f"少量{i}", group=few) for i in range(todos.GROUP_AFTER)]
+            + [todos.TodoItem(title="只列出一项", group=counted)]
+            + [todos.TodoItem(title="单独一项")]
+        )
+
+    try:
+        items = todos.todos_for(world.users["admin"])
+    finally:
+        todos._providers.remove(provider)
+    mine = [i for i in items if "同类" in i.title or "少量" in i.title or "部分" in i.title]
+    titles = [i.title for i in mine]
+    assert f"{todos.GROUP_AFTER + 1} 项同类待办" in titles  # four of a kind: one line
+    assert not [t for t in titles if t.startswith("同类")]
+    [line] = [i for i in mine if i.title.endswith("同类待办")]
+    assert line.url == "/list/" and line.level == "danger"  # at its most urgent item's level
+    assert [f"少量{i}" for i in range(todos.GROUP_AFTER)] == [t for t in titles if "少量" in t]
+    assert "40 项只列出部分" in titles  # the provider's total, not the items it listed
+    assert "单独一项" in [i.title for i in items]

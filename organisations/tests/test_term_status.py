@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.todos import GROUP_AFTER, todos_for
 from organisations.models import (
     TERM_WARNING_DAYS,
     OrganisationKind,
@@ -66,6 +67,23 @@ def test_the_page_and_the_to_dos_agree(client, world):
             assert shown == [status]
             (title,) = listed
             assert todos[title] == ("danger" if status == TermStatus.ENDED else "warning")
+
+
+@pytest.mark.django_db
+def test_many_ended_terms_are_one_line_leading_to_the_terms_panel(world):
+    today = timezone.localdate()
+    for i in range(GROUP_AFTER + 1):
+        organisation = OrganisationFactory(parent=world.org_a, name=f"中共届满{i}支部")
+        PositionFactory(
+            organisation=organisation,
+            member=MemberFactory(organisation=organisation),
+            term_start=today - timedelta(days=3 * 365),
+            term_end=today - timedelta(days=3),
+        )
+    terms = [t for t in todos_for(world.users["secretary_a"]) if "班子任期" in t.title]
+    [line] = terms
+    assert line.title.startswith(f"{GROUP_AFTER + 1} 个党组织") and line.level == "danger"
+    assert line.url == reverse("core:home") + "#panel-terms"
 
 
 @pytest.mark.django_db
