@@ -15,6 +15,10 @@ def auditor_panel(user) -> Panel | None:
     chart = {
         "days": [d.strftime("%m-%d") for d in activity.days],
         "totals": activity.totals,
+        # People's events as bars on the left scale; the system's own jobs (seeding, commands)
+        # as a line on a scale of their own, so a seeding day does not flatten the others.
+        "people": activity.people,
+        "system": activity.system,
         "failed": activity.failed,
         "lockouts": activity.lockouts,
     }
