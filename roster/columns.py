@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -155,3 +156,24 @@ def auto_mapping(headers: list[str]) -> list[str | None]:
         taken.add(field)
         mapping.append(field)
     return mapping
+
+
+# Column names the upload page gives as examples. A Chinese 花名册's headers are Chinese
+# whatever the reader's language, so each is shown as it stands in the file, with its meaning
+# in the reader's language beside it where that differs ("入党日期 (Date joined)").
+EXAMPLE_HEADERS = ("公民身份号码", "入党日期", "手机号码")
+_EXAMPLE_MEANINGS = (_("公民身份号码"), _("入党日期"), _("手机号码"))
+
+
+def example_headers() -> str:
+    """The example column names for the upload page, in the reader's language's punctuation:
+    “公民身份号码”“入党日期”“手机号码” in Chinese, “入党日期” (Date joined), … in English."""
+    chinese = (get_language() or "").startswith("zh")
+    items = []
+    for header, meaning in zip(EXAMPLE_HEADERS, _EXAMPLE_MEANINGS, strict=True):
+        item = f"“{header}”"
+        shown = str(meaning)
+        if shown != header:
+            item += f"（{shown}）" if chinese else f" ({shown})"
+        items.append(item)
+    return "".join(items) if chinese else ", ".join(items)

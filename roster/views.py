@@ -25,7 +25,7 @@ from organisations.models import DatePrecision, Member, Organisation
 from organisations.policy import can_reveal_personal_data
 
 from . import progress, selectors, services, tasks
-from .columns import FIELD_BY_KEY
+from .columns import FIELD_BY_KEY, example_headers
 from .exports import write_rejected, write_roster, write_template
 from .forms import ColumnsForm, ExportRevealForm, OrganisationValuesForm, UploadForm
 from .models import BatchStatus, ExportStatus, MemberExport, RowOutcome
@@ -121,6 +121,7 @@ def _roster_upload(request, pk):
             "organisation": organisation,
             "form": form,
             "batches": selectors.recent_batches(request.user, organisation),
+            "example_headers": example_headers(),
         },
     )
 

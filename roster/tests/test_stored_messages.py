@@ -122,3 +122,22 @@ def test_a_batch_error_and_the_builders_messages_read_in_the_readers_language(
         assert "入黨日期不能晚於今天" in render(row.messages[0])
     with translation.override("zh-hans"):
         assert render(row.messages[0]) == "第 2 行，入党日期：入党日期不能晚于今天。"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "absent"),
+    [
+        # A Chinese 花名册's headers stay Chinese; their meaning is beside them.
+        ("en", "“公民身份号码” (Citizen ID number), “入党日期” (Date joined)", "入党日期”“"),
+        ("zh-hant", "“入党日期”（入黨日期）", "Date joined"),
+        ("zh-hans", "（如“公民身份号码”“入党日期”“手机号码”）", "（入"),
+    ],
+)
+def test_the_upload_page_names_the_chinese_headers_with_their_meaning(
+    client, world, language, shown, absent
+):
+    client.force_login(world.users["secretary_a"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("roster:roster_upload", args=[world.org_a.pk])).content.decode()
+    [hint] = [line for line in page.splitlines() if 'id="example-headers"' in line]
+    assert shown in hint and absent not in hint
