@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ConstraintErrorsOnFields
@@ -385,7 +385,15 @@ class RuleSet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.display_name} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the platform default's name is a msgid (written
+        in Chinese once, meetings.rules); an organisation's own rule set keeps its own name."""
+        if self.organisation_id is None:
+            return gettext(self.name)
+        return self.name
 
 
 class Rule(models.Model):

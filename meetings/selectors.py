@@ -198,7 +198,7 @@ def own_cells(organisation: Organisation, year: int) -> list[RuleRow]:
                 kind=result.meeting_kind,
                 label=str(MeetingKind(result.meeting_kind).label),
                 frequency=rule.frequency,
-                rule_name=f"{owner}{rule_set.name} v{rule_set.version}",
+                rule_name=f"{owner}{rule_set.display_name} v{rule_set.version}",
                 cells=[],
             )
         row.cells.append(Cell(result, short_label(rule.frequency, result.period_start)))

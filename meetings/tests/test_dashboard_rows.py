@@ -87,6 +87,13 @@ def test_the_dashboard_and_to_dos_read_naturally_in_english(client, tree):
     body = client.get(url).content.decode()
     assert "不能进行表决" not in body and "半数以上" not in body
     assert "no vote may be taken" in body
+    # The platform default rule set's name and an empty gap list are in English too.
+    page = reverse("meetings:compliance_dashboard") + "?year=2025&organisation="
+    body = client.get(page + str(tree.branch.pk)).content.decode()
+    assert "支部工作条例默认规则" not in body
+    assert "Branch Work Regulations default rules" in body
+    body = client.get(page + str(tree.other.pk)).content.decode()
+    assert "没有缺项" not in body and "No gaps." in body
     body = client.get(reverse("meetings:meeting_detail", args=[assembly.pk])).content.decode()
     assert "不能进行表决" not in body and "no vote may be taken" in body
 
