@@ -319,7 +319,9 @@ class ComplianceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = ComplianceQuery.parse(self.request)
         organisation = _organisation(self.request.user, params.get("organisation"))
         year = params.get("year") or timezone.localdate().year
-        cells = selectors.compliance_rows(organisation, year).select_related("rule__rule_set")
+        cells = selectors.compliance_rows(self.request.user, organisation, year).select_related(
+            "rule__rule_set"
+        )
         if "month" in params:
             day = date(year, params["month"], 1)
             cells = cells.filter(period_start__lte=day, period_end__gte=day)
@@ -345,7 +347,7 @@ class ComplianceSummary(APIView):
         year = params.get("year") or timezone.localdate().year
         data = {
             "year": year,
-            "rollup": selectors.subtree_rollup(organisation, year),
+            "rollup": selectors.rollup_for(request.user, organisation, year),
             "children": selectors.child_rollups(request.user, organisation, year),
         }
         return Response(SummarySerializer(data).data)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ConstraintErrorsOnFields
@@ -24,6 +25,15 @@ class MeetingKind(models.TextChoices):
     ORGANISATIONAL_LIFE_MEETING = "organisational_life_meeting", _("组织生活会")
     DEMOCRATIC_LIFE_MEETING = "democratic_life_meeting", _("民主生活会")
     HEART_TO_HEART = "heart_to_heart", _("谈心谈话")
+
+
+def kind_in_sentence(kind: str) -> str:
+    """A meeting kind's name inside a sentence: English writes it in lower case there ("no
+    committee meeting in 11/2026"); Chinese has no case."""
+    label = str(MeetingKind(kind).label)
+    if (get_language() or "").startswith("en"):
+        return label[:1].lower() + label[1:]
+    return label
 
 
 class MeetingStatus(models.TextChoices):
@@ -254,6 +264,22 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def problem_text(self) -> str:
+        """The problem in the reader's language (reads `meeting`: select it with the row)."""
+        from .checks import problem_text
+
+        return problem_text(
+            kind=self.kind,
+            outcome=self.outcome,
+            stored=self.problem,
+            votes_for=self.votes_for,
+            votes_against=self.votes_against,
+            votes_abstain=self.votes_abstain,
+            voting_due=self.meeting.voting_due,
+            voting_present=self.meeting.voting_present,
+        )
+
 
 class Attachment(models.Model):
     """附件: a PDF, image or Office file of a meeting, stored outside the web root. Never
@@ -359,7 +385,15 @@ class RuleSet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.display_name} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the platform default's name is a msgid (written
+        in Chinese once, meetings.rules); an organisation's own rule set keeps its own name."""
+        if self.organisation_id is None:
+            return gettext(self.name)
+        return self.name
 
 
 class Rule(models.Model):

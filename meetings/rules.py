@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from organisations.models import Organisation
 
 from .models import Binds, Frequency, MeetingKind, Quorum, Rule, RuleSet
@@ -85,7 +87,7 @@ def ensure_default_rule_set() -> RuleSet:
         organisation=None,
         version=1,
         effective_from=DEFAULT_EFFECTIVE_FROM,
-        name="支部工作条例默认规则",
+        name=gettext_noop("支部工作条例默认规则"),  # a msgid: RuleSet.display_name
     )
     Rule.objects.bulk_create(
         Rule(

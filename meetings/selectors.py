@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.actors import Actor
+from organisations import policy
 from organisations.models import Member, Organisation
 
 from .models import (
@@ -197,7 +198,7 @@ def own_cells(organisation: Organisation, year: int) -> list[RuleRow]:
                 kind=result.meeting_kind,
                 label=str(MeetingKind(result.meeting_kind).label),
                 frequency=rule.frequency,
-                rule_name=f"{owner}{rule_set.name} v{rule_set.version}",
+                rule_name=f"{owner}{rule_set.display_name} v{rule_set.version}",
                 cells=[],
             )
         row.cells.append(Cell(result, short_label(rule.frequency, result.period_start)))
@@ -247,8 +248,8 @@ def _rollup(organisation: Organisation, row: "ComplianceRollup | None") -> Rollu
     return rollup
 
 
-def _year_results(year: int) -> QuerySet[ComplianceResult]:
-    return ComplianceResult.objects.filter(
+def _year_results(user: Actor, year: int) -> QuerySet[ComplianceResult]:
+    return ComplianceResult.objects.visible_to(user).filter(
         period_start__gte=date(year, 1, 1), period_start__lte=date(year, 12, 31)
     )
 
@@ -257,6 +258,25 @@ def subtree_rollup(organisation: Organisation, year: int) -> Rollup:
     """The whole subtree's figures, read from the summary (1 query)."""
     row = ComplianceRollup.objects.filter(organisation=organisation, year=year).first()
     return _rollup(organisation, row)
+
+
+def rollup_for(user: Actor, organisation: Organisation, year: int) -> Rollup:
+    """The roll-up `user` may read: the subtree's for whoever reads the subtree, else (a
+    member) the organisation's own cells only (1 query)."""
+    if policy.sees_subtree(user):
+        return subtree_rollup(organisation, year)
+    row = ComplianceRollup.objects.visible_to(user).filter(organisation=organisation, year=year)
+    found = row.first()
+    rollup = Rollup(organisation)
+    if found is not None:
+        rollup.organisations = 1 if found.own_due else 0
+        rollup.compliant = 1 if found.own_due and not found.own_missing else 0
+        rollup.due_cells = found.own_due
+        rollup.done_cells = found.own_done
+        rollup.missing_cells = found.own_missing
+        rollup.low_cells = found.own_low
+        rollup.invalid_decisions = found.own_invalid
+    return rollup
 
 
 def child_rollups(user: Actor, organisation: Organisation, year: int) -> list[Rollup]:
@@ -280,10 +300,12 @@ def child_rollups(user: Actor, organisation: Organisation, year: int) -> list[Ro
     return [_rollup(child, rows.get(child.pk)) for child in children]
 
 
-def gaps(organisation: Organisation, year: int, *, limit: int = 50) -> list[ComplianceResult]:
-    """The missing cells of the subtree, oldest first (1 query)."""
+def gaps(
+    user: Actor, organisation: Organisation, year: int, *, limit: int = 50
+) -> list[ComplianceResult]:
+    """The missing cells of the subtree that `user` may see, oldest first (1 query)."""
     return list(
-        _year_results(year)
+        _year_results(user, year)
         .filter(
             organisation__path__startswith=organisation.path,
             status=ComplianceStatus.MISSING,
@@ -302,9 +324,13 @@ def gaps(organisation: Organisation, year: int, *, limit: int = 50) -> list[Comp
     )
 
 
-def invalid_decisions(organisation: Organisation, year: int, *, limit: int = 50) -> list[Decision]:
+def invalid_decisions(
+    user: Actor, organisation: Organisation, year: int, *, limit: int = 50
+) -> list[Decision]:
+    """The subtree's invalid decisions that `user` may see, newest first (1 query)."""
     return list(
-        Decision.objects.filter(
+        Decision.objects.visible_to(user)
+        .filter(
             outcome="invalid",
             meeting__organisation__path__startswith=organisation.path,
             meeting__starts_at__year=year,
@@ -314,10 +340,12 @@ def invalid_decisions(organisation: Organisation, year: int, *, limit: int = 50)
     )
 
 
-def compliance_rows(organisation: Organisation, year: int) -> QuerySet[ComplianceResult]:
-    """Every cell of the subtree for the .xlsx table."""
+def compliance_rows(
+    user: Actor, organisation: Organisation, year: int
+) -> QuerySet[ComplianceResult]:
+    """Every cell of the subtree that `user` may see, for the .xlsx table and the API."""
     return (
-        _year_results(year)
+        _year_results(user, year)
         .filter(organisation__path__startswith=organisation.path)
         .select_related("organisation", "rule", "rule__rule_set")
         .order_by("organisation__path", "meeting_kind", "period_start")

@@ -194,13 +194,14 @@ def meeting_create(
 
 
 def _check_existing(participants: list[Organisation], starts_at: datetime) -> None:
-    """No meeting of an organisation on or after the day it was dissolved (撤销)."""
+    """No meeting of an organisation on or after the day it was dissolved (撤销), whether
+    recorded new or moved there by an edit."""
     day = timezone.localdate(starts_at)
     for organisation in participants:
         if organisation.dissolved_on is not None and day >= organisation.dissolved_on:
             raise ValidationError(
                 {
-                    "starts_at": _("%(org)s 已于 %(day)s 撤销，不能在此后召开会议。")
+                    "starts_at": _("开始时间：%(org)s 已于 %(day)s 撤销，不能在此后召开会议。")
                     % {"org": organisation.name, "day": organisation.dissolved_on.isoformat()}
                 }
             )
@@ -288,6 +289,10 @@ def meeting_update(
         return meeting
     if late and not edit_reason.strip():
         raise ValidationError({"edit_reason": _("会议召开已超过 7 天，修改记录须填写修改原因。")})
+    if "starts_at" in changes:
+        _check_existing(participants, meeting.starts_at)
+    elif "joint_organisations" in changes:
+        _check_existing([o for o in participants if o.pk not in old_ids], meeting.starts_at)
     _check_people(meeting, participants)
     meeting.host_is_secretary = _host_is_secretary(meeting, participants)
     meeting.save(update_fields=[*fields, "host_is_secretary", "updated_at"])

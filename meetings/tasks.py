@@ -20,9 +20,9 @@ from . import channels, compliance
 from .models import (
     ComplianceResult,
     ComplianceStatus,
-    MeetingKind,
     ReminderSent,
     ReminderStage,
+    kind_in_sentence,
 )
 from .periods import period_label
 
@@ -128,7 +128,7 @@ def send_reminders(*, today=None) -> int:
             to = [*own, *(u for u in above if u not in own)]
         values = {
             "org": cell.organisation.name,
-            "kind": MeetingKind(cell.meeting_kind).label,
+            "kind": kind_in_sentence(cell.meeting_kind),
             "period": period_label(cell.rule.frequency, cell.period_start),
             "end": cell.period_end.isoformat(),
         }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.todos import TodoItem, register
 
-from .models import ComplianceResult, ComplianceStatus, MeetingKind
+from .models import ComplianceResult, ComplianceStatus, kind_in_sentence
 from .periods import period_label
 
 MAX_ITEMS = 12
@@ -36,7 +36,7 @@ def meeting_todos(user):
         missing = cell.status == ComplianceStatus.MISSING
         values = {
             "org": cell.organisation.name,
-            "kind": MeetingKind(cell.meeting_kind).label,
+            "kind": kind_in_sentence(cell.meeting_kind),
             "period": period_label(cell.rule.frequency, cell.period_start),
             "end": cell.period_end.isoformat(),
         }

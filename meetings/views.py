@@ -391,10 +391,10 @@ def compliance_dashboard(request):
             "year": year,
             "years": range(timezone.localdate().year - 3, timezone.localdate().year + 1),
             "rows": selectors.own_cells(organisation, year),
-            "rollup": selectors.subtree_rollup(organisation, year),
+            "rollup": selectors.rollup_for(request.user, organisation, year),
             "children": selectors.child_rollups(request.user, organisation, year),
-            "gaps": selectors.gaps(organisation, year),
-            "invalid": selectors.invalid_decisions(organisation, year),
+            "gaps": selectors.gaps(request.user, organisation, year),
+            "invalid": selectors.invalid_decisions(request.user, organisation, year),
             "statuses": ComplianceStatus,
         },
     )
@@ -405,7 +405,7 @@ def compliance_export(request):
     organisation = _dashboard_organisation(request)
     year = _year(request)
     content = exports.compliance_xlsx(
-        selectors.compliance_rows(organisation, year),
+        selectors.compliance_rows(request.user, organisation, year),
         _("%(org)s %(year)s年组织生活落实情况") % {"org": organisation.name, "year": year},
     )
     response = HttpResponse(content, content_type=exports.XLSX)

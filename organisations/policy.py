@@ -143,6 +143,12 @@ def can_edit(user: "Actor | None", organisation: TreeNode) -> bool:
     return scope.reach is Reach.SUBTREE and organisation.path.startswith(scope.path)
 
 
+def sees_subtree(user: "Actor | None") -> bool:
+    """Whether `user` reads what lies under an organisation (figures summed over a subtree):
+    the committee admin and a secretary do; a member reads their own organisation only."""
+    return scope_for(user).reach in (Reach.ALL, Reach.SUBTREE)
+
+
 def can_dissolve(user: "Actor | None", organisation: TreeNode) -> bool:
     """Whether `user` may dissolve (撤销) `organisation`: whoever may change the organisation
     above it; a root only the committee admin. Decided from the path without a query."""

@@ -9,6 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
 from meetings import compliance, selectors
 from meetings.models import ComplianceResult, ComplianceRollup, MeetingKind
@@ -179,3 +181,35 @@ def test_no_meeting_is_recorded_for_a_dissolved_organisation_after_the_date(tree
     with pytest.raises(ValidationError) as refused:
         held(tree, at(2025, 5, 10), organisation=tree.other, present=[])
     assert "乙支部 已于 2025-05-10 撤销" in refused.value.message_dict["starts_at"][0]
+
+
+def test_a_meeting_is_not_moved_by_an_edit_to_on_or_after_the_dissolution(client, tree):
+    secretary = UserFactory(username="sec_b", role=Role.SECRETARY, organisation=tree.other)
+    meeting = held(tree, at(2025, 5, 6), organisation=tree.other, present=[])
+    dissolve(tree.other, date(2025, 5, 10))
+    client.force_login(secretary)
+    url = reverse("meetings:meeting_update", args=[meeting.pk])
+    form = {
+        "kind": "theme_day",
+        "status": "held",
+        "title": meeting.title,
+        "starts_at": "2025-05-10T09:00",
+        "ends_at": "2025-05-10T11:00",
+        "study_hours": "0",
+        "edit_reason": "日期记错",
+    }
+    events = AuditEvent.objects.count()
+    response = client.post(url, form)
+    assert response.status_code in (200, 400)
+    message = " ".join(response.context["form"].errors["starts_at"])
+    assert "开始时间" in message and "乙支部 已于 2025-05-10 撤销" in message
+    meeting.refresh_from_db()
+    assert timezone.localdate(meeting.starts_at) == date(2025, 5, 6)
+    assert AuditEvent.objects.count() == events
+    # A change that keeps the date before the dissolution is still fine.
+    response = client.post(
+        url, {**form, "starts_at": "2025-05-09T09:00", "ends_at": "2025-05-09T11:00"}
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert timezone.localdate(meeting.starts_at) == date(2025, 5, 9)

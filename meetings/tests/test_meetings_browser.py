@@ -100,3 +100,39 @@ def cell_meeting_pk():
     from meetings.models import Meeting
 
     return Meeting.objects.get(title="主题党日：重温入党誓词").pk
+
+
+def test_long_meeting_titles_stay_on_a_phone_screen(page, world):
+    """The meeting list and a member's attendance are cards on a phone: a long title (the demo
+    data's) never pushes its link off the screen; the calendar and the compliance page too."""
+    from meetings import compliance, services
+    from meetings.models import MeetingKind, MeetingStatus
+
+    when = timezone.localtime() - timedelta(days=2)
+    title = "11月主题党日：“不忘初心、牢记使命”专题学习暨红色教育基地现场教学"
+    meeting = services.meeting_create(
+        actor=world.users["admin"],
+        organisation=world.branch_a,
+        kind=MeetingKind.THEME_DAY,
+        status=MeetingStatus.HELD,
+        title=title,
+        starts_at=when,
+        ends_at=when + timedelta(hours=2),
+    )
+    services.attendance_record(
+        actor=world.users["admin"],
+        meeting=meeting,
+        rows=[services.AttendanceRow(world.member_a.pk, "present")],
+    )
+    compliance.recompute(years=[when.year])
+    page.set_viewport_size(PHONE)
+    login(page, "secretary_a", PASSWORD)
+    for url in (
+        reverse("meetings:meeting_list"),
+        reverse("meetings:member_attendance", args=[world.member_a.pk]),
+        reverse("meetings:meeting_calendar") + f"?month={when:%Y-%m}",
+        reverse("meetings:compliance_dashboard") + f"?organisation={world.branch_a.pk}",
+    ):
+        page.goto(page.base_url + url)
+        assert page.evaluate(PHONE_CHECK, MIN_FIELD_WIDTH) == [], url
+    expect(page.locator("#own-cells")).to_be_visible()
