@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -340,7 +340,13 @@ class ComplianceSummary(APIView):
 
     permission_classes = PARTY_DATA
 
-    @extend_schema(parameters=[SummaryQuery], responses=SummarySerializer)
+    @extend_schema(
+        parameters=[SummaryQuery],
+        responses={
+            200: SummarySerializer,
+            404: OpenApiResponse(description="The organisation is not in the caller's scope."),
+        },
+    )
     def get(self, request):
         params = SummaryQuery.parse(request)
         organisation = _organisation(request.user, params.get("organisation"))
