@@ -185,53 +185,58 @@ def _chosen_only(choices, values: list[str]):
     return options
 
 
-class OrganisationSearchSelect(QuickSelect):
-    """An organisation picker that scales to a province's 150,000 organisations: the <select>
-    holds only the chosen organisation; Tom Select (static/js/app.js, `data-remote-search`)
-    asks organisations:organisation_search for the others as the user types. Without
-    JavaScript it still submits the chosen organisation. `editable`: the search offers the
-    organisations the user may change (forms) rather than those they may see (filters)."""
+class RemoteSearchSelect(QuickSelect):
+    """A picker whose <select> holds only the chosen option; Tom Select (static/js/app.js,
+    `data-remote-search`) asks `search_url()` for the others as the user types, so a
+    province-sized list is never sent. Without JavaScript it still submits the chosen option."""
+
+    placeholder = ""
+
+    def search_url(self) -> str:
+        raise NotImplementedError
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {
+            **(attrs or {}),
+            "data-remote-search": self.search_url(),
+            "data-placeholder": str(self.placeholder),
+        }
+        every = self.choices
+        self.choices = _chosen_only(every, self.format_value(value))
+        try:
+            return super().render(name, value, attrs, renderer)
+        finally:
+            self.choices = every
+
+
+class OrganisationSearchSelect(RemoteSearchSelect):
+    """An organisation picker that scales to a province's 150,000 organisations
+    (organisations:organisation_search). `editable`: the search offers the organisations the
+    user may change (forms) rather than those they may see (filters)."""
+
+    placeholder = _("输入名称搜索党组织")
 
     def __init__(self, attrs=None, *, editable: bool = False):
         super().__init__(attrs)
         self.editable = editable
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def search_url(self) -> str:
         url = reverse("organisations:organisation_search")
-        attrs = {
-            **(attrs or {}),
-            "data-remote-search": url + ("?scope=edit" if self.editable else ""),
-            "data-placeholder": str(_("输入名称搜索党组织")),
-        }
-        every = self.choices
-        self.choices = _chosen_only(every, self.format_value(value))
-        try:
-            return super().render(name, value, attrs, renderer)
-        finally:
-            self.choices = every
+        return url + ("?scope=edit" if self.editable else "")
 
 
-class MemberSearchSelect(QuickSelect):
-    """The position form's member picker: the <select> holds only the chosen member; Tom
-    Select (static/js/app.js, `data-remote-search`) asks `url` (position_member_search, the
-    organisation's subtree) for the others, so a province-sized subtree is never listed."""
+class MemberSearchSelect(RemoteSearchSelect):
+    """The position form's member picker: `url` is position_member_search, the organisation's
+    subtree."""
+
+    placeholder = _("输入姓名、拼音或身份证号后 4 位搜索党员")
 
     def __init__(self, attrs=None, *, url: str = ""):
         super().__init__(attrs)
         self.url = url
 
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = {
-            **(attrs or {}),
-            "data-remote-search": self.url,
-            "data-placeholder": str(_("输入姓名、拼音或身份证号后 4 位搜索党员")),
-        }
-        every = self.choices
-        self.choices = _chosen_only(every, self.format_value(value))
-        try:
-            return super().render(name, value, attrs, renderer)
-        finally:
-            self.choices = every
+    def search_url(self) -> str:
+        return self.url
 
 
 class _OrganisationChoices(django_filters.fields.ModelChoiceIterator):
