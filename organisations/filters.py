@@ -192,8 +192,12 @@ class RemoteSearchSelect(QuickSelect):
 
     placeholder = ""
 
+    def __init__(self, attrs=None, *, url: str = ""):
+        super().__init__(attrs)
+        self.url = url
+
     def search_url(self) -> str:
-        raise NotImplementedError
+        return self.url
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {
@@ -230,13 +234,6 @@ class MemberSearchSelect(RemoteSearchSelect):
     subtree."""
 
     placeholder = _("输入姓名、拼音或身份证号后 4 位搜索党员")
-
-    def __init__(self, attrs=None, *, url: str = ""):
-        super().__init__(attrs)
-        self.url = url
-
-    def search_url(self) -> str:
-        return self.url
 
 
 class _OrganisationChoices(django_filters.fields.ModelChoiceIterator):
