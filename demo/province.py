@@ -431,11 +431,14 @@ def build_positions(
             pool[parent.path].extend(mine)
     positions: list[Position] = []
     leaders = [o for o in organisations if o.kind != OrganisationKind.GROUP]
-    for index, organisation in enumerate(leaders):
-        ids = list(organisation.candidates)  # type: ignore[attr-defined]
-        rng.shuffle(ids)
-        positions += committee_positions(rng, organisation, index, ids, today)
-        if len(positions) >= 20000:
-            Position.objects.bulk_create(positions, batch_size=5000)
-            positions = []
-    Position.objects.bulk_create(positions, batch_size=5000)
+    # Its keys and indexes rebuilt after the load, like the members': ~300,000 rows' queued
+    # deferred key checks made the commit take minutes.
+    with _bulk_load([Position._meta.db_table]):
+        for index, organisation in enumerate(leaders):
+            ids = list(organisation.candidates)  # type: ignore[attr-defined]
+            rng.shuffle(ids)
+            positions += committee_positions(rng, organisation, index, ids, today)
+            if len(positions) >= 20000:
+                Position.objects.bulk_create(positions, batch_size=5000)
+                positions = []
+        Position.objects.bulk_create(positions, batch_size=5000)

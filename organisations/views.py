@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,8 @@ from .models import Member, MemberStatus, Organisation, Position
 from .policy import can_edit, can_reveal_personal_data
 
 PAGE_SIZE = 50
+# The organisation page's 下级组织, a page at a time.
+CHILDREN_PAGE_SIZE = 30
 
 
 def _open_pks(request) -> list[int]:
@@ -64,7 +67,14 @@ def organisation_detail(request, pk):
         {
             "organisation": organisation,
             "parent": selectors.visible_parent(request.user, organisation),
-            "children": selectors.visible_children(request.user, organisation),
+            # A prefecture's 机关工委 has hundreds of organs directly under it at province
+            # scale: they are paged, not all rendered on every visit.
+            "children": Paginator(
+                selectors.visible_children(request.user, organisation).only(
+                    "pk", "name", "kind", "path", "depth"
+                ),
+                CHILDREN_PAGE_SIZE,
+            ).get_page(request.GET.get("page")),
             "counts": selectors.category_counts(organisation),
             "positions": selectors.current_positions(organisation),
             "editable": editable,

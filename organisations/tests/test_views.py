@@ -2,6 +2,8 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -358,3 +360,26 @@ def test_a_status_column_appears_when_the_list_is_not_the_active_roster(admin_cl
     everyone = admin_client.get(url, {"organisation": branch.pk, "status": ""}).content.decode()
     assert "党籍状态</th>" in everyone
     assert '<span class="badge text-bg-secondary">已故</span>' in everyone
+
+
+def test_organisation_page_pages_its_children_in_a_fixed_number_of_queries(client):
+    """A prefecture's 机关工委 has hundreds of organs under it at province scale: the page
+    lists them a page at a time, and its queries do not grow with their number."""
+    from organisations.views import CHILDREN_PAGE_SIZE
+
+    root = OrganisationFactory(kind=OrganisationKind.COMMITTEE)
+    for n in range(CHILDREN_PAGE_SIZE + 5):
+        OrganisationFactory(parent=root, name=f"中共第{n:02d}局委员会")
+    client.force_login(UserFactory(role=Role.COMMITTEE_ADMIN))
+    url = reverse("organisations:organisation_detail", args=[root.pk])
+    client.get(url)  # the first visit of a session reads what later ones remember
+    with CaptureQueriesContext(connection) as first_page:
+        body = client.get(url).content.decode()
+    assert body.count("中共第") == CHILDREN_PAGE_SIZE and "中共第00局" in body
+    assert f'<span class="badge text-bg-light border">{CHILDREN_PAGE_SIZE + 5}</span>' in body
+    with CaptureQueriesContext(connection) as last_page:
+        body = client.get(url, {"page": 2}).content.decode()
+    assert body.count("中共第") == 5 and f"中共第{CHILDREN_PAGE_SIZE + 4:02d}局" in body
+    assert len(first_page) == len(last_page)
+    # A page number out of range shows the last page, never an error.
+    assert client.get(url, {"page": "x"}).status_code == 200
