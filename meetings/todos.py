@@ -6,18 +6,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.todos import TodoItem, register
+from core.todos import TodoGroup, TodoItem, register
 
 from .models import ComplianceResult, ComplianceStatus, kind_in_sentence
 from .periods import period_label
 
-MAX_ITEMS = 12
+# Read at most this many; more than core.todos.GROUP_AFTER of a kind show as one line.
+MAX_ITEMS = 50
 
 
 @register
 def meeting_todos(user):
     """For a secretary (their subtree) and the committee admin: what is overdue in the last
-    90 days (missing) and what is still due in a period ending within 31 days. 1 query."""
+    90 days (missing) and what is still due in a period ending within 31 days. Many of one
+    kind become one line (core.todos.grouped) leading to the compliance dashboard. 1 query."""
     if not getattr(user, "reads_party_data", False) or user.role == "member":
         return []
     today = timezone.localdate()
@@ -31,6 +33,11 @@ def meeting_todos(user):
         .select_related("organisation", "rule")
         .order_by("status", "period_end", "organisation__path")[:MAX_ITEMS]
     )
+    dashboard = reverse("meetings:compliance_dashboard")
+    groups = {
+        True: TodoGroup(_("%(n)s 项组织生活逾期未开展"), dashboard),
+        False: TodoGroup(_("%(n)s 项组织生活即将到期，尚未开展"), dashboard),
+    }
     items = []
     for cell in cells:
         missing = cell.status == ComplianceStatus.MISSING
@@ -49,6 +56,7 @@ def meeting_todos(user):
                 ),
                 url=reverse("meetings:meeting_create") + f"?organisation={cell.organisation_id}",
                 level="danger" if missing else "warning",
+                group=groups[missing],
             )
         )
     return items

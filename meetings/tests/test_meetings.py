@@ -517,6 +517,22 @@ def test_secretary_todos_show_due_and_overdue(client, tree):
     assert "未开展" in body or "前开展" in body
 
 
+def test_many_meeting_todos_of_one_kind_are_one_line_to_the_dashboard(tree):
+    """Months of missed theme days across a subtree are one to-do, not a wall of them."""
+    from core.todos import GROUP_AFTER, todos_for
+    from meetings.todos import meeting_todos
+
+    today = timezone.localdate()
+    compliance.recompute(years=[today.year - 1, today.year], today=today)
+    tree.admin.refresh_from_db()
+    missing = [item for item in meeting_todos(tree.admin) if item.level == "danger"]
+    assert len(missing) > GROUP_AFTER
+    lines = [item for item in todos_for(tree.admin) if "逾期未开展" in item.title]
+    assert [line.title for line in lines] == [f"{len(missing)} 项组织生活逾期未开展"]
+    assert lines[0].url == reverse("meetings:compliance_dashboard")
+    assert not any(item.title == missing[0].title for item in todos_for(tree.admin))
+
+
 def test_reminders_are_sent_once(tree, django_capture_on_commit_callbacks):
     from core.models import Notification
     from meetings.tasks import send_reminders
