@@ -412,6 +412,10 @@ def _year_of_study(rng: random.Random, today: date, courses, quizzes) -> None:
         for c in saved.iterator(chunk_size=2000)
     ]
     # External training for about one member in eight, entered by the secretaries.
+    from learning.models import ExternalTraining
+
+    admin = User.objects.get(username="admin")
+    trainings = []
     for member in rng.sample(members, k=max(1, len(members) // 8)):
         on = year_start + timedelta(days=rng.randrange(span))
         title, provider, hours = rng.choice(
@@ -421,31 +425,34 @@ def _year_of_study(rng: random.Random, today: date, courses, quizzes) -> None:
                 ("乡村振兴专题研修", "州委组织部", Decimal(16)),
             ]
         )
-        from learning.models import ExternalTraining
-
-        entry = ExternalTraining.objects.create(
-            member=member,
-            title=title,
-            provider=provider,
-            on=on,
-            hours=hours,
-            evidence="结业证书",
-            entered_by=User.objects.get(username="admin"),
-        )
-        records.append(
-            StudyRecord(
+        trainings.append(
+            ExternalTraining(
                 member=member,
-                organisation_id=member.organisation_id,
-                year=on.year,
+                title=title,
+                provider=provider,
                 on=on,
                 hours=hours,
-                source_kind=StudySourceKind.EXTERNAL,
-                source_type="learning.externaltraining",
-                source_id=str(entry.pk),
-                description=f"外部培训：{title}（{provider}）",
-                created_by_name="operator:seed",
+                evidence="结业证书",
+                entered_by=admin,
             )
         )
+    # One insert per 2,000 (their ids come back on both databases), not one per member.
+    ExternalTraining.objects.bulk_create(trainings, batch_size=2000)
+    records += [
+        StudyRecord(
+            member=entry.member,
+            organisation_id=entry.member.organisation_id,
+            year=entry.on.year,
+            on=entry.on,
+            hours=entry.hours,
+            source_kind=StudySourceKind.EXTERNAL,
+            source_type="learning.externaltraining",
+            source_id=str(entry.pk),
+            description=f"外部培训：{entry.title}（{entry.provider}）",
+            created_by_name="operator:seed",
+        )
+        for entry in trainings
+    ]
     StudyRecord.objects.bulk_create(records, batch_size=2000)
     # Quiz attempts of about a third of the members.
     attempts = []
