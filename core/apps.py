@@ -8,7 +8,18 @@ class CoreConfig(AppConfig):
     verbose_name = "core"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401  (registers the encryption-key check)
+
+        post_migrate.connect(_planner_statistics_after_migrate, sender=self)
+
+
+def _planner_statistics_after_migrate(using, **kwargs) -> None:
+    """A migration may add the index a query needs: SQLite's planner learns of it here."""
+    from .planner import refresh_planner_statistics
+
+    refresh_planner_statistics(using)
 
 
 class StaticFilesConfig(StaticFilesConfig_):

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.planner import refresh_planner_statistics
 from demo.seeding import seed as seed_demo
 from organisations.models import Organisation
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
             workers=workers,
             log=log,
         )
+        refresh_planner_statistics()  # SQLite's planner, told how big the tables now are
         log("done")
         self.stdout.write(
             self.style.SUCCESS(
