@@ -919,3 +919,34 @@ class OrganisationStudyProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.year}: {self.done}/{self.members}"
+
+
+class OrganisationCourseCompletion(models.Model):
+    """课程完成汇总: how many active members of an organisation's subtree had finished a course
+    (every current lesson) as of `computed_at`. Kept by learning.refresh_study_progress beside
+    OrganisationStudyProgress for the courses of the year's published plans, so that plan
+    completion by organisation (what assessment reads) is a few rows, not every lesson
+    completion of a committee's 100,000 members. Only counts above zero are kept."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    finished = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    objects = policy.ScopedQuerySet.as_manager()
+    organisation_path = "organisation"
+
+    class Meta:
+        verbose_name = _("课程完成汇总")
+        verbose_name_plural = _("课程完成汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "course"], name="one_course_completion_a_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.year} {self.course_id}: {self.finished}"

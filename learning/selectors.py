@@ -1,6 +1,7 @@
 """Reads of the learning app. Pages and other apps read study hours here, from the yearly
 totals (`StudyYearTotal`), never by summing the ledger on a page view."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -556,24 +557,16 @@ class PlanItemCompletion:
     finished: int  # members of the subtree who finished every lesson of the course
 
 
-def organisation_plan_completion(
-    user: Actor, organisation: Organisation, year: int
-) -> list[PlanItemCompletion]:
-    """Plan completion by organisation, for assessment: for each course of the year's published
-    plans that reach `organisation` (from it or above it), how many of the subtree's active
-    members have finished it. With organisation_year_progress, the only learning figures that
-    may reach assessment (no per-person ranking). Three queries."""
-    items = list(
-        PlanItem.objects.filter(
-            plan__status=ReviewStatus.PUBLISHED,
-            plan__year=year,
-            plan__assignments__organisation__path__in=organisation.ancestor_paths(),
-        )
-        .select_related("course", "plan")
-        .distinct()
-        .order_by("due_on", "pk")
-    )
-    course_ids = {item.course_id for item in items}
+def _plan_courses(year: int) -> QuerySet[PlanItem]:
+    return PlanItem.objects.filter(plan__status=ReviewStatus.PUBLISHED, plan__year=year)
+
+
+def _finished_courses(
+    members: QuerySet[Member], course_ids: Iterable[int]
+) -> Iterator[tuple[int, int]]:
+    """(organisation id, course id) for each member of `members` who finished a course of
+    `course_ids` (every current lesson), streamed. Two queries."""
+    course_ids = set(course_ids)
     lessons = dict(
         Lesson.objects.current()
         .filter(course_id__in=course_ids)
@@ -581,22 +574,60 @@ def organisation_plan_completion(
         .annotate(n=Count("pk"))
         .values_list("course_id", "n")
     )
-    members = Member.objects.visible_to(user).filter(
-        organisation__in=policy.subtree_ids(organisation.path), status=MemberStatus.ACTIVE
-    )
-    finished: dict[int, int] = {}
     rows = (
         LessonCompletion.objects.filter(
             member__in=members.values("pk"),
             lesson__course_id__in=course_ids,
             lesson__archived_at__isnull=True,
         )
-        .values("member_id", "lesson__course_id")
+        .values("member_id", "member__organisation_id", "lesson__course_id")
         .annotate(n=Count("pk"))
-        .values_list("lesson__course_id", "n")
+        .values_list("member__organisation_id", "lesson__course_id", "n")
     )
-    for course_id, n in rows.iterator(chunk_size=5000):
+    for organisation_id, course_id, n in rows.iterator(chunk_size=5000):
         if n >= lessons.get(course_id, 0) > 0:
+            yield organisation_id, course_id
+
+
+def finished_plan_courses(user: Actor, year: int) -> Iterator[tuple[int, int]]:
+    """(organisation id, course id) for every active member in `user`'s view who finished a
+    course of `year`'s published plans: what the progress job rolls up the tree."""
+    members = Member.objects.visible_to(user).filter(status=MemberStatus.ACTIVE)
+    course_ids = _plan_courses(year).values_list("course_id", flat=True).distinct()
+    return _finished_courses(members, list(course_ids))
+
+
+def organisation_plan_completion(
+    user: Actor, organisation: Organisation, year: int
+) -> list[PlanItemCompletion]:
+    """Plan completion by organisation, for assessment: for each course of the year's published
+    plans that reach `organisation` (from it or above it), how many of the subtree's active
+    members have finished it. With organisation_year_progress, the only learning figures that
+    may reach assessment (no per-person ranking).
+
+    Read from the progress job's summary (OrganisationCourseCompletion: two queries) when it
+    holds figures for `organisation`; counted from the lesson completions otherwise (before
+    the job's first run, or where nobody has finished anything: four queries)."""
+    from .models import OrganisationCourseCompletion
+
+    items = list(
+        _plan_courses(year)
+        .filter(plan__assignments__organisation__path__in=organisation.ancestor_paths())
+        .select_related("course", "plan")
+        .distinct()
+        .order_by("due_on", "pk")
+    )
+    course_ids = {item.course_id for item in items}
+    finished = dict(
+        OrganisationCourseCompletion.objects.visible_to(user)
+        .filter(organisation=organisation, year=year, course_id__in=course_ids)
+        .values_list("course_id", "finished")
+    )
+    if not finished:
+        members = Member.objects.visible_to(user).filter(
+            organisation__in=policy.subtree_ids(organisation.path), status=MemberStatus.ACTIVE
+        )
+        for _organisation_id, course_id in _finished_courses(members, course_ids):
             finished[course_id] = finished.get(course_id, 0) + 1
     return [
         PlanItemCompletion(item=item, finished=finished.get(item.course_id, 0)) for item in items

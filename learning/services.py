@@ -1402,25 +1402,30 @@ def external_training_create(
 
 def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None) -> int:
     """Recompute every organisation's done / on track / behind for `year` (its subtree's active
-    members) into OrganisationStudyProgress: one pass over the members, then each member's
-    figure added to their organisation and every one above it. A derived summary of audited
-    ledger entries, rebuilt whole each time: not itself audited."""
-    from .models import OrganisationStudyProgress
+    members) into OrganisationStudyProgress, and how many of them finished each course of the
+    year's published plans into OrganisationCourseCompletion: one pass over the members and
+    one over their finished courses, each member's figure added to their organisation and
+    every one above it. Derived summaries of audited records, rebuilt whole each time: not
+    themselves audited."""
+    from .models import OrganisationCourseCompletion, OrganisationStudyProgress
 
     require_actor(actor)
     today = today or timezone.localdate()
-    root_paths = list(Organisation.objects.filter(depth=1).values_list("path", flat=True))
     paths = dict(Organisation.objects.values_list("pk", "path"))
+    steplen = Organisation.steplen
     by_path: dict[str, list[int]] = {}
-    for root_path in root_paths:
-        root = Organisation.objects.get(path=root_path)
-        rows = selectors.member_progress_rows(actor, root, year, today)
-        for organisation_id, state in rows:
+    for root in Organisation.objects.filter(depth=1):
+        for organisation_id, state in selectors.member_progress_rows(actor, root, year, today):
             path = paths[organisation_id]
-            for end in range(root.steplen, len(path) + 1, root.steplen):
+            for end in range(steplen, len(path) + 1, steplen):
                 figures = by_path.setdefault(path[:end], [0, 0, 0, 0])
                 figures[0] += 1
                 figures[{"done": 1, "on_track": 2, "behind": 3}[state]] += 1
+    finished: dict[tuple[str, int], int] = {}
+    for organisation_id, course_id in selectors.finished_plan_courses(actor, year):
+        path = paths[organisation_id]
+        for end in range(steplen, len(path) + 1, steplen):
+            finished[path[:end], course_id] = finished.get((path[:end], course_id), 0) + 1
     ids = {path: pk for pk, path in paths.items()}
     now = timezone.now()
     with transaction.atomic():
@@ -1437,6 +1442,20 @@ def refresh_study_progress(*, actor: Actor, year: int, today: date | None = None
                     computed_at=now,
                 )
                 for path, f in by_path.items()
+            ],
+            batch_size=2000,
+        )
+        OrganisationCourseCompletion.objects.filter(year=year).delete()
+        OrganisationCourseCompletion.objects.bulk_create(
+            [
+                OrganisationCourseCompletion(
+                    organisation_id=ids[path],
+                    year=year,
+                    course_id=course_id,
+                    finished=n,
+                    computed_at=now,
+                )
+                for (path, course_id), n in finished.items()
             ],
             batch_size=2000,
         )

@@ -277,10 +277,25 @@ def test_plan_completion_by_organisation(django_assert_num_queries):
             LessonCompletion.objects.create(
                 member=member, lesson=lesson, completed_at=timezone.now()
             )
-    with django_assert_num_queries(3):
+    # Before the progress job has run: counted from the completions.
+    with django_assert_num_queries(4):
         [row] = selectors.organisation_plan_completion(admin, branch, 2026)
     assert (row.item.course_id, row.finished) == (course.pk, 1)
     assert selectors.organisation_plan_completion(admin, root, 2026)[0].finished == 2
+    assert selectors.organisation_plan_completion(admin, elsewhere, 2026)[0].finished == 1
+    # After it: the same figures from its summary, in two queries whatever the subtree's size.
+    from core.actors import operator
+
+    services.refresh_study_progress(actor=operator("test"), year=2026, today=date(2026, 7, 1))
+    for organisation, expected in ((branch, 1), (root, 2), (elsewhere, 1)):
+        with django_assert_num_queries(2):
+            [row] = selectors.organisation_plan_completion(admin, organisation, 2026)
+        assert row.finished == expected, organisation
+    # A member who stops being active is no longer counted once the job runs again.
+    finished.status = "deceased"
+    finished.save(update_fields=["status"])
+    services.refresh_study_progress(actor=operator("test"), year=2026, today=date(2026, 7, 1))
+    assert selectors.organisation_plan_completion(admin, root, 2026)[0].finished == 1
 
 
 # --- the bulk ledger (a meeting's study part credits everyone present at once) ---------------
