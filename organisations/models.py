@@ -255,12 +255,16 @@ class Member(ConstraintErrorsOnFields, models.Model):
         ordering = ["name_pinyin", "id"]
         indexes = [
             models.Index(fields=["organisation", "status", "name_pinyin"]),
-            # The roster in its order. The search keys and the organisation ride along, so a
-            # pinyin search (bounded by its first letter, see filters.search_members), a name
-            # search or a secretary's subtree is sifted in this index, and only the members
-            # shown are read from the table.
+            # The roster in its order. The search keys, the organisation and the list's quick
+            # filters ride along, so a pinyin search (bounded by its first letter, see
+            # filters.search_members), a name search, a secretary's subtree or 性别 / 党员类别
+            # is sifted in this index (the page's keys are read first, selectors.
+            # MemberPaginator), and only the members shown are read from the table.
             models.Index(
-                fields=["status", "name_pinyin", "id", "name_initials", "name", "organisation"]
+                fields=[
+                    *("status", "name_pinyin", "id", "name_initials", "name", "organisation"),
+                    *("sex", "category"),
+                ]
             ),
             models.Index(fields=["joined_on"]),
         ]

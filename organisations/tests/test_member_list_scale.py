@@ -63,8 +63,7 @@ def _filtered(query: str):
     )
 
 
-def test_deep_pages_read_keys_first_and_match_plain_slicing(roster, monkeypatch):
-    monkeypatch.setattr(selectors, "DEFERRED_JOIN_FROM", 0)
+def test_pages_read_keys_first_and_match_plain_slicing(roster):
     for order in ["", "-joined_on", "joined_on"]:
         queryset = _filtered(f"order={order}")
         paginator = selectors.MemberPaginator(queryset, 4)
