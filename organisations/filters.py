@@ -20,7 +20,7 @@ from .id_numbers import parse_id_number
 from .members import normalise_name, normalise_phone
 from .models import Member, MemberCategory, MemberStatus, Organisation, Sex
 from .reference_data import Education, Ethnicity
-from .search import grams_decide, name_candidates
+from .search import grams_decide, marked_as_gram_search, name_candidates
 
 LAST4 = re.compile(r"^\d{3}[\dXx]$")
 LETTERS = re.compile(r"^[A-Za-z]+$")
@@ -79,7 +79,7 @@ def _name_contains(queryset, value: str):
     value = normalise_name(value)
     # The gram index (organisations.search) narrows the roster to names that may contain
     # `value`; the test below then decides, so the answer is the plain search's.
-    queryset = name_candidates(queryset, value)
+    queryset = marked_as_gram_search(name_candidates(queryset, value))
     if grams_decide(queryset, value):
         return queryset
     if "·" in value:

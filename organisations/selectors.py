@@ -34,7 +34,7 @@ from .models import (
     term_warning_horizon,
 )
 from .policy import Reach, scope_for
-from .search import name_candidates
+from .search import SORT_MATCHES, name_candidates, sorted_after_fetching
 
 
 @dataclass(frozen=True)
@@ -426,8 +426,11 @@ class MemberPaginator(Paginator):
         fields = (*ROW_FIELDS, *(name for name, _ in self._keys if name != "id"))
         if top <= bottom:
             return queryset.none()
-        keys = queryset.values("pk")[bottom:top]
         ordering = queryset.query.order_by or Member._meta.ordering or ()
+        keys = queryset.values("pk")
+        if SORT_MATCHES in queryset.query.annotations:  # a name search: see the function
+            keys = keys.order_by(*sorted_after_fetching(ordering))
+        keys = keys[bottom:top]
         # Scoping and filters are in `keys`; this outer query only fetches those rows.
         rows = _with_row_data(Member.objects.filter(pk__in=keys))
         return rows.only(*fields).order_by(*ordering)

@@ -72,6 +72,24 @@ def test_pages_read_keys_first_and_match_plain_slicing(roster):
         assert paged == plain, order
 
 
+@pytest.mark.parametrize("query", ["q=王", "q=玛", "q=扎西·次仁", "q=王&order=-name"])
+def test_a_name_search_sorts_its_matches_after_fetching_them_in_the_same_order(roster, query):
+    """A name search's page keys are ordered by a key no index serves (search.
+    sorted_after_fetching: the planner must fetch the matches through the gram index rather
+    than walk the roster in name order), and the pages hold the plain search's rows in its
+    order."""
+    for n in range(6):
+        MemberFactory(organisation=roster, name=f"王{'一二三四五六'[n]}")
+    queryset = _filtered(query)
+    plain = [m.pk for m in queryset]
+    paginator = selectors.MemberPaginator(queryset, 4)
+    with CaptureQueriesContext(connection) as captured:
+        paged = [m.pk for n in paginator.page_range for m in paginator.page(n)]
+    assert paged == plain and plain
+    page_queries = [q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"]]
+    assert page_queries and all(re.search(r"CONCAT|\|\|", sql) for sql in page_queries)
+
+
 def test_sorting_by_a_date_breaks_ties_by_id(roster):
     from django.db.models import F
 
