@@ -33,7 +33,7 @@ from .models import (
     Position,
     term_warning_horizon,
 )
-from .policy import Reach, scope_for
+from .policy import Reach, scope_for, subtree_ids
 from .search import SORT_MATCHES, name_candidates, sorted_after_fetching
 
 
@@ -64,7 +64,9 @@ def _tree_counts(organisations: list[Organisation], under: list[Organisation]) -
         return
     within = Q()
     for top in under:
-        within |= Q(organisation__path__startswith=top.path)
+        # By organisation id, not a join on the path: SQLite cannot seek LIKE 'path%' and
+        # read every member to test it (a secretary's tree at 100,000 members: 39 ms).
+        within |= Q(organisation__in=subtree_ids(top.path))
     counts = (
         Member.objects.filter(within, status=MemberStatus.ACTIVE)
         .values_list("organisation__path")
