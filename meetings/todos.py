@@ -2,41 +2,51 @@
 
 from datetime import timedelta
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.todos import TodoGroup, TodoItem, register
+from core.todos import GROUP_AFTER, TodoGroup, TodoItem, register
 
 from .models import ComplianceResult, ComplianceStatus, kind_in_sentence
 from .periods import period_label
-
-# Read at most this many; more than core.todos.GROUP_AFTER of a kind show as one line.
-MAX_ITEMS = 50
 
 
 @register
 def meeting_todos(user):
     """For a secretary (their subtree) and the committee admin: what is overdue in the last
-    90 days (missing) and what is still due in a period ending within 31 days. Many of one
-    kind become one line (core.todos.grouped) leading to the compliance dashboard. 1 query."""
+    90 days (missing) and what is still due in a period ending within 31 days. More than
+    core.todos.GROUP_AFTER of a kind become one line with their number (core.todos.grouped)
+    leading to the compliance dashboard. At most three queries: the numbers, the first few of
+    each kind."""
     if not getattr(user, "reads_party_data", False) or user.role == "member":
         return []
     today = timezone.localdate()
-    cells = (
-        ComplianceResult.objects.visible_to(user)
-        .filter(
-            period_end__gte=today - timedelta(days=90),
-            period_end__lte=today + timedelta(days=31),
-            status__in=[ComplianceStatus.MISSING, ComplianceStatus.NOT_DUE],
-        )
-        .select_related("organisation", "rule")
-        .order_by("status", "period_end", "organisation__path")[:MAX_ITEMS]
+    window = ComplianceResult.objects.visible_to(user).filter(
+        period_end__gte=today - timedelta(days=90),
+        period_end__lte=today + timedelta(days=31),
+        status__in=[ComplianceStatus.MISSING, ComplianceStatus.NOT_DUE],
     )
+    totals = dict(window.values_list("status").annotate(n=Count("pk")).order_by())
+    cells = [
+        cell
+        for status in (ComplianceStatus.MISSING, ComplianceStatus.NOT_DUE)
+        if totals.get(status)
+        for cell in window.filter(status=status)
+        .select_related("organisation", "rule")
+        .order_by("period_end", "organisation__path")[: GROUP_AFTER + 1]
+    ]
     dashboard = reverse("meetings:compliance_dashboard")
     groups = {
-        True: TodoGroup(_("%(n)s 项组织生活逾期未开展"), dashboard),
-        False: TodoGroup(_("%(n)s 项组织生活即将到期，尚未开展"), dashboard),
+        True: TodoGroup(
+            _("%(n)s 项组织生活逾期未开展"), dashboard, totals.get(ComplianceStatus.MISSING)
+        ),
+        False: TodoGroup(
+            _("%(n)s 项组织生活即将到期，尚未开展"),
+            dashboard,
+            totals.get(ComplianceStatus.NOT_DUE),
+        ),
     }
     items = []
     for cell in cells:
